@@ -1,0 +1,196 @@
+"""The actor base: start after init, ordered handling, ask, stop with grace, identity in logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import structlog
+import trio
+from trio.testing import MockClock
+
+from trt_actors.actors import Actor, ActorRef, Identity, actor_child, run_actor
+from trt_actors.mailboxes import ActorFailed, ActorStopped, Mailbox, MailboxClosed
+from trt_actors.supervisors import Supervisor
+
+
+class Counter(Actor[Any]):
+    """Adds numbers; 'crash' raises; 'slow' takes 100 s; 'total' replies with the sum."""
+
+    instances: list[Counter] = []  # noqa: RUF012 - a test journal
+
+    def __init__(self, init_takes: float = 0.0) -> None:
+        self.total = 0
+        self.seen: list[Any] = []
+        self.stopped = False
+        self.init_takes = init_takes
+        Counter.instances.append(self)
+
+    async def on_start(self) -> None:
+        await trio.sleep(self.init_takes)
+
+    async def handle(self, message: Any) -> Any:
+        self.seen.append(message)
+        if message == "crash":
+            raise RuntimeError("asked to crash")
+        if message == "slow":
+            await trio.sleep(100)
+        if message == "total":
+            return self.total
+        if isinstance(message, int):
+            self.total += message
+        return None
+
+    async def on_stop(self) -> None:
+        self.stopped = True
+
+
+def new_ref(name: str = "counter", capacity: int = 10) -> ActorRef[Any]:
+    return ActorRef(Identity(name, tenant="t1", key="42"), Mailbox(name, capacity))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_journal() -> None:
+    Counter.instances.clear()
+
+
+async def test_started_is_reported_only_after_init(autojump_clock: MockClock) -> None:
+    ref = new_ref()
+    async with trio.open_nursery() as nursery:
+        started = await nursery.start(run_actor, lambda: Counter(init_takes=2.0), ref)
+        assert started is ref
+        assert trio.current_time() == pytest.approx(2.0)
+        for n in (1, 2, 3):
+            await ref.send(n)
+        assert await ref.ask("total", timeout=1) == 6
+        await ref.stop()
+    assert Counter.instances[0].seen == [1, 2, 3, "total"]
+    assert Counter.instances[0].stopped
+
+
+async def test_a_crash_fails_the_asker_and_the_restart_keeps_queued_messages(
+    autojump_clock: MockClock,
+) -> None:
+    spec, ref = actor_child("counter", Counter)
+    sup = Supervisor("root", [spec])
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sup.run)
+        await ref.send(5)
+        with pytest.raises(ActorFailed) as info:
+            await ref.ask("crash", timeout=1)
+        assert isinstance(info.value.error, RuntimeError)
+        assert await ref.ask("total", timeout=1) == 0  # a fresh incarnation, same ref
+        assert len(Counter.instances) == 2
+        sup.request_stop()
+    with pytest.raises(MailboxClosed):  # gone for good: the mailbox is closed
+        await ref.send(1)
+
+
+async def test_messages_queued_behind_a_crash_reach_the_next_incarnation(
+    autojump_clock: MockClock,
+) -> None:
+    spec, ref = actor_child("counter", Counter)
+    sup = Supervisor("root", [spec])
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sup.run)
+        ref.send_nowait("crash")
+        ref.send_nowait(7)
+        ref.send_nowait(8)
+        assert await ref.ask("total", timeout=1) == 15
+        sup.request_stop()
+
+
+async def test_stop_waits_the_grace_then_cancels(autojump_clock: MockClock) -> None:
+    ref = new_ref()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_actor, Counter, ref)
+        await ref.send("slow")
+        await trio.sleep(1)
+        await ref.stop(grace=3)
+        assert trio.current_time() == pytest.approx(4)
+    assert not Counter.instances[0].stopped  # cancelled: no graceful on_stop
+    assert not ref.running
+
+
+async def test_a_stop_during_a_short_message_lets_it_finish(autojump_clock: MockClock) -> None:
+    class Short(Counter):
+        async def handle(self, message: Any) -> Any:
+            await trio.sleep(1)
+            return await super().handle(message)
+
+    ref = new_ref()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_actor, Short, ref)
+        await ref.send(3)
+        await ref.send(4)
+        await trio.sleep(0.5)
+        await ref.stop(grace=10)
+    actor = Counter.instances[0]
+    assert actor.seen == [3] and actor.total == 3 and actor.stopped
+
+
+async def test_requests_left_in_the_mailbox_fail_when_the_actor_ends(
+    autojump_clock: MockClock,
+) -> None:
+    ref = new_ref()
+    outcome: list[BaseException] = []
+
+    async def asker() -> None:
+        try:
+            await ref.ask("total", timeout=30)
+        except ActorStopped as exc:
+            outcome.append(exc)
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_actor, Counter, ref)
+        await ref.send("slow")
+        nursery.start_soon(asker)
+        await trio.sleep(1)
+        await ref.stop(grace=1)
+    assert len(outcome) == 1
+
+
+async def test_closing_the_mailbox_ends_the_actor_cleanly(autojump_clock: MockClock) -> None:
+    ref = new_ref()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_actor, Counter, ref)
+        await ref.send(1)
+        ref.mailbox.close()
+    assert Counter.instances[0].seen == [1] and Counter.instances[0].stopped
+
+
+async def test_an_idle_actor_passivates_and_closes_its_mailbox(autojump_clock: MockClock) -> None:
+    ref = new_ref()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(
+            lambda task_status: run_actor(Counter, ref, idle_after=30, task_status=task_status)
+        )
+        await trio.sleep(20)
+        await ref.send(1)
+        await trio.sleep(20)
+        assert ref.running  # the message restarted the idle count
+    assert trio.current_time() == pytest.approx(50)
+    with pytest.raises(MailboxClosed):
+        await ref.send(2)
+
+
+async def test_identity_is_in_every_log_event_of_the_actor(autojump_clock: MockClock) -> None:
+    captured = structlog.testing.LogCapture()
+    old = structlog.get_config()
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, captured])
+    try:
+
+        class Chatty(Counter):
+            async def handle(self, message: Any) -> Any:
+                structlog.get_logger().info("counter.added", amount=message)
+                return await super().handle(message)
+
+        ref = new_ref()
+        async with trio.open_nursery() as nursery:
+            await nursery.start(run_actor, Chatty, ref)
+            await ref.ask(2, timeout=1)
+            await ref.stop()
+    finally:
+        structlog.configure(**old)
+    [event] = [e for e in captured.entries if e["event"] == "counter.added"]
+    assert (event["actor"], event["tenant"], event["key"]) == ("counter", "t1", "42")

@@ -1,0 +1,1 @@
+"""Logs, lifecycle events and (later) metrics: what operators read to see the service work."""
