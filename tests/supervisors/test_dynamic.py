@@ -26,7 +26,7 @@ from .probes import Journal, Probe
 class Session(Actor[Any]):
     """A per-user actor that remembers what it was sent; slow to start, like a state load."""
 
-    started: list[int] = []  # noqa: RUF012 - a test journal
+    started: list[int] = []
 
     def __init__(self, user: int) -> None:
         self.user = user

@@ -9,6 +9,7 @@ from trio.testing import MockClock
 from trt_actors.observability.events import EventBus, EventKind, current_bus
 from trt_actors.supervisors import (
     Backoff,
+    ChildSpec,
     ChildStartFailed,
     Intensity,
     Restart,
@@ -134,9 +135,7 @@ async def test_nested_supervisor_that_gives_up_is_restarted_by_its_parent(
     assert journal.alive == 0
 
 
-def _sup_spec(sup: Supervisor):  # type: ignore[no-untyped-def]
-    from trt_actors.supervisors import ChildSpec
-
+def _sup_spec(sup: Supervisor) -> ChildSpec:
     return ChildSpec(sup.name, sup.run, shutdown=10.0)
 
 

@@ -180,7 +180,7 @@ class DynamicSupervisor(Generic[K]):
         entry.start_error = None
         try:
             await self._nursery.start(run_child, child, self.path, self._bus, self._report)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a child's start raises is a failed start
             error = entry.start_error = unwrap(exc)
             self._publish(
                 EventKind.CRASHED, entry.spec.id, reason="start failed", **error_fields(error)

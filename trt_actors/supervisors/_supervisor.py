@@ -130,7 +130,7 @@ class Supervisor:
         self._children[spec.id] = child
         try:
             await self._nursery.start(run_child, child, self.path, self._bus, self._report)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a child's start raises is a failed start
             error = unwrap(exc)
             self._publish(EventKind.CRASHED, spec.id, reason="start failed", **error_fields(error))
             raise ChildStartFailed(self.path, spec.id, error) from error

@@ -1,0 +1,66 @@
+"""The process-level shutdown logic, with signals fed in by the test and trio's MockClock."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator
+
+import pytest
+import trio
+from trio.testing import MockClock
+
+from trt_actors.service import serve
+from trt_actors.supervisors import ChildSpec, Intensity, Supervisor
+
+from ..supervisors.probes import Journal, Probe
+
+
+async def signals_at(*schedule: tuple[float, int]) -> AsyncIterator[int]:
+    """Deliver each signal at its time, then never again."""
+    for at, signum in schedule:
+        await trio.sleep_until(at)
+        yield signum
+    await trio.sleep_forever()
+
+
+def tree(journal: Journal, stop_takes: float, ignore_stop: bool = False) -> Supervisor:
+    worker = Probe("worker", journal, stop_takes=stop_takes, ignore_stop=ignore_stop, shutdown=60)
+    return Supervisor("root", [Probe("store", journal).spec(), worker.spec()])
+
+
+async def test_first_signal_stops_gracefully_with_exit_0(autojump_clock: MockClock) -> None:
+    journal = Journal()
+    code = await serve(tree(journal, stop_takes=2), 5.0, signals_at((10, signal.SIGTERM)))
+    assert code == 0
+    assert trio.current_time() == pytest.approx(12)
+    assert journal.of("stop") == ["worker", "store"] and journal.alive == 0
+
+
+async def test_second_signal_cancels_at_once(autojump_clock: MockClock) -> None:
+    journal = Journal()
+    schedule = ((10, signal.SIGINT), (11, signal.SIGINT))
+    code = await serve(tree(journal, stop_takes=30), 20.0, signals_at(*schedule))
+    assert code == 128 + signal.SIGINT
+    assert trio.current_time() == pytest.approx(11)
+    assert journal.alive == 0
+
+
+async def test_a_shutdown_that_overruns_its_bound_is_cancelled_there(
+    autojump_clock: MockClock,
+) -> None:
+    journal = Journal()
+    root = tree(journal, stop_takes=0, ignore_stop=True)
+    code = await serve(root, 5.0, signals_at((10, signal.SIGTERM)))
+    assert code == 1
+    assert trio.current_time() == pytest.approx(15)
+    assert journal.alive == 0
+
+
+async def test_a_tree_that_gives_up_exits_1(autojump_clock: MockClock) -> None:
+    async def crashing(*, task_status: trio.TaskStatus[None]) -> None:
+        task_status.started()
+        await trio.sleep(1)
+        raise RuntimeError("always")
+
+    root = Supervisor("root", [ChildSpec("c", crashing)], intensity=Intensity(2, 60))
+    assert await serve(root, 5.0, signals_at()) == 1

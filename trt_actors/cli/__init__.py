@@ -1,0 +1,53 @@
+"""The `trt` command: one sub-command per module, each adding itself with `register`.
+
+Handlers are `func(args, settings) -> exit code`. Settings are loaded once, before the
+handler runs, for every command that needs them; a bad setting prints one line per problem
+and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from trt_actors._version import __version__
+from trt_actors.settings import ConfigError, load_settings
+
+from . import config_cmd, db, run_cmd
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trt",
+        description="TRT actors: a Telegram bot service that sells AI generations.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    version = commands.add_parser("version", help="print the version")
+    version.set_defaults(func=lambda args, settings: print(f"trt-actors {__version__}") or 0)
+    version.set_defaults(needs_settings=False)
+    config_cmd.register(commands)
+    run_cmd.register(commands)
+    db.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = None
+    if getattr(args, "needs_settings", True):
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(f"trt: configuration error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+    code: int = args.func(args, settings)
+    return code
+
+
+def entry() -> None:
+    sys.exit(main())

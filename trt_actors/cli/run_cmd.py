@@ -1,0 +1,29 @@
+"""`trt run`: build the supervision tree from the settings and run it until signalled."""
+
+from __future__ import annotations
+
+import argparse
+
+import trio
+
+from trt_actors.observability.logging import configure_logging
+from trt_actors.service import serve_until_signalled
+from trt_actors.settings import Settings
+from trt_actors.supervisors.tree import build_root
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the service until SIGTERM/SIGINT",
+        description="Run the service. The first SIGTERM or SIGINT stops it gracefully within "
+        "SHUTDOWN_GRACE_SECONDS; a second one stops it at once.",
+    )
+    run.set_defaults(func=run_service)
+
+
+def run_service(args: argparse.Namespace, settings: Settings) -> int:
+    configure_logging(settings.log_level, settings.log_format)
+    root = build_root(settings)
+    code: int = trio.run(serve_until_signalled, root, settings.shutdown_grace_seconds)
+    return code

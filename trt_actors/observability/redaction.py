@@ -1,0 +1,68 @@
+"""Removing secrets from text: bot tokens, API keys, passwords in URLs.
+
+Used by the log pipeline (every event, exception text included) and by every repr of the
+settings. Redaction is by shape (a Telegram bot token, a password inside a URL) and by value
+(each secret the settings hold is registered at start).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+MASK = "***"
+# <bot id>:<35 characters>, alone or inside a Bot API path such as /bot123:ABC.../getMe
+_BOT_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:bot)?\d{5,20}:[A-Za-z0-9_-]{30,}")
+_URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]+@")
+_MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
+
+
+class Redactor:
+    """Replaces known secret values and secret-shaped substrings with a mask."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def register(self, secrets: Iterable[str | None]) -> None:
+        """Mask these exact values from now on (too-short ones are ignored)."""
+        for secret in secrets:
+            if secret and len(secret) >= _MIN_SECRET_LENGTH:
+                self._values.add(secret)
+        if self._values:
+            alternatives = sorted(self._values, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+
+    def text(self, text: str) -> str:
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        text = _URL_PASSWORD.sub(rf"\1{MASK}@", text)
+        return _BOT_TOKEN.sub(
+            lambda m: "bot" + MASK if m.group(0).startswith("bot") else MASK, text
+        )
+
+    def value(self, value: Any) -> Any:
+        """Redact strings inside any JSON-like value (dicts, lists, tuples)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.value(v) for v in value)
+        return value
+
+
+redactor = Redactor()
+"""The process-wide redactor: the settings register their secrets in it at start."""
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (if any) masked: `postgresql://app:***@db/trt`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{netloc}"))

@@ -1,0 +1,260 @@
+"""The one typed settings object, read from the environment (and an optional `.env`).
+
+`load_settings()` validates everything at start: a missing or malformed value is a
+`ConfigError` that names each variable and what it expects; the CLI prints one line per
+problem and exits 2. Secrets (tokens, keys, URLs with passwords) are redacted in every repr and
+registered with the log redactor. Deadlines users never need to change are named constants in
+the modules that use them, not settings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from trt_actors.observability.redaction import redact_url, redactor
+
+
+class SecretUrl(SecretStr):
+    """A URL that may carry a password: shown with the password masked, never in full."""
+
+    def _display(self) -> str:
+        return redact_url(self.get_secret_value())
+
+
+_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,}$")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_TENANT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+# What each variable expects, in the words of the error line.
+EXPECTED = {
+    "telegram_bot_token": "a bot token from @BotFather, like 123456789:AA...(35 characters)",
+    "telegram_api_base_url": "an http(s) URL, e.g. https://api.telegram.org",
+    "bot_mode": "'polling' or 'webhook'",
+    "webhook_base_url": "the public https URL of this service, e.g. https://bot.example.com",
+    "webhook_secret_token": "1-256 characters of A-Z, a-z, 0-9, _ and -",
+    "auto_set_webhook": "a boolean: 1/0, true/false, yes/no",
+    "host": "an interface address to listen on, e.g. 0.0.0.0",
+    "port": "an integer from 0 (any free port) to 65535",
+    "database_url": "sqlite:///path/to/file.db or postgresql://user:password@host/db",
+    "redis_url": "redis://[:password@]host:port/db, rediss://... or unix:///path",
+    "kie_api_key": "the KIE.ai API key",
+    "kie_api_base_url": "an http(s) URL, e.g. https://api.kie.ai",
+    "kie_upload_base_url": "an http(s) URL, e.g. https://kieai.redpandaai.co",
+    "admin_ids": "comma-separated Telegram user ids, e.g. 12345,67890",
+    "tenant_id": "1-32 characters of a-z, 0-9, _ and -, starting with a letter or digit",
+    "trt_tenants": "the path of an existing YAML file describing the bots",
+    "log_level": "one of debug, info, warning, error",
+    "log_format": "'json' or 'console'",
+    "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of the service. Field `x` is read from the variable `X`."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_base_url: str | None = None
+    webhook_secret_token: SecretStr | None = None
+    auto_set_webhook: bool = True
+    host: str = "0.0.0.0"  # a service listens on all interfaces by default
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    database_url: SecretUrl = SecretUrl("sqlite:///./data/trt.db")
+    redis_url: SecretUrl | None = None
+    kie_api_key: SecretStr | None = None
+    kie_api_base_url: str = "https://api.kie.ai"
+    kie_upload_base_url: str = "https://kieai.redpandaai.co"
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    tenant_id: str = "default"
+    trt_tenants: Path | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console"] | None = None
+    shutdown_grace_seconds: float = Field(default=5.0, gt=0, le=300)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN.match(value.get_secret_value()):
+            raise ValueError("malformed")
+        return value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            raise ValueError("malformed")
+        return value
+
+    @field_validator("telegram_api_base_url", "kie_api_base_url", "kie_upload_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("webhook_base_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        loopback = parts.hostname is not None and _is_loopback(parts.hostname)
+        if not parts.hostname or not (
+            parts.scheme == "https" or (parts.scheme == "http" and loopback)
+        ):
+            raise ValueError("Telegram delivers webhooks to https URLs only")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretUrl) -> SecretUrl:
+        url = value.get_secret_value()
+        scheme = urlsplit(url).scheme
+        if scheme == "sqlite" and url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+            return value
+        if scheme in ("postgresql", "postgres") and urlsplit(url).hostname is not None:
+            return value
+        raise ValueError("unsupported database URL")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretUrl | None) -> SecretUrl | None:
+        if value is not None and urlsplit(value.get_secret_value()).scheme not in (
+            "redis",
+            "rediss",
+            "unix",
+        ):
+            raise ValueError("unsupported Redis URL")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("tenant_id")
+    @classmethod
+    def _tenant(cls, value: str) -> str:
+        if not _TENANT.match(value):
+            raise ValueError("malformed")
+        return value
+
+    @field_validator("trt_tenants")
+    @classmethod
+    def _tenants_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError("no such file")
+        return value
+
+    @field_validator("log_level", "log_format", "bot_mode", mode="before")
+    @classmethod
+    def _lowercase(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    def secrets(self) -> Iterator[str]:
+        """Every secret value held, for the log redactor."""
+        for field in ("telegram_bot_token", "webhook_secret_token", "kie_api_key"):
+            secret = getattr(self, field)
+            if secret is not None:
+                yield secret.get_secret_value()
+        for url in (self.database_url, self.redis_url):
+            password = urlsplit(url.get_secret_value()).password if url is not None else None
+            if password:
+                yield password
+
+    def redacted(self) -> dict[str, str]:
+        """Every setting by variable name, secrets masked: what `trt config check` prints."""
+        rows = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretUrl):
+                shown = str(value)
+            elif isinstance(value, SecretStr):
+                shown = "***" if value.get_secret_value() else ""
+            elif isinstance(value, tuple):
+                shown = ",".join(str(v) for v in value)
+            else:
+                shown = "" if value is None else str(value)
+            rows[name.upper()] = shown
+        return rows
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    variable: str
+    expected: str
+
+    def __str__(self) -> str:
+        return f"{self.variable}: expected {self.expected}"
+
+
+class ConfigError(Exception):
+    """The settings are invalid: one `Problem` per variable, each naming what it expects."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read, validate and return the settings; raises `ConfigError` with every problem."""
+    try:
+        settings = Settings(_env_file=env_file)
+    except ValidationError as exc:
+        raise ConfigError(_problems(exc)) from None
+    problems = _cross_checks(settings)
+    if problems:
+        raise ConfigError(problems)
+    redactor.register(settings.secrets())
+    return settings
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    problems: dict[str, Problem] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        expected = EXPECTED.get(field, error["msg"])
+        problems.setdefault(field, Problem(field.upper(), expected))
+    return list(problems.values())
+
+
+def _cross_checks(settings: Settings) -> list[Problem]:
+    problems = []
+    if settings.telegram_bot_token is None and settings.trt_tenants is None:
+        problems.append(
+            Problem("TELEGRAM_BOT_TOKEN", EXPECTED["telegram_bot_token"] + " (or set TRT_TENANTS)")
+        )
+    if settings.bot_mode == "webhook" and settings.webhook_secret_token is None:
+        problems.append(
+            Problem(
+                "WEBHOOK_SECRET_TOKEN",
+                EXPECTED["webhook_secret_token"] + " (required when BOT_MODE=webhook)",
+            )
+        )
+    return problems
