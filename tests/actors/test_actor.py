@@ -17,7 +17,7 @@ from trt_actors.supervisors import Supervisor
 class Counter(Actor[Any]):
     """Adds numbers; 'crash' raises; 'slow' takes 100 s; 'total' replies with the sum."""
 
-    instances: list[Counter] = []  # noqa: RUF012 - a test journal
+    instances: list[Counter] = []
 
     def __init__(self, init_takes: float = 0.0) -> None:
         self.total = 0
