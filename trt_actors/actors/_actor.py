@@ -27,7 +27,12 @@ class Actor(Generic[M]):
       an `ask`. An error it raises crashes the actor (the asker gets `ActorFailed`) and its
       supervisor decides what happens next.
     - `on_stop` runs after a graceful stop (not when the grace ran out and it was cancelled).
+    - `self.tasks` is a nursery that lives as long as this run of the actor: work it starts
+      there (timers, concurrent sends) is cancelled when the actor ends, and an error in it
+      crashes the actor like an error in `handle`.
     """
+
+    tasks: trio.Nursery
 
     async def on_start(self) -> None:
         """Initialise (load state, open resources). Runs before `started()` is reported."""
@@ -147,11 +152,14 @@ async def run_actor(
     try:
         with incarnation.scope:
             actor = factory()
-            await actor.on_start()
-            task_status.started(ref)
-            graceful = await _loop(actor, ref, incarnation, idle_after)
-            if graceful:
-                await actor.on_stop()
+            async with trio.open_nursery() as tasks:
+                actor.tasks = tasks
+                await actor.on_start()
+                task_status.started(ref)
+                graceful = await _loop(actor, ref, incarnation, idle_after)
+                if graceful:
+                    await actor.on_stop()
+                tasks.cancel_scope.cancel()
     finally:
         incarnation.exited.set()
         if close_on_exit:

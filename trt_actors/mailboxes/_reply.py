@@ -24,7 +24,7 @@ class Reply(Generic[R]):
     def __init__(self) -> None:
         self._done = trio.Event()
         self._value: R | None = None
-        self._error: MailboxError | None = None
+        self._error: Exception | None = None
 
     @property
     def is_set(self) -> bool:
@@ -35,7 +35,7 @@ class Reply(Generic[R]):
             self._value = value
             self._done.set()
 
-    def fail(self, error: MailboxError) -> None:
+    def fail(self, error: Exception) -> None:
         if not self._done.is_set():
             self._error = error
             self._done.set()
@@ -43,7 +43,8 @@ class Reply(Generic[R]):
     async def wait(self, name: str, timeout: float) -> R:
         """Wait at most `timeout` seconds; return the value or raise the typed error.
 
-        Raises `AskTimeout`, `ActorFailed` or `ActorStopped`; never hangs past `timeout`.
+        Raises `AskTimeout`, or the error the replier failed it with (`ActorFailed`,
+        `ActorStopped`, or a domain error); never hangs past `timeout`.
         """
         with trio.move_on_after(timeout):
             await self._done.wait()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 # <bot id>:<35 characters>, alone or inside a Bot API path such as /bot123:ABC.../getMe
-_BOT_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:bot)?\d{5,20}:[A-Za-z0-9_-]{30,}")
+_BOT_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:bot)?\d{3,20}:[A-Za-z0-9_-]{20,}")
 _URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]+@")
 _MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
 
@@ -66,3 +66,15 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{netloc}"))
+
+
+_BOT_SEGMENT = re.compile(r"/bot[^/?#]+")
+
+
+def redact_path(path: str) -> str:
+    """A Bot API path with its token masked, whatever the token's shape.
+
+    `/bot123:abc/sendMessage` becomes `/bot***/sendMessage`, `/file/bot123:abc/x.jpg` becomes
+    `/file/bot***/x.jpg`, and any other secret the redactor knows is masked too.
+    """
+    return redactor.text(_BOT_SEGMENT.sub("/bot" + MASK, path))

@@ -1,0 +1,90 @@
+"""Telegram's flood limits as token buckets: per private chat, per group, and per bot.
+
+Defaults follow the Bot FAQ: about 1 message per second in one chat with short bursts,
+20 per minute in a group, about 30 per second overall. The clock is injectable (default
+`trio.current_time`, so trio's MockClock drives it in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import trio
+
+PRIVATE_PER_SECOND = 1.0
+PRIVATE_BURST = 3
+GROUP_PER_MINUTE = 20.0
+GLOBAL_PER_SECOND = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """Flood limits of one bot. `enabled=False` turns them off."""
+
+    enabled: bool = True
+    private_per_second: float = PRIVATE_PER_SECOND
+    private_burst: int = PRIVATE_BURST
+    group_per_minute: float = GROUP_PER_MINUTE
+    global_per_second: float = GLOBAL_PER_SECOND
+
+    @classmethod
+    def relaxed(cls) -> RateLimits:
+        """No flood limits (for tests of other components that send a lot)."""
+        return cls(enabled=False)
+
+
+class TokenBucket:
+    """`capacity` tokens refilled at `rate` per second."""
+
+    __slots__ = ("capacity", "rate", "tokens", "updated")
+
+    def __init__(self, capacity: float, rate: float, now: float) -> None:
+        self.capacity = capacity
+        self.rate = rate
+        self.tokens = capacity
+        self.updated = now
+
+    def wait_time(self, now: float) -> float:
+        """Seconds until one token is available (0 when one is available now)."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class RateLimiter:
+    """Decides whether one more message may go to a chat now."""
+
+    def __init__(self, limits: RateLimits, clock: Callable[[], float] | None = None) -> None:
+        self.limits = limits
+        self._clock = clock or trio.current_time
+        self._chats: dict[int, TokenBucket] = {}
+        self._global: TokenBucket | None = None
+
+    def acquire(self, chat_id: int, *, is_group: bool) -> float:
+        """Take a slot for one message to `chat_id`: 0.0 when allowed (and counted), else the
+        seconds to wait (nothing counted)."""
+        if not self.limits.enabled:
+            return 0.0
+        now = self._clock()
+        limits = self.limits
+        if self._global is None:
+            rate = limits.global_per_second
+            self._global = TokenBucket(rate, rate, now)
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if is_group:
+                per_second = limits.group_per_minute / 60
+                bucket = TokenBucket(limits.group_per_minute, per_second, now)
+            else:
+                bucket = TokenBucket(limits.private_burst, limits.private_per_second, now)
+            self._chats[chat_id] = bucket
+        wait = max(bucket.wait_time(now), self._global.wait_time(now))
+        if wait > 0:
+            return wait
+        bucket.take()
+        self._global.take()
+        return 0.0
