@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import trio
 
-from ._errors import ActorFailed, ActorStopped, AskTimeout, MailboxError
+from ._errors import ActorFailed, ActorStopped, AskTimeout
 
 R = TypeVar("R")
 

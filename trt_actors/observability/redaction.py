@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 # <bot id>:<35 characters>, alone or inside a Bot API path such as /bot123:ABC.../getMe
@@ -59,13 +59,18 @@ redactor = Redactor()
 
 
 def redact_url(url: str) -> str:
-    """The URL with its password (if any) masked: `postgresql://app:***@db/trt`."""
+    """The URL with its password masked, in the userinfo or a `?password=` query parameter:
+    `postgresql://app:***@db/trt`. A URL without a password comes back unchanged."""
     parts = urlsplit(url)
-    if parts.password is None:
+    netloc, query = parts.netloc, parts.query
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
+    if "password=" in query.lower():
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, MASK if k.lower() == "password" else v) for k, v in pairs])
+    if (netloc, query) == (parts.netloc, parts.query):
         return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{netloc}"))
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 _BOT_SEGMENT = re.compile(r"/bot[^/?#]+")

@@ -1,0 +1,222 @@
+"""The outbound actor against a strict fake Bot API, on trio's MockClock.
+
+The fake judges every send with the Telegram emulator's own flood limiter and answers 429 when
+a limit is broken, so "zero 429s" means the pacing really kept Telegram's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import pytest
+import trio
+from trio.testing import MockClock
+
+from trt_actors.actors import actor_child
+from trt_actors.actors.outbound import Outbound, OutboundActor, Priority
+from trt_actors.emulators.telegram._limits import RateLimiter, RateLimits
+from trt_actors.supervisors import Supervisor
+from trt_actors.telegram.errors import (
+    BadRequest,
+    BotBlocked,
+    CallTimeout,
+    RetryAfter,
+    TransientError,
+)
+from trt_actors.telegram.pacing import chat_of
+
+Script = Callable[[str, Mapping[str, Any]], Any]
+
+
+class StrictBot:
+    """Records each call with its time; 429s whatever breaks Telegram's flood limits."""
+
+    def __init__(self, script: Script | None = None, latency: float = 0.05) -> None:
+        self.limiter = RateLimiter(RateLimits(), clock=trio.current_time)
+        self.script = script
+        self.latency = latency
+        self.sent: list[tuple[float, str, Any]] = []
+        self.throttled = 0
+
+    async def call(
+        self, method: str, params: Mapping[str, Any], *, read_timeout: float | None = None
+    ) -> Any:
+        await trio.sleep(self.latency)
+        if self.script is not None:
+            outcome = self.script(method, params)
+            if isinstance(outcome, BaseException):
+                raise outcome
+        chat = chat_of(method, dict(params))
+        if isinstance(chat, int):
+            wait = self.limiter.acquire(chat, is_group=chat < 0)
+            if wait > 0:
+                self.throttled += 1
+                raise RetryAfter(wait)
+        self.sent.append((trio.current_time(), method, params.get("text")))
+        return {"message_id": len(self.sent)}
+
+    async def close(self) -> None:
+        return None
+
+
+async def running(bot: Any, **kw: Any) -> AsyncIterator[Outbound]:
+    spec, ref = actor_child("outbound", lambda: OutboundActor(bot, **kw), capacity=10_000)
+    sup = Supervisor("tenant", [spec])
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sup.run)
+        yield Outbound(ref)
+        sup.request_stop()
+
+
+@pytest.fixture
+async def bot() -> StrictBot:
+    return StrictBot()
+
+
+async def send_all(outbound: Outbound, calls: list[tuple[int, str]], **kw: Any) -> list[Any]:
+    results: list[Any] = [None] * len(calls)
+
+    async def one(i: int, chat: int, text: str) -> None:
+        results[i] = await outbound.call("sendMessage", {"chat_id": chat, "text": text}, **kw)
+
+    async with trio.open_nursery() as nursery:
+        for i, (chat, text) in enumerate(calls):
+            nursery.start_soon(one, i, chat, text)
+            await trio.lowlevel.checkpoint()  # keep submission order = call order
+    return results
+
+
+async def test_100_messages_to_one_chat_keep_order_and_get_no_429(
+    bot: StrictBot, autojump_clock: MockClock
+) -> None:
+    async for outbound in running(bot):
+        await send_all(outbound, [(7, f"m{i}") for i in range(100)], timeout=600)
+    assert bot.throttled == 0
+    assert [text for _, _, text in bot.sent] == [f"m{i}" for i in range(100)]
+    took = bot.sent[-1][0]
+    assert 96 <= took <= 100  # a burst of 3, then one per second
+
+
+async def test_1000_chats_share_the_global_rate_with_no_429(
+    bot: StrictBot, autojump_clock: MockClock
+) -> None:
+    async for outbound in running(bot):
+        await send_all(outbound, [(1000 + i, "hi") for i in range(1000)], timeout=600)
+    assert bot.throttled == 0 and len(bot.sent) == 1000
+    assert 32 <= bot.sent[-1][0] <= 36  # 1000 at 30/s after a burst of 30
+
+
+async def test_a_429_pauses_exactly_retry_after(autojump_clock: MockClock) -> None:
+    first = True
+
+    def script(method: str, params: Mapping[str, Any]) -> Any:
+        nonlocal first
+        if first:
+            first = False
+            return RetryAfter(3)
+        return None
+
+    bot = StrictBot(script, latency=0.0)
+    async for outbound in running(bot):
+        began = trio.current_time()
+        assert await outbound.call("sendMessage", {"chat_id": 5, "text": "x"}) == {"message_id": 1}
+        assert trio.current_time() - began == pytest.approx(3.0)
+
+
+async def test_403_fails_with_bot_blocked_and_reports_the_chat(autojump_clock: MockClock) -> None:
+    blocked: list[int | str] = []
+
+    async def on_blocked(chat: int | str) -> None:
+        blocked.append(chat)
+
+    bot = StrictBot(lambda m, p: BotBlocked("Forbidden: bot was blocked by the user"))
+    async for outbound in running(bot, on_blocked=on_blocked):
+        with pytest.raises(BotBlocked):
+            await outbound.call("sendMessage", {"chat_id": 42, "text": "x"})
+        await trio.sleep(0.1)
+    assert blocked == [42]
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Bad Request: message is not modified: specified new message content is the same",
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    ],
+)
+async def test_harmless_400s_count_as_success(description: str, autojump_clock: MockClock) -> None:
+    bot = StrictBot(lambda m, p: BadRequest(description))
+    async for outbound in running(bot):
+        assert await outbound.call("editMessageText", {"chat_id": 1, "message_id": 1, "text": "x"})
+
+
+async def test_other_400s_fail_at_once(autojump_clock: MockClock) -> None:
+    bot = StrictBot(lambda m, p: BadRequest("Bad Request: chat not found"))
+    async for outbound in running(bot):
+        with pytest.raises(BadRequest, match="chat not found"):
+            await outbound.call("sendMessage", {"chat_id": 1, "text": "x"})
+        assert trio.current_time() < 1
+
+
+async def test_5xx_is_retried_with_backoff_until_it_succeeds(autojump_clock: MockClock) -> None:
+    failures = iter([TransientError("Bad Gateway"), TransientError("Bad Gateway")])
+    bot = StrictBot(lambda m, p: next(failures, None), latency=0.0)
+    async for outbound in running(bot):
+        assert await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}) == {"message_id": 1}
+        assert 0.5 <= trio.current_time() <= 1.5  # two backoffs: 0.25-0.5 s and 0.5-1 s
+
+
+async def test_5xx_that_never_ends_fails_at_the_deadline(autojump_clock: MockClock) -> None:
+    bot = StrictBot(lambda m, p: TransientError("Internal Server Error"))
+    async for outbound in running(bot):
+        with pytest.raises(CallTimeout):
+            await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}, timeout=10)
+        assert trio.current_time() <= 10
+
+
+async def test_a_hanging_api_never_hangs_the_caller(autojump_clock: MockClock) -> None:
+    bot = StrictBot(latency=1e9)
+    async for outbound in running(bot):
+        with pytest.raises(CallTimeout):
+            await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}, timeout=5)
+        assert trio.current_time() == pytest.approx(5, abs=0.01)
+
+
+async def broadcast(outbound: Outbound, chat: int) -> None:
+    params = {"chat_id": chat, "text": "news"}
+    await outbound.call("sendMessage", params, priority=Priority.BULK, timeout=600)
+
+
+async def test_replies_overtake_queued_broadcast_traffic(autojump_clock: MockClock) -> None:
+    bot = StrictBot(latency=0.0)
+    async for outbound in running(bot):
+        async with trio.open_nursery() as nursery:
+            for chat in range(2000, 2100):
+                nursery.start_soon(broadcast, outbound, chat)
+            await trio.sleep(1)
+            began = trio.current_time()
+            await outbound.call("sendMessage", {"chat_id": 1, "text": "reply"})
+            assert trio.current_time() - began < 0.1
+    news = [t for t, _, text in bot.sent if text == "news"]
+    assert len(news) == 100
+
+
+async def test_a_call_that_waits_past_its_deadline_is_not_sent(autojump_clock: MockClock) -> None:
+    bot = StrictBot(latency=0.0)
+    async for outbound in running(bot):
+        await send_all(outbound, [(9, f"m{i}") for i in range(3)])  # the burst is used up
+        with pytest.raises(CallTimeout):
+            await outbound.call("sendMessage", {"chat_id": 9, "text": "late"}, timeout=0.5)
+        await trio.sleep(5)
+    assert "late" not in [text for _, _, text in bot.sent]
+
+
+async def test_calls_without_a_chat_are_not_held_by_chat_limits(autojump_clock: MockClock) -> None:
+    bot = StrictBot(latency=0.0)
+    async for outbound in running(bot):
+        await send_all(outbound, [(3, f"m{i}") for i in range(3)])
+        began = trio.current_time()
+        for n in range(10):
+            await outbound.call("answerCallbackQuery", {"callback_query_id": str(n)})
+        assert trio.current_time() - began < 0.01

@@ -1,0 +1,101 @@
+"""Token buckets: the refill arithmetic and the `TokenBucket` helper.
+
+A bucket holds at most `burst` tokens and gains `rate` tokens per second. Taking `n` tokens
+succeeds at once when they are there; otherwise nothing is taken and the caller learns how
+long to wait. The same arithmetic runs in Python (`LocalBackend`) and in Lua (`RedisBackend`,
+on Redis' own clock, so every instance shares one bucket).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import trio
+
+if TYPE_CHECKING:
+    from ._coordination import Coordination
+
+__all__ = ["BUCKET_EPSILON", "TokenBucket", "check_bucket_args", "take_tokens"]
+
+BUCKET_EPSILON = 1e-9
+"""Tolerance on the token count, so that waiting exactly the advised time always succeeds."""
+
+ACQUIRE_JITTER = 0.05
+"""`TokenBucket.acquire` sleeps the advised wait plus up to this fraction of it, so that many
+waiters across instances do not all retry at the same instant."""
+
+
+def check_bucket_args(rate: float, burst: int, n: int) -> None:
+    """Raise ValueError unless ``rate > 0`` and ``1 <= n <= burst``."""
+    if not rate > 0:
+        raise ValueError(f"token bucket rate must be > 0, got {rate!r}")
+    if burst < 1:
+        raise ValueError(f"token bucket burst must be >= 1, got {burst!r}")
+    if not 1 <= n <= burst:
+        raise ValueError(f"cannot take {n} tokens from a bucket of burst {burst}")
+
+
+def take_tokens(
+    tokens: float | None, stamp: float, now: float, *, rate: float, burst: int, n: int
+) -> tuple[float, float, float]:
+    """Refill a bucket to `now`, then try to take `n` tokens.
+
+    `tokens` is None for a bucket never seen (or forgotten): it starts full. Returns
+    ``(tokens_after, stamp_after, wait)`` where `wait` is 0.0 when the tokens were taken and
+    otherwise the seconds until `n` tokens will be there. A clock that steps back never adds
+    tokens.
+    """
+    if tokens is None:
+        tokens, stamp = float(burst), now
+    elif now > stamp:
+        tokens, stamp = min(float(burst), tokens + (now - stamp) * rate), now
+    if tokens + BUCKET_EPSILON >= n:
+        return tokens - n, stamp, 0.0
+    return tokens, stamp, (n - tokens) / rate
+
+
+def seconds_to_full(tokens: float, rate: float, burst: int) -> float:
+    """Seconds until a bucket holding `tokens` is full again (then it can be forgotten)."""
+    return max(0.0, (burst - tokens) / rate)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBucket:
+    """A named family of token buckets, one per key, with one rate and burst.
+
+    Buckets are shared across instances while Redis is up; while it is down each instance
+    keeps its own (see docs/coordination.md). Example: ``TokenBucket(coord, "tg:chat",
+    rate=1.0, burst=3)`` then ``await bucket.acquire(str(chat_id))``.
+    """
+
+    coordination: Coordination
+    name: str
+    rate: float
+    burst: int
+
+    def __post_init__(self) -> None:
+        check_bucket_args(self.rate, self.burst, 1)
+
+    def _key(self, key: str) -> str:
+        return f"{self.name}:{key}" if key else self.name
+
+    async def try_take(self, key: str = "", n: int = 1) -> float:
+        """Take `n` tokens from the bucket for `key` if they are there.
+
+        Returns 0.0 when taken, else the seconds to wait before they will be (nothing taken).
+        """
+        return await self.coordination.bucket_take(self._key(key), self.rate, self.burst, n)
+
+    async def acquire(self, key: str = "", n: int = 1) -> None:
+        """Wait until `n` tokens are taken from the bucket for `key`.
+
+        No order among waiters is promised. Bound the wait with a trio scope
+        (`trio.fail_after`); cancellation while waiting takes nothing.
+        """
+        while True:
+            wait = await self.try_take(key, n)
+            if wait <= 0.0:
+                return
+            await trio.sleep(wait * (1.0 + random.random() * ACQUIRE_JITTER))

@@ -1,0 +1,58 @@
+"""Typed errors of Bot API calls: what a caller of the outbound actor can get back."""
+
+from __future__ import annotations
+
+
+class TelegramError(Exception):
+    """Base of every Bot API failure."""
+
+
+class RetryAfter(TelegramError):
+    """429: flood control. Nothing may be sent (to that chat) for `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"flood control: retry after {seconds:g}s")
+        self.seconds = seconds
+
+
+class BotBlocked(TelegramError):
+    """403: the user blocked the bot (or the bot cannot write to the chat)."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class BadRequest(TelegramError):
+    """400: the request is wrong; sending it again will not help."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class InvalidToken(TelegramError):
+    """401/404 on the bot path: the token is revoked or malformed."""
+
+
+class Conflict(TelegramError):
+    """409: another poller, or a webhook, holds the updates."""
+
+
+class TransientError(TelegramError):
+    """5xx, a network failure or a timeout: the same request may succeed later."""
+
+
+class CallTimeout(TelegramError):
+    """The call's own deadline passed before Telegram accepted it (retries included)."""
+
+
+# Descriptions of 400s that mean the wanted state is already there.
+NOT_MODIFIED = "message is not modified"
+QUERY_TOO_OLD = ("query is too old", "query id is invalid")
+
+
+def harmless(error: BadRequest) -> bool:
+    """A 400 that needs no action: an edit to what is already shown, an expired callback."""
+    text = error.description.lower()
+    return NOT_MODIFIED in text or any(phrase in text for phrase in QUERY_TOO_OLD)
