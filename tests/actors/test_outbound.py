@@ -7,6 +7,7 @@ a limit is broken, so "zero 429s" means the pacing really kept Telegram's limits
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -60,6 +61,7 @@ class StrictBot:
         return None
 
 
+@asynccontextmanager
 async def running(bot: Any, **kw: Any) -> AsyncIterator[Outbound]:
     spec, ref = actor_child("outbound", lambda: OutboundActor(bot, **kw), capacity=10_000)
     sup = Supervisor("tenant", [spec])
@@ -90,7 +92,7 @@ async def send_all(outbound: Outbound, calls: list[tuple[int, str]], **kw: Any) 
 async def test_100_messages_to_one_chat_keep_order_and_get_no_429(
     bot: StrictBot, autojump_clock: MockClock
 ) -> None:
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         await send_all(outbound, [(7, f"m{i}") for i in range(100)], timeout=600)
     assert bot.throttled == 0
     assert [text for _, _, text in bot.sent] == [f"m{i}" for i in range(100)]
@@ -101,7 +103,7 @@ async def test_100_messages_to_one_chat_keep_order_and_get_no_429(
 async def test_1000_chats_share_the_global_rate_with_no_429(
     bot: StrictBot, autojump_clock: MockClock
 ) -> None:
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         await send_all(outbound, [(1000 + i, "hi") for i in range(1000)], timeout=600)
     assert bot.throttled == 0 and len(bot.sent) == 1000
     assert 32 <= bot.sent[-1][0] <= 36  # 1000 at 30/s after a burst of 30
@@ -118,7 +120,7 @@ async def test_a_429_pauses_exactly_retry_after(autojump_clock: MockClock) -> No
         return None
 
     bot = StrictBot(script, latency=0.0)
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         began = trio.current_time()
         assert await outbound.call("sendMessage", {"chat_id": 5, "text": "x"}) == {"message_id": 1}
         assert trio.current_time() - began == pytest.approx(3.0)
@@ -131,7 +133,7 @@ async def test_403_fails_with_bot_blocked_and_reports_the_chat(autojump_clock: M
         blocked.append(chat)
 
     bot = StrictBot(lambda m, p: BotBlocked("Forbidden: bot was blocked by the user"))
-    async for outbound in running(bot, on_blocked=on_blocked):
+    async with running(bot, on_blocked=on_blocked) as outbound:
         with pytest.raises(BotBlocked):
             await outbound.call("sendMessage", {"chat_id": 42, "text": "x"})
         await trio.sleep(0.1)
@@ -147,13 +149,13 @@ async def test_403_fails_with_bot_blocked_and_reports_the_chat(autojump_clock: M
 )
 async def test_harmless_400s_count_as_success(description: str, autojump_clock: MockClock) -> None:
     bot = StrictBot(lambda m, p: BadRequest(description))
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         assert await outbound.call("editMessageText", {"chat_id": 1, "message_id": 1, "text": "x"})
 
 
 async def test_other_400s_fail_at_once(autojump_clock: MockClock) -> None:
     bot = StrictBot(lambda m, p: BadRequest("Bad Request: chat not found"))
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         with pytest.raises(BadRequest, match="chat not found"):
             await outbound.call("sendMessage", {"chat_id": 1, "text": "x"})
         assert trio.current_time() < 1
@@ -162,14 +164,14 @@ async def test_other_400s_fail_at_once(autojump_clock: MockClock) -> None:
 async def test_5xx_is_retried_with_backoff_until_it_succeeds(autojump_clock: MockClock) -> None:
     failures = iter([TransientError("Bad Gateway"), TransientError("Bad Gateway")])
     bot = StrictBot(lambda m, p: next(failures, None), latency=0.0)
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         assert await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}) == {"message_id": 1}
         assert 0.5 <= trio.current_time() <= 1.5  # two backoffs: 0.25-0.5 s and 0.5-1 s
 
 
 async def test_5xx_that_never_ends_fails_at_the_deadline(autojump_clock: MockClock) -> None:
     bot = StrictBot(lambda m, p: TransientError("Internal Server Error"))
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         with pytest.raises(CallTimeout):
             await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}, timeout=10)
         assert trio.current_time() <= 10
@@ -177,7 +179,7 @@ async def test_5xx_that_never_ends_fails_at_the_deadline(autojump_clock: MockClo
 
 async def test_a_hanging_api_never_hangs_the_caller(autojump_clock: MockClock) -> None:
     bot = StrictBot(latency=1e9)
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         with pytest.raises(CallTimeout):
             await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}, timeout=5)
         assert trio.current_time() == pytest.approx(5, abs=0.01)
@@ -190,7 +192,7 @@ async def broadcast(outbound: Outbound, chat: int) -> None:
 
 async def test_replies_overtake_queued_broadcast_traffic(autojump_clock: MockClock) -> None:
     bot = StrictBot(latency=0.0)
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         async with trio.open_nursery() as nursery:
             for chat in range(2000, 2100):
                 nursery.start_soon(broadcast, outbound, chat)
@@ -204,7 +206,7 @@ async def test_replies_overtake_queued_broadcast_traffic(autojump_clock: MockClo
 
 async def test_a_call_that_waits_past_its_deadline_is_not_sent(autojump_clock: MockClock) -> None:
     bot = StrictBot(latency=0.0)
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         await send_all(outbound, [(9, f"m{i}") for i in range(3)])  # the burst is used up
         with pytest.raises(CallTimeout):
             await outbound.call("sendMessage", {"chat_id": 9, "text": "late"}, timeout=0.5)
@@ -214,7 +216,7 @@ async def test_a_call_that_waits_past_its_deadline_is_not_sent(autojump_clock: M
 
 async def test_calls_without_a_chat_are_not_held_by_chat_limits(autojump_clock: MockClock) -> None:
     bot = StrictBot(latency=0.0)
-    async for outbound in running(bot):
+    async with running(bot) as outbound:
         await send_all(outbound, [(3, f"m{i}") for i in range(3)])
         began = trio.current_time()
         for n in range(10):

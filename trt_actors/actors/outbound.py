@@ -28,6 +28,7 @@ import structlog
 import trio
 
 from trt_actors.mailboxes import Reply
+from trt_actors.supervisors import Backoff
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.errors import (
     BadRequest,
@@ -48,6 +49,7 @@ CALL_DEADLINE = 30.0  # default bound on one call: queueing, pacing, retries and
 MAX_IN_FLIGHT = 32  # concurrent requests to Telegram
 RETRY_INITIAL = 0.5
 RETRY_MAX = 8.0
+RETRY_JITTER = 0.5
 THROTTLE_WINDOW = 1.0  # 429s for this many chats within this window pause everything
 THROTTLED_CHATS_FOR_GLOBAL = 3
 IDLE_BUCKETS_AFTER = 120.0  # forget a chat's bucket after this long without traffic
@@ -105,7 +107,7 @@ class OutboundActor(Actor[Call]):
         self.limits = limits or Limits()
         self.on_blocked = on_blocked
         self.stats = OutboundStats()
-        self._rng = rng or random.Random()
+        self._backoff = Backoff(RETRY_INITIAL, RETRY_MAX, 2.0, RETRY_JITTER, rng or random.Random())
         self._slots = trio.Semaphore(max_in_flight)
         self._lanes: dict[Hashable, deque[Call]] = {}
         self._busy: set[Hashable] = set()
@@ -261,8 +263,7 @@ class OutboundActor(Actor[Call]):
 
     def _retry_later(self, call: Call, error: TransientError) -> bool:
         call.attempts += 1
-        base = min(RETRY_MAX, RETRY_INITIAL * 2 ** (call.attempts - 1))
-        delay = base * self._rng.uniform(0.5, 1.0)
+        delay = self._backoff.delay(call.attempts)
         now = trio.current_time()
         if now + delay >= call.deadline:
             self._fail(call, CallTimeout(f"{call.method}: still failing at the deadline: {error}"))
