@@ -54,7 +54,7 @@ async def serve(root: Supervisor, grace: float, signals: AsyncIterator[int]) -> 
             with root_scope:
                 await root.run(task_status=_AnnounceStarted(root))
         except (SupervisorGaveUp, ChildStartFailed) as exc:
-            log.error("service.failed", error_type=type(exc).__name__, error=str(exc))  # noqa: TRY400
+            log.error("service.failed", error_type=type(exc).__name__, error=str(exc))
             code = EXIT_FAILED
         finally:
             nursery.cancel_scope.cancel()

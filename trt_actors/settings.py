@@ -42,6 +42,7 @@ EXPECTED = {
     "webhook_base_url": "the public https URL of this service, e.g. https://bot.example.com",
     "webhook_secret_token": "1-256 characters of A-Z, a-z, 0-9, _ and -",
     "auto_set_webhook": "a boolean: 1/0, true/false, yes/no",
+    "webhook_max_payload_bytes": "a number of bytes from 1024 to 67108864",
     "host": "an interface address to listen on, e.g. 0.0.0.0",
     "port": "an integer from 0 (any free port) to 65535",
     "database_url": "sqlite:///path/to/file.db or postgresql://user:password@host/db",
@@ -71,6 +72,7 @@ class Settings(BaseSettings):
     webhook_base_url: str | None = None
     webhook_secret_token: SecretStr | None = None
     auto_set_webhook: bool = True
+    webhook_max_payload_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     host: str = "0.0.0.0"  # a service listens on all interfaces by default
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
     database_url: SecretUrl = SecretUrl("sqlite:///./data/trt.db")

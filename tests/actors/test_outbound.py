@@ -97,7 +97,7 @@ async def test_100_messages_to_one_chat_keep_order_and_get_no_429(
     assert bot.throttled == 0
     assert [text for _, _, text in bot.sent] == [f"m{i}" for i in range(100)]
     took = bot.sent[-1][0]
-    assert 96 <= took <= 100  # a burst of 3, then one per second
+    assert 96 <= took <= 102  # a short burst, then about one per second
 
 
 async def test_1000_chats_share_the_global_rate_with_no_429(
@@ -106,7 +106,7 @@ async def test_1000_chats_share_the_global_rate_with_no_429(
     async with running(bot) as outbound:
         await send_all(outbound, [(1000 + i, "hi") for i in range(1000)], timeout=600)
     assert bot.throttled == 0 and len(bot.sent) == 1000
-    assert 32 <= bot.sent[-1][0] <= 36  # 1000 at 30/s after a burst of 30
+    assert 32 <= bot.sent[-1][0] <= 36  # 1000 at about 30/s after a short burst
 
 
 async def test_a_429_pauses_exactly_retry_after(autojump_clock: MockClock) -> None:
@@ -166,7 +166,7 @@ async def test_5xx_is_retried_with_backoff_until_it_succeeds(autojump_clock: Moc
     bot = StrictBot(lambda m, p: next(failures, None), latency=0.0)
     async with running(bot) as outbound:
         assert await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}) == {"message_id": 1}
-        assert 0.5 <= trio.current_time() <= 1.5  # two backoffs: 0.25-0.5 s and 0.5-1 s
+        assert 0.75 <= trio.current_time() <= 2.25  # two backoffs: 0.5 s and 1 s, each +-50 %
 
 
 async def test_5xx_that_never_ends_fails_at_the_deadline(autojump_clock: MockClock) -> None:
@@ -192,14 +192,13 @@ async def broadcast(outbound: Outbound, chat: int) -> None:
 
 async def test_replies_overtake_queued_broadcast_traffic(autojump_clock: MockClock) -> None:
     bot = StrictBot(latency=0.0)
-    async with running(bot) as outbound:
-        async with trio.open_nursery() as nursery:
-            for chat in range(2000, 2100):
-                nursery.start_soon(broadcast, outbound, chat)
-            await trio.sleep(1)
-            began = trio.current_time()
-            await outbound.call("sendMessage", {"chat_id": 1, "text": "reply"})
-            assert trio.current_time() - began < 0.1
+    async with running(bot) as outbound, trio.open_nursery() as nursery:
+        for chat in range(2000, 2100):
+            nursery.start_soon(broadcast, outbound, chat)
+        await trio.sleep(1)
+        began = trio.current_time()
+        await outbound.call("sendMessage", {"chat_id": 1, "text": "reply"})
+        assert trio.current_time() - began < 0.1
     news = [t for t, _, text in bot.sent if text == "news"]
     assert len(news) == 100
 
@@ -207,7 +206,7 @@ async def test_replies_overtake_queued_broadcast_traffic(autojump_clock: MockClo
 async def test_a_call_that_waits_past_its_deadline_is_not_sent(autojump_clock: MockClock) -> None:
     bot = StrictBot(latency=0.0)
     async with running(bot) as outbound:
-        await send_all(outbound, [(9, f"m{i}") for i in range(3)])  # the burst is used up
+        await send_all(outbound, [(9, f"m{i}") for i in range(2)])  # the burst is used up
         with pytest.raises(CallTimeout):
             await outbound.call("sendMessage", {"chat_id": 9, "text": "late"}, timeout=0.5)
         await trio.sleep(5)

@@ -24,6 +24,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {
         "PATH": os.environ["PATH"],
         "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9",  # nothing listens: Telegram is down
         "DATABASE_URL": f"sqlite:///{tmp_path}/trt.db",
         "LOG_FORMAT": "json",
         "PORT": "0",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from trt_actors._version import __version__
 from trt_actors.settings import ConfigError, load_settings
 
-from . import config_cmd, db, run_cmd
+from . import catalog, config_cmd, db, run_cmd
 
 EXIT_USAGE = 2
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_cmd.register(commands)
     run_cmd.register(commands)
     db.register(commands)
+    catalog.register(commands)
     return parser
 
 

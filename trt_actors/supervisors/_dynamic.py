@@ -74,11 +74,15 @@ class DynamicSupervisor(Generic[K]):
         self.child_intensity = child_intensity or Intensity()
         self.backoff = backoff
         self._factory = factory
+        self._bus: EventBus = current_bus.get()
+        self._reset()
+
+    def _reset(self) -> None:
+        """Fresh runtime state: each `run` (a restart included) starts from here."""
         self._entries: dict[K, _Entry] = {}
         self._window = RestartWindow(self.intensity)
         self._signals_in, self._signals = trio.open_memory_channel[Any](math.inf)
         self._stopping = trio.Event()
-        self._bus: EventBus = current_bus.get()
         self._nursery: trio.Nursery | None = None
 
     # -- public surface ----------------------------------------------------------------------
@@ -140,6 +144,9 @@ class DynamicSupervisor(Generic[K]):
     async def run(
         self, *, task_status: trio.TaskStatus[DynamicSupervisor[K]] = trio.TASK_STATUS_IGNORED
     ) -> None:
+        if self._nursery is not None:
+            raise RuntimeError(f"supervisor {self.path!r} is already running")
+        self._reset()
         parent = current_path.get()
         self.path = f"{parent}/{self.name}" if parent else self.name
         self._bus = current_bus.get()
@@ -151,7 +158,10 @@ class DynamicSupervisor(Generic[K]):
                 await self._supervise()
             except SupervisorGaveUp as exc:
                 failure = exc  # raised below, bare: a parent sees the error, not a group
+            finally:
+                self._stopping.set()
             nursery.cancel_scope.cancel()  # a child that began starting during shutdown
+        self._nursery = None
         if failure is not None:
             raise failure
 

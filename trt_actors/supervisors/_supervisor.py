@@ -58,12 +58,17 @@ class Supervisor:
         self.intensity = intensity or Intensity()
         self.backoff = backoff
         self._specs = list(children)
-        self._children: dict[str, Child] = {}
         self._restarts: dict[str, int] = dict.fromkeys(ids, 0)
+        self._bus: EventBus = current_bus.get()
+        self._running = False
+        self._reset()
+
+    def _reset(self) -> None:
+        """Fresh runtime state: each `run` (a restart included) starts from here."""
+        self._children: dict[str, Child] = {}
         self._window = RestartWindow(self.intensity)
         self._signals_in, self._signals = trio.open_memory_channel[Any](math.inf)
         self._stop_requested = trio.Event()
-        self._bus: EventBus = current_bus.get()
         self._nursery: trio.Nursery | None = None
 
     # -- public surface ----------------------------------------------------------------------
@@ -98,19 +103,29 @@ class Supervisor:
     async def run(
         self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED
     ) -> None:
+        if self._running:
+            raise RuntimeError(f"supervisor {self.path!r} is already running")
+        self._running = True
+        stop_requested = self._stop_requested.is_set()  # asked to stop before it ran
+        self._reset()
+        if stop_requested:
+            self.request_stop()
         parent = current_path.get()
         self.path = f"{parent}/{self.name}" if parent else self.name
         self._bus = current_bus.get()
         failure: SupervisionError | None = None
-        async with trio.open_nursery() as nursery:
-            self._nursery = nursery
-            try:
-                await self._start_initial()
-                task_status.started(self)
-                await self._supervise()
-            except (ChildStartFailed, SupervisorGaveUp) as exc:
-                failure = exc  # raised below, bare: a parent sees the error, not a group
-            nursery.cancel_scope.cancel()  # every child is stopped; nothing may linger
+        try:
+            async with trio.open_nursery() as nursery:
+                self._nursery = nursery
+                try:
+                    await self._start_initial()
+                    task_status.started(self)
+                    await self._supervise()
+                except (ChildStartFailed, SupervisorGaveUp) as exc:
+                    failure = exc  # raised below, bare: a parent sees the error, not a group
+                nursery.cancel_scope.cancel()  # every child is stopped; nothing may linger
+        finally:
+            self._running = False
         if failure is not None:
             raise failure
 

@@ -1,27 +1,217 @@
 """The application's supervision tree, in one place.
 
-root (rest_for_one: a child's restart restarts those started after it)
+    root                 rest_for_one: a child's restart restarts those started after it
+    ├── store            database pool, migrations applied before it reports started
+    ├── coordination     Redis leases, locks, shared buckets — or the in-process fallback
+    ├── http             webhook intake, /healthz, /readyz
+    └── tenant:<id>      rest_for_one: each child needs the ones before it
+        ├── outbound         the only sender to Telegram
+        ├── sessions         one actor per user, started on demand, passivated when idle
+        ├── dispatcher       replays the inbox at start, then routes updates to sessions
+        ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
+        └── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
 
-The nodes of DESIGN.md are added here as they are built; the order of this list is the start
-order, and shutdown runs it in reverse.
+Children start in list order and stop in reverse: at shutdown the intake closes first, the
+sessions finish what they handle, the outbound actor sends their last replies, the store
+closes last. Handles flow down the tree at start time: a tenant reads the running store and
+coordination from the root when it starts, so after their restart (which restarts it too)
+it gets the new ones.
 """
 
 from __future__ import annotations
 
-from trt_actors.settings import Settings
+import functools
+from dataclasses import dataclass
+from typing import Any
 
-from ._spec import ChildSpec, Intensity, Strategy
+import trio
+
+from trt_actors.actors import actor_child
+from trt_actors.actors.dispatcher import DispatcherActor
+from trt_actors.actors.outbound import Outbound, OutboundActor
+from trt_actors.actors.polling_intake import PollingIntakeActor
+from trt_actors.actors.session import SessionActor, SessionSlot
+from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
+from trt_actors.domain.basic import BasicBot
+from trt_actors.domain.effects import Handler
+from trt_actors.nodes.http import serve_http
+from trt_actors.nodes.store import run_coordination, run_store
+from trt_actors.nodes.tenant import blocked_marker, open_webhook_door, with_bot_api
+from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
+from trt_actors.settings import Settings
+from trt_actors.telegram.bot_api import BotApi
+from trt_actors.telegram.pacing import Limits
+
+from ._dynamic import DynamicSupervisor
+from ._spec import ChildSpec, Intensity, Restart, Strategy
 from ._supervisor import Supervisor
 
 ROOT_INTENSITY = Intensity(max_restarts=5, within=30.0)
+TENANT_INTENSITY = Intensity(max_restarts=10, within=60.0)
+SESSION_IDLE = 300.0  # a session with no update for this long stops; its state is saved
+SESSION_MAILBOX = 1000
+MAX_SESSIONS = 50_000
+OUTBOUND_MAILBOX = 10_000
+DISPATCHER_MAILBOX = 1000
 
 
-def root_children(settings: Settings) -> list[ChildSpec]:
-    """The root's children, in start order."""
-    return []
+@dataclass(frozen=True, slots=True)
+class TenantConfig:
+    """One bot: what its subtree needs to know."""
+
+    tenant_id: str
+    token: str
+    api_base_url: str
+    mode: str  # "polling" | "webhook"
+    webhook_secret: str | None = None
+    webhook_base_url: str | None = None
+    auto_set_webhook: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TenantConfig:
+        token = settings.telegram_bot_token
+        secret = settings.webhook_secret_token
+        return cls(
+            tenant_id=settings.tenant_id,
+            token=token.get_secret_value() if token else "",
+            api_base_url=settings.telegram_api_base_url,
+            mode=settings.bot_mode,
+            webhook_secret=secret.get_secret_value() if secret else None,
+            webhook_base_url=settings.webhook_base_url,
+            auto_set_webhook=settings.auto_set_webhook,
+        )
+
+
+class Tree:
+    """Builds the root supervisor and reports readiness from what is running."""
+
+    def __init__(
+        self, settings: Settings, handler: Handler | None = None, limits: Limits | None = None
+    ) -> None:
+        self.settings = settings
+        self.handler = handler or BasicBot()
+        self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
+        self.tenants = [TenantConfig.from_settings(settings)]
+        self.doors = WebhookDoors(default_tenant=settings.tenant_id)
+        self.root = Supervisor(
+            "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
+        )
+
+    def _root_children(self) -> list[ChildSpec]:
+        s = self.settings
+        http = functools.partial(
+            serve_http,
+            s.host,
+            s.port,
+            self.doors,
+            self.readiness,
+            max_body_bytes=s.webhook_max_payload_bytes,
+        )
+        children = [
+            ChildSpec("store", functools.partial(run_store, s.database_url.get_secret_value())),
+            ChildSpec(
+                "coordination",
+                functools.partial(
+                    run_coordination, s.redis_url.get_secret_value() if s.redis_url else None
+                ),
+            ),
+            ChildSpec("http", http, shutdown=5.0),
+        ]
+        for tenant in self.tenants:
+            start = functools.partial(self._run_tenant, tenant)
+            children.append(ChildSpec(f"tenant:{tenant.tenant_id}", start, shutdown=10.0))
+        return children
+
+    async def _run_tenant(
+        self, tenant: TenantConfig, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        async def body(api: BotApi) -> None:
+            supervisor = Supervisor(
+                f"tenant:{tenant.tenant_id}",
+                self._tenant_children(tenant, api),
+                strategy=Strategy.REST_FOR_ONE,
+                intensity=TENANT_INTENSITY,
+            )
+            await supervisor.run(task_status=task_status)
+
+        await with_bot_api(tenant.token, tenant.api_base_url, body)
+
+    def _tenant_children(self, tenant: TenantConfig, api: BotApi) -> list[ChildSpec]:
+        tid = tenant.tenant_id
+        store = self.root.child("store")
+        coordination = self.root.child("coordination")
+        on_blocked = blocked_marker(tid, store)
+        outbound_spec, outbound_ref = actor_child(
+            "outbound",
+            lambda: OutboundActor(api, limits=self.limits, on_blocked=on_blocked),
+            capacity=OUTBOUND_MAILBOX,
+            tenant=tid,
+        )
+        outbound = Outbound(outbound_ref)
+
+        def session(user_id: int) -> ChildSpec:
+            slot = SessionSlot()
+            spec, _ = actor_child(
+                f"user:{user_id}",
+                lambda: SessionActor(
+                    tid, user_id, store=store, outbound=outbound, handler=self.handler, slot=slot
+                ),
+                capacity=SESSION_MAILBOX,
+                restart=Restart.TRANSIENT,
+                idle_after=SESSION_IDLE,
+                tenant=tid,
+                key=str(user_id),
+            )
+            return spec
+
+        sessions: DynamicSupervisor[int] = DynamicSupervisor(
+            "sessions", session, max_children=MAX_SESSIONS
+        )
+        dispatcher_spec, dispatcher = actor_child(
+            "dispatcher",
+            lambda: DispatcherActor(tid, store, sessions),
+            capacity=DISPATCHER_MAILBOX,
+            tenant=tid,
+        )
+        children = [
+            outbound_spec,
+            ChildSpec("sessions", sessions.run, shutdown=8.0),
+            dispatcher_spec,
+        ]
+        if tenant.mode == "webhook":
+            intake = WebhookIntake(tid, tenant.webhook_secret or "", store, dispatcher)
+            children.append(
+                ChildSpec("intake", functools.partial(open_webhook_door, self.doors, intake))
+            )
+            if tenant.webhook_base_url and tenant.auto_set_webhook:
+                target = WebhookTarget(
+                    f"{tenant.webhook_base_url}/webhook/{tid}", tenant.webhook_secret or ""
+                )
+                setter, _ = actor_child(
+                    "webhook_setter",
+                    lambda: WebhookSetterActor(api, coordination, target, tenant=tid),
+                    tenant=tid,
+                )
+                children.append(setter)
+        else:
+            intake_spec, _ = actor_child(
+                "intake", lambda: PollingIntakeActor(tid, api, store, dispatcher), tenant=tid
+            )
+            children.append(intake_spec)
+        return children
+
+    def readiness(self) -> dict[str, Any]:
+        """Ready when store, coordination and http run, and every tenant's intake is open."""
+        parts = {
+            name: self.root.child(name) is not None for name in ("store", "coordination", "http")
+        }
+        tenants = {}
+        for tenant in self.tenants:
+            subtree = self.root.child(f"tenant:{tenant.tenant_id}")
+            tenants[tenant.tenant_id] = subtree is not None and subtree.child("intake") is not None
+        ready = all(parts.values()) and all(tenants.values())
+        return {"ready": ready, "components": parts, "tenants": tenants}
 
 
 def build_root(settings: Settings) -> Supervisor:
-    return Supervisor(
-        "root", root_children(settings), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
-    )
+    return Tree(settings).root

@@ -44,12 +44,12 @@ class Limits:
     """Rates in messages per second; bursts in messages."""
 
     global_rate: float = 30.0
-    global_burst: int = 30
+    global_burst: int = 20  # below Telegram's 30: the tokens left are slack for network jitter
     bulk_rate: float = 25.0  # broadcasts use at most this much, leaving room for replies
     private_rate: float = 1.0
-    private_burst: int = 3
+    private_burst: int = 2  # Telegram tolerates about 3
     group_rate: float = 20.0 / 60.0
-    group_burst: int = 3
+    group_burst: int = 2
     # Send at this fraction of each rate: clocks and rounding on Telegram's side never agree
     # exactly with ours, and a 429 costs far more than 2 % of throughput.
     margin: float = 0.98

@@ -1,0 +1,120 @@
+"""Running `trt run` as a real process against emulators started by the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import trio
+
+STARTUP_DEADLINE = 30.0
+
+
+def service_env(emulator_url: str, token: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `trt run` against an emulator, on SQLite in `data_dir`."""
+    return {
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": emulator_url,
+        "DATABASE_URL": f"sqlite:///{data_dir}/trt.db",
+        "HOST": "127.0.0.1",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Service:
+    """A running `trt run`: its log lines as parsed events, its port, and signals."""
+
+    def __init__(self, process: trio.Process, port: int) -> None:
+        self.process = process
+        self.port = port
+        self.events: list[dict[str, Any]] = []
+        self.lines: list[str] = []
+        self._seen = trio.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def read_log(self) -> None:
+        assert self.process.stderr is not None
+        buffer = b""
+        async for chunk in self.process.stderr:
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                text = line.decode(errors="replace")
+                self.lines.append(text)
+                try:
+                    self.events.append(json.loads(text))
+                except json.JSONDecodeError:
+                    continue
+                self._seen.set()
+                self._seen = trio.Event()
+
+    async def wait_for(self, event: str, timeout: float = STARTUP_DEADLINE) -> dict[str, Any]:
+        with trio.fail_after(timeout):
+            while True:
+                for item in self.events:
+                    if item.get("event") == event:
+                        return item
+                if self.process.returncode is not None:
+                    raise AssertionError(f"trt exited {self.process.returncode}:\n" + self.log())
+                with trio.move_on_after(0.2):
+                    await self._seen.wait()
+
+    def named(self, event: str) -> list[dict[str, Any]]:
+        return [item for item in self.events if item.get("event") == event]
+
+    def log(self) -> str:
+        return "\n".join(self.lines[-80:])
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        self.process.send_signal(signum)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    async def wait(self, timeout: float = 15.0) -> int:
+        with trio.fail_after(timeout):
+            return await self.process.wait()
+
+
+@asynccontextmanager
+async def run_service(env: dict[str, str], cwd: Path) -> AsyncIterator[Service]:
+    """Start `trt run` and wait for `service.started`; kill it at exit if still running."""
+    port = int(env.get("PORT") or free_port())
+    full_env = {"PATH": os.environ["PATH"], "LOG_FORMAT": "json", "PORT": str(port), **env}
+    process = await trio.lowlevel.open_process(
+        [sys.executable, "-m", "trt_actors", "run"],
+        env=full_env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    service = Service(process, port)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(service.read_log)
+        try:
+            await service.wait_for("service.started")
+            yield service
+        finally:
+            if process.returncode is None:
+                process.kill()
+            with trio.move_on_after(10):
+                await process.wait()
+            nursery.cancel_scope.cancel()

@@ -1,0 +1,168 @@
+"""The session actor: one per user, the only place that user's updates are handled.
+
+It loads the user's state when it starts, handles updates one at a time in the order they
+were received, and for each one: runs the pure domain handler, makes the Bot API calls it asks
+for through the outbound actor, then saves the new state and marks the inbox row done in one
+transaction. A crash is retried by restarting the actor (the update is kept in the slot that
+outlives incarnations); an update that keeps failing is set aside with an event and the user
+gets an apology with the main-menu button — no update ends in silence.
+
+Delivery is at least once: a crash after the replies went out but before the commit repeats
+them when the update is handled again. Updates already handled (an update id not above the
+last one saved in the state) are skipped, so a replay never handles one twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from trt_actors.domain.effects import Handler, Outcome
+from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
+from trt_actors.storage import InboxState, Store, Tx
+from trt_actors.telegram.errors import BotBlocked, TelegramError
+
+from ._actor import Actor
+from .outbound import Outbound
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 3  # tries of one update before it is set aside
+LAST_UPDATE = "last_update_id"  # state key: the newest update handled
+
+
+@dataclass(frozen=True, slots=True)
+class InboxUpdate:
+    """A committed inbox row on its way to a session."""
+
+    update_id: int
+    payload: dict[str, Any]
+
+    @classmethod
+    def from_bytes(cls, update_id: int, payload: bytes) -> InboxUpdate:
+        return cls(update_id, json.loads(payload))
+
+
+class SessionSlot:
+    """What outlives one incarnation of a user's session actor."""
+
+    def __init__(self) -> None:
+        self.retry: InboxUpdate | None = None  # the update that crashed the last incarnation
+
+
+class SessionActor(Actor[InboxUpdate]):
+    def __init__(
+        self,
+        tenant: str,
+        user_id: int,
+        *,
+        store: Store,
+        outbound: Outbound,
+        handler: Handler,
+        slot: SessionSlot,
+    ) -> None:
+        self.tenant = tenant
+        self.user_id = user_id
+        self.store = store
+        self.outbound = outbound
+        self.handler = handler
+        self.slot = slot
+        self.state: dict[str, Any] = {}
+        self.version = 0
+
+    async def on_start(self) -> None:
+        await self._load()
+        retry, self.slot.retry = self.slot.retry, None
+        if retry is not None:
+            await self.handle(retry)
+
+    async def handle(self, message: InboxUpdate) -> None:
+        if message.update_id <= int(self.state.get(LAST_UPDATE, -1)):
+            return  # already handled: a replay of something this session saved
+        incoming = read(message.payload)
+        try:
+            await self._process(message, incoming)
+        except Exception as exc:
+            self.slot.retry = message
+            if await self._failed(message, incoming, exc):
+                self.slot.retry = None
+                return  # set aside: the user was told, the actor goes on
+            raise
+
+    async def _load(self) -> None:
+        if self.user_id == SYSTEM_USER:
+            return
+        session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
+        self.state, self.version = session.state, session.version
+
+    async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
+        outcome = self.handler(self.state, incoming)
+        for call in outcome.calls:
+            try:
+                await self.outbound.call(call.method, call.params)
+            except BotBlocked:
+                outcome = Outcome(outcome.state, outcome.calls, user_blocked=True)
+                break
+        state = {**outcome.state, LAST_UPDATE: message.update_id}
+        self.version = await self.store.run(
+            self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
+        )
+        self.state = state
+
+    def _commit(
+        self,
+        tx: Tx,
+        message: InboxUpdate,
+        incoming: Incoming,
+        outcome: Outcome,
+        state: dict[str, Any],
+    ) -> int:
+        """Profile, state and inbox row in one transaction; the new state version."""
+        version = self.version
+        if incoming.user is not None and self.user_id != SYSTEM_USER:
+            profile = incoming.user
+            tx.users.upsert(
+                profile.user_id,
+                first_name=profile.first_name,
+                username=profile.username,
+                last_name=profile.last_name,
+                language=state.get("language"),
+            )
+            if outcome.user_blocked is not None:
+                tx.users.set_blocked_bot(profile.user_id, outcome.user_blocked)
+            version = tx.sessions.save(self.user_id, state, expected_version=version).version
+        tx.inbox.mark_done(message.update_id)
+        return version
+
+    async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
+        """Count the failure; True when the update is now set aside (and the user told)."""
+        text = f"{type(error).__name__}: {error}"
+        entry = await self.store.run(
+            self.tenant,
+            lambda tx: tx.inbox.record_failure(
+                message.update_id, error=text, max_attempts=MAX_ATTEMPTS
+            ),
+        )
+        if entry.state is not InboxState.DEAD:
+            log.warning(
+                "session.update_failed",
+                update_id=message.update_id,
+                attempt=entry.attempts,
+                error=text,
+            )
+            return False
+        log.error(
+            "session.update_set_aside",
+            update_id=message.update_id,
+            attempts=entry.attempts,
+            error=text,
+        )
+        for call in self.handler.apology(incoming):
+            try:
+                await self.outbound.call(call.method, call.params)
+            except TelegramError as exc:  # blocked, or Telegram down: the event above says why
+                log.warning("session.apology_failed", error_type=type(exc).__name__)
+        return True

@@ -1,0 +1,124 @@
+"""Building the exact KIE request body for a model, from checked parameters and media URLs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import NamedTuple
+
+from ._errors import PayloadError
+from ._inputs import BooleanInput, EnumInput, Input, MediaInput, NumberInput, ParamValue, SendAs
+from ._params import InputProblem, as_number
+from ._routes import BodyStyle, Route
+
+JsonValue = str | int | float | bool | list[str] | None
+"""What a request field holds."""
+
+
+class KieRequest(NamedTuple):
+    """The request to submit: where (`route`) and what (`body`, ready for JSON)."""
+
+    route: Route
+    body: dict[str, object]
+
+
+def _json_number(value: Fraction, integer: bool) -> int | float:
+    """A JSON number: an int when whole (always for integer inputs), else the nearest float.
+
+    Floats appear only here, in request fields such as a guidance scale; never in money.
+    """
+    if value.denominator == 1 or integer:
+        return int(value)
+    return float(value)
+
+
+def _enum_value(spec: EnumInput, value: str) -> str | int | float:
+    if spec.send_as is SendAs.INTEGER:
+        return int(value)
+    if spec.send_as is SendAs.NUMBER:
+        number = Fraction(value)
+        return _json_number(number, integer=False)
+    return value
+
+
+def _field_value(spec: Input, value: ParamValue, urls: Sequence[str]) -> JsonValue:
+    if isinstance(spec, MediaInput):
+        if spec.as_list:
+            return list(urls)
+        return urls[0] if urls else None
+    if isinstance(spec, EnumInput):
+        assert isinstance(value, str)
+        return _enum_value(spec, value)
+    if isinstance(spec, NumberInput):
+        number = as_number(value)
+        assert number is not None
+        return _json_number(number, spec.integer)
+    if isinstance(spec, BooleanInput):
+        return bool(value)
+    assert isinstance(value, str)
+    return value
+
+
+def _checked_urls(
+    inputs: Sequence[Input],
+    params: Mapping[str, ParamValue],
+    media_urls: Mapping[str, Sequence[str]],
+) -> None:
+    media = {spec.name: spec for spec in inputs if isinstance(spec, MediaInput)}
+    unknown = sorted(set(media_urls) - set(media))
+    if unknown:
+        raise PayloadError(f"media for unknown inputs: {', '.join(unknown)}")
+    for name, spec in media.items():
+        urls = list(media_urls.get(name, ()))
+        if not spec.min_count <= len(urls) <= spec.max_count:
+            raise PayloadError(
+                f"{name}: {len(urls)} URL(s), expected {spec.min_count} to {spec.max_count}"
+            )
+        given = params.get(name)
+        if isinstance(given, Sequence) and not isinstance(given, str) and len(given) != len(urls):
+            raise PayloadError(f"{name}: {len(urls)} URL(s) for {len(given)} file(s)")
+        bad = [
+            url
+            for url in urls
+            if not (isinstance(url, str) and url.startswith(("https://", "http://")))
+        ]
+        if bad:
+            raise PayloadError(f"{name}: not a public http(s) URL: {bad[0]!r}")
+
+
+def build_request(
+    route: Route,
+    *,
+    inputs: Sequence[Input],
+    constants: Mapping[str, object],
+    params: Mapping[str, ParamValue],
+    media_urls: Mapping[str, Sequence[str]],
+    problems: Sequence[InputProblem],
+    callback_url: str | None = None,
+) -> KieRequest:
+    """The request body for `route`; raises `PayloadError` on any problem with the input.
+
+    Inputs the user left out are sent with their defaults (so the price quoted is the price
+    of what KIE receives); optional inputs without a default are left out.
+    """
+    if problems:
+        raise PayloadError("; ".join(f"{p.input or 'request'}: {p.message.en}" for p in problems))
+    _checked_urls(inputs, params, media_urls)
+    fields: dict[str, object] = dict(constants)
+    for spec in inputs:
+        urls = list(media_urls.get(spec.name, ()))
+        value = params.get(spec.name, spec.default)
+        if value is None and not (isinstance(spec, MediaInput) and urls):
+            continue
+        converted = _field_value(spec, value if value is not None else (), urls)
+        if converted is not None and converted != []:
+            fields[spec.field] = converted
+    if route.api.body is BodyStyle.MARKET:
+        body: dict[str, object] = {"model": route.kie_model, "input": fields}
+    else:
+        body = dict(fields)
+        if route.api.model_field and route.kie_model is not None:
+            body[route.api.model_field] = route.kie_model
+    if callback_url is not None:
+        body["callBackUrl"] = callback_url
+    return KieRequest(route, body)

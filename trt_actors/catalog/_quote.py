@@ -1,0 +1,183 @@
+"""Turning a model's pricing and a user's choices into a `Price`, or saying why not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+
+from ._exact import exact
+from ._inputs import EnumInput, Input, Media, MediaInput, NumberInput, ParamValue, TextInput
+from ._params import as_number, check_value
+from ._pricing import (
+    Choice,
+    Price,
+    PriceRange,
+    Pricing,
+    Quantity,
+    QuantitySource,
+    Sku,
+    Tariff,
+    Unavailable,
+)
+from ._text import LocalText
+
+
+def _missing(spec: Input) -> Unavailable:
+    label = spec.label
+    return Unavailable(
+        LocalText(f"Сначала укажите: {label.ru}", f"Choose {label.en} first"), "missing"
+    )
+
+
+def _given(spec: Input, params: Mapping[str, ParamValue]) -> ParamValue | Unavailable:
+    """The value in force for `spec` (given, else default), checked; or why there is none."""
+    value = params.get(spec.name, spec.default)
+    if value is None:
+        return _missing(spec)
+    problem = check_value(spec, value)
+    return value if problem is None else Unavailable(problem.message, "invalid")
+
+
+def _selector_choices(
+    pricing: Pricing, specs: Mapping[str, Input], params: Mapping[str, ParamValue]
+) -> dict[str, Choice] | Unavailable:
+    choices: dict[str, Choice] = {}
+    for name in pricing.selector_inputs:
+        value = _given(specs[name], params)
+        if isinstance(value, Unavailable):
+            return value
+        assert isinstance(
+            value, str | bool
+        )  # selectors are enum or boolean inputs (checked at load)
+        choices[name] = value
+    return choices
+
+
+def _media_total(items: Sequence[Media], seconds: bool) -> Fraction | None:
+    total = Fraction(0)
+    for item in items:
+        amount = item.seconds if seconds else item.mp
+        if amount is None:
+            return None
+        total += amount
+    return total
+
+
+def _raw_amount(quantity: Quantity, spec: Input, value: ParamValue) -> Fraction | None:
+    source = quantity.source
+    if source is QuantitySource.VALUE and isinstance(value, str) and quantity.mapping:
+        return quantity.mapping.get(value)
+    if source is QuantitySource.VALUE:
+        return exact(value) if isinstance(value, str) else as_number(value)
+    if source is QuantitySource.TEXT_LENGTH and isinstance(value, str):
+        return Fraction(len(value))
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return _media_total(value, seconds=source is QuantitySource.MEDIA_SECONDS)
+    return None
+
+
+def quantity_of(
+    quantity: Quantity, specs: Mapping[str, Input], params: Mapping[str, ParamValue]
+) -> Fraction | Unavailable:
+    """The number of units a request counts, or why it cannot be known yet."""
+    if quantity.source is QuantitySource.ONE:
+        return Fraction(1)
+    if quantity.source is QuantitySource.FIXED:
+        return quantity.fixed or Fraction(1)
+    assert quantity.input is not None  # checked at load
+    spec = specs[quantity.input]
+    value = _given(spec, params)
+    if isinstance(value, Unavailable):
+        return value
+    amount = _raw_amount(quantity, spec, value)
+    if amount is None or amount <= 0:
+        reason = LocalText(
+            f"Не удалось определить объём: {spec.label.ru}",  # noqa: RUF001
+            f"Cannot tell how much to charge for: {spec.label.en}",
+        )
+        return Unavailable(reason, "missing")
+    return amount / quantity.per
+
+
+def quote(
+    pricing: Pricing,
+    inputs: Sequence[Input],
+    tariff: Tariff,
+    params: Mapping[str, ParamValue],
+) -> Price | Unavailable:
+    """The price of a request with `params`: exactly one SKU, or `Unavailable` with a reason.
+
+    Only the inputs that choose the SKU or give the quantity are needed (so a wizard can
+    show prices before the prompt is typed); absent ones take their defaults.
+    """
+    specs = {spec.name: spec for spec in inputs}
+    choices = _selector_choices(pricing, specs, params)
+    if isinstance(choices, Unavailable):
+        return choices
+    reason = pricing.unavailable_reason(choices)
+    if reason is not None:
+        return Unavailable(reason, "combination")
+    skus = pricing.skus_for(choices)
+    if len(skus) != 1:  # the loader proves every combination has one SKU or a rule
+        shown = ", ".join(f"{name}={value}" for name, value in choices.items())
+        return Unavailable(LocalText(f"Нет цены для {shown}", f"No price for {shown}"), "no_sku")
+    quantity = quantity_of(pricing.quantity, specs, params)
+    if isinstance(quantity, Unavailable):
+        return quantity
+    sku = skus[0]
+    credits = sku.credits * quantity
+    return Price(
+        kopecks=tariff.kopecks(credits),
+        credits=credits,
+        unit_credits=sku.credits,
+        unit=pricing.unit,
+        quantity=quantity,
+        sku_id=sku.id,
+        free=sku.free,
+    )
+
+
+def quantity_bounds(
+    quantity: Quantity, specs: Mapping[str, Input], sku: Sku
+) -> tuple[Fraction, Fraction]:
+    """The smallest and largest quantity a request priced with `sku` can count."""
+    if quantity.source is QuantitySource.ONE:
+        return Fraction(1), Fraction(1)
+    if quantity.source is QuantitySource.FIXED:
+        fixed = quantity.fixed or Fraction(1)
+        return fixed, fixed
+    assert quantity.input is not None
+    spec = specs[quantity.input]
+    low, high = _raw_bounds(quantity, spec, sku)
+    return low / quantity.per, high / quantity.per
+
+
+def _raw_bounds(quantity: Quantity, spec: Input, sku: Sku) -> tuple[Fraction, Fraction]:
+    if isinstance(spec, EnumInput):
+        chosen = sku.when.get(spec.name)
+        values = [chosen] if isinstance(chosen, str) else list(spec.values)
+        amounts = [quantity.mapping[v] if quantity.mapping else exact(v) for v in values]
+        return min(amounts), max(amounts)
+    if isinstance(spec, NumberInput):
+        return spec.minimum, spec.maximum
+    if isinstance(spec, TextInput):
+        return Fraction(max(spec.min_length, 1)), Fraction(spec.max_length)
+    assert isinstance(spec, MediaInput)
+    limit = (
+        spec.max_duration_seconds
+        if quantity.source is QuantitySource.MEDIA_SECONDS
+        else spec.max_megapixels
+    )
+    return Fraction(1), (limit or Fraction(1)) * spec.max_count
+
+
+def price_range(pricing: Pricing, inputs: Sequence[Input], tariff: Tariff) -> PriceRange:
+    """The lowest and highest price over all SKUs and the quantity's bounds."""
+    specs = {spec.name: spec for spec in inputs}
+    lows: list[int] = []
+    highs: list[int] = []
+    for sku in pricing.skus:
+        low, high = quantity_bounds(pricing.quantity, specs, sku)
+        lows.append(tariff.kopecks(sku.credits * low))
+        highs.append(tariff.kopecks(sku.credits * high))
+    return PriceRange(min(lows), max(highs), pricing.unit)

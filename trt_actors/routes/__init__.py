@@ -1,0 +1,1 @@
+"""The service's HTTP routes: webhook intake per tenant, health and readiness."""

@@ -1,0 +1,130 @@
+"""Webhook intake: `POST /webhook/{tenant}` (and `/webhook` for the default tenant).
+
+In order: a request without the tenant's secret token (constant-time compare) → 401; a body
+over the limit → 413 (refused from its Content-Length, before it is read); more than the
+per-IP rate → 429 with Retry-After; the tenant not ready or draining → 503 with Retry-After;
+malformed JSON or no `update_id` → 400 and an event. Otherwise the update is appended to the
+durable inbox and the answer, 200, is sent only after the commit. A duplicate `update_id` is
+answered 200 and not handled twice.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+import trio
+
+from trt_actors.actors import ActorRef
+from trt_actors.actors.session import InboxUpdate
+from trt_actors.storage import AppendResult, StorageError, Store
+from trt_actors.telegram.pacing import TokenBucket
+from trt_actors.web import HTTPError, Request, Response, Router
+
+log = structlog.get_logger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PER_IP_RATE = 200.0  # requests per second from one address (Telegram uses a few addresses)
+PER_IP_BURST = 400
+RETRY_AFTER_NOT_READY = "5"
+COMMIT_DEADLINE = 10.0  # past this the update is not acknowledged: Telegram sends it again
+MAX_TRACKED_IPS = 10_000
+
+
+@dataclass
+class WebhookIntake:
+    """One tenant's webhook door. `ready` is set while its dispatcher runs."""
+
+    tenant: str
+    secret: str
+    store: Store
+    dispatcher: ActorRef[InboxUpdate]
+    ready: bool = False
+    accepted: int = 0
+    duplicates: int = 0
+
+    def authorised(self, request: Request) -> bool:
+        given = request.headers.get(SECRET_HEADER) or ""
+        return hmac.compare_digest(given.encode(), self.secret.encode())
+
+
+@dataclass
+class WebhookDoors:
+    """The intakes of the running tenants, and the per-IP limits shared by them."""
+
+    default_tenant: str
+    intakes: dict[str, WebhookIntake] = field(default_factory=dict)
+    draining: bool = False
+    per_ip_rate: float = PER_IP_RATE
+    per_ip_burst: int = PER_IP_BURST
+    _buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def admit(self, address: str) -> float:
+        """0 when the address may send now, else the seconds it must wait."""
+        now = trio.current_time()
+        bucket = self._buckets.get(address)
+        if bucket is None:
+            if len(self._buckets) >= MAX_TRACKED_IPS:
+                self._buckets.clear()
+            bucket = self._buckets[address] = TokenBucket(self.per_ip_rate, self.per_ip_burst, now)
+        wait = bucket.wait(now)
+        if wait == 0:
+            bucket.take(now)
+        return wait
+
+
+def add_webhook_routes(router: Router, doors: WebhookDoors, *, max_body_bytes: int) -> None:
+    async def tenant_webhook(request: Request) -> Response:
+        return await _accept(doors, request.params["tenant"], request)
+
+    async def default_webhook(request: Request) -> Response:
+        return await _accept(doors, doors.default_tenant, request)
+
+    router.add("POST", "/webhook/{tenant}", tenant_webhook, max_body_bytes=max_body_bytes)
+    router.add("POST", "/webhook", default_webhook, max_body_bytes=max_body_bytes)
+
+
+async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Response:
+    address = request.client[0] if request.client else "unknown"
+    intake = doors.intakes.get(tenant)
+    if intake is None or not intake.authorised(request):
+        log.warning("webhook.unauthorised", tenant=tenant, client=address)
+        raise HTTPError(401, "unauthorised")
+    wait = doors.admit(address)
+    if wait > 0:
+        raise HTTPError(429, "too many requests", headers={"Retry-After": _seconds(wait)})
+    if doors.draining or not intake.ready:
+        raise HTTPError(503, "not ready", headers={"Retry-After": RETRY_AFTER_NOT_READY})
+    update = _parse(tenant, request)
+    update_id = update["update_id"]
+    try:
+        with trio.fail_after(COMMIT_DEADLINE):
+            result = await intake.store.inbox.append(tenant, update_id, update)
+    except (StorageError, trio.TooSlowError) as exc:
+        log.error("webhook.commit_failed", tenant=tenant, update_id=update_id, error=str(exc))
+        raise HTTPError(503, "storage unavailable", headers={"Retry-After": "1"}) from None
+    if result is AppendResult.NEW:
+        intake.accepted += 1
+        await intake.dispatcher.send(InboxUpdate(update_id, update))
+    else:
+        intake.duplicates += 1
+    return Response.json({"ok": True})
+
+
+def _parse(tenant: str, request: Request) -> dict[str, Any]:
+    try:
+        update = json.loads(request.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("webhook.malformed", tenant=tenant, error=str(exc), size=len(request.body))
+        raise HTTPError(400, "body is not JSON") from None
+    if not isinstance(update, dict) or type(update.get("update_id")) is not int:
+        log.warning("webhook.malformed", tenant=tenant, error="no integer update_id")
+        raise HTTPError(400, "not a Telegram update")
+    return update
+
+
+def _seconds(wait: float) -> str:
+    return str(max(1, int(wait + 0.999)))

@@ -1,0 +1,113 @@
+"""Storage: one interface over SQLite (default) and PostgreSQL.
+
+Open a `Store` with `open_store(url)` (or run `serve_store` as the `store` actor). Work
+happens in transactions bound to one tenant: ``await store.run(tenant, fn)`` runs the
+synchronous ``fn(tx)`` in a worker thread, where ``tx`` (`Tx`) offers the repositories
+(users, sessions, inbox, ledger, payments, jobs, history, referrals, promos, quota,
+broadcasts, settings, audit). Raw updates enter through `Store.inbox` with group commit.
+
+Conventions: money is `int` minor units (kopecks, whole Stars); timestamps (``*_at``) are
+`int` Unix milliseconds; every error is a `StorageError`. docs/storage.md has the rest.
+"""
+
+from ._audit import AuditEntry, AuditLog
+from ._broadcasts import Broadcast, Broadcasts, BroadcastState, DeliveryState
+from ._clock import Clock, wall_clock_ms
+from ._errors import (
+    ConstraintViolation,
+    DuplicateKey,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidState,
+    MigrationError,
+    NotFound,
+    PromoRejected,
+    StorageError,
+    StorageUnavailable,
+    VersionConflict,
+)
+from ._history import History, HistoryEvent
+from ._inbox import AppendResult, Inbox, Payload
+from ._inbox_rows import InboxEntry, InboxRows, InboxState
+from ._jobs import Job, Jobs, JobState
+from ._ledger import Ledger
+from ._ledger_records import Account, Discrepancy, Hold, HoldStatus, LedgerEntry
+from ._migrate import SchemaStatus
+from ._money import CreditKind, Currency, LedgerKind
+from ._payments import Payment, PaymentMethod, Payments, PaymentStatus
+from ._promos import PromoCode, Promos
+from ._quota import FreeQuota
+from ._referrals import Referral, Referrals
+from ._sessions import Session, Sessions
+from ._settings import TenantSettings
+from ._store import Store, migrate, open_store, serve_store, status
+from ._tx import Tx
+from ._url import DEFAULT_URL, redact_url
+from ._users import User, Users
+from .migrations import LATEST
+
+__all__ = [
+    "DEFAULT_URL",
+    "LATEST",
+    "Account",
+    "AppendResult",
+    "AuditEntry",
+    "AuditLog",
+    "Broadcast",
+    "BroadcastState",
+    "Broadcasts",
+    "Clock",
+    "ConstraintViolation",
+    "CreditKind",
+    "Currency",
+    "DeliveryState",
+    "Discrepancy",
+    "DuplicateKey",
+    "FreeQuota",
+    "History",
+    "HistoryEvent",
+    "Hold",
+    "HoldStatus",
+    "IdempotencyConflict",
+    "Inbox",
+    "InboxEntry",
+    "InboxRows",
+    "InboxState",
+    "InsufficientFunds",
+    "InvalidState",
+    "Job",
+    "JobState",
+    "Jobs",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerKind",
+    "MigrationError",
+    "NotFound",
+    "Payload",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
+    "Payments",
+    "PromoCode",
+    "PromoRejected",
+    "Promos",
+    "Referral",
+    "Referrals",
+    "SchemaStatus",
+    "Session",
+    "Sessions",
+    "StorageError",
+    "StorageUnavailable",
+    "Store",
+    "TenantSettings",
+    "Tx",
+    "User",
+    "Users",
+    "VersionConflict",
+    "migrate",
+    "open_store",
+    "redact_url",
+    "serve_store",
+    "status",
+    "wall_clock_ms",
+]

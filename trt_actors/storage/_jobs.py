@@ -1,0 +1,217 @@
+"""Jobs: the stored state machine of one generation, so a job survives restarts.
+
+::
+
+    created -> submitted(kie_task_id) -> succeeded -> delivered
+       |            |                        |
+       +------------+------------------------+--> failed -> refunded
+
+`delivered` and `refunded` are final; every other state is "unfinished" and is resumed at
+boot. A transition is one conditional UPDATE: it happens once even when two callers race
+(a KIE callback and a poll), and repeating the transition a job is already in is a no-op.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ._errors import InvalidState, NotFound
+from ._money import Currency
+from ._repo import Repo
+from ._sql import Row, dump_json, load_json
+
+__all__ = ["Job", "JobState", "Jobs"]
+
+_COLUMNS = (
+    "id, user_id, model_id, params, state, kie_task_id, price, currency, hold_id, result_urls,"
+    " error, deadline_at, created_at, updated_at, submitted_at, finished_at"
+)
+
+
+class JobState(enum.StrEnum):
+    CREATED = "created"
+    SUBMITTED = "submitted"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DELIVERED = "delivered"
+    REFUNDED = "refunded"
+
+
+_ALLOWED: dict[JobState, frozenset[JobState]] = {
+    JobState.SUBMITTED: frozenset({JobState.CREATED}),
+    JobState.SUCCEEDED: frozenset({JobState.SUBMITTED}),
+    JobState.FAILED: frozenset({JobState.CREATED, JobState.SUBMITTED, JobState.SUCCEEDED}),
+    JobState.DELIVERED: frozenset({JobState.SUCCEEDED}),
+    JobState.REFUNDED: frozenset({JobState.FAILED}),
+}
+FINAL_STATES = frozenset({JobState.DELIVERED, JobState.REFUNDED})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Job:
+    """One generation. `price` is in minor units of `currency`; 0 for a free generation."""
+
+    id: int
+    user_id: int
+    model_id: str
+    params: dict[str, Any]
+    state: JobState
+    kie_task_id: str | None
+    price: int
+    currency: Currency
+    hold_id: int | None
+    result_urls: list[str]
+    error: str | None
+    deadline_at: int | None
+    created_at: int
+    updated_at: int
+    submitted_at: int | None
+    finished_at: int | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+def _job(row: Row) -> Job:
+    return Job(
+        id=row["id"],
+        user_id=row["user_id"],
+        model_id=row["model_id"],
+        params=load_json(row["params"]),
+        state=JobState(row["state"]),
+        kie_task_id=row["kie_task_id"],
+        price=row["price"],
+        currency=Currency(row["currency"]),
+        hold_id=row["hold_id"],
+        result_urls=load_json(row["result_urls"]),
+        error=row["error"],
+        deadline_at=row["deadline_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        submitted_at=row["submitted_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+class Jobs(Repo):
+    """Create, advance and find jobs of the bound tenant."""
+
+    def create(
+        self,
+        user_id: int,
+        model_id: str,
+        params: Mapping[str, Any],
+        *,
+        price: int,
+        currency: Currency,
+        hold_id: int | None = None,
+        deadline_at: int | None = None,
+    ) -> Job:
+        """Store a new job in state ``created``."""
+        if type(price) is not int or price < 0:
+            raise ValueError(f"price must be a non-negative int, got {price!r}")
+        row = self._db.one(
+            f"""INSERT INTO jobs (tenant_id, user_id, model_id, params, state, price, currency,
+                                  hold_id, result_urls, deadline_at, created_at, updated_at)
+                VALUES (:t, :u, :model, :params, 'created', :price, :c, :hold, '[]',
+                        :deadline, :now, :now)
+                RETURNING {_COLUMNS}""",
+            self._params(
+                u=user_id,
+                model=model_id,
+                params=dump_json(dict(params)),
+                price=price,
+                c=Currency(currency).value,
+                hold=hold_id,
+                deadline=deadline_at,
+            ),
+        )
+        assert row is not None
+        return _job(row)
+
+    def transition(
+        self,
+        job_id: int,
+        to: JobState,
+        *,
+        kie_task_id: str | None = None,
+        result_urls: Sequence[str] | None = None,
+        error: str | None = None,
+    ) -> Job:
+        """Move the job to `to`; return it. A job already in `to` is returned unchanged.
+
+        ``submitted`` needs `kie_task_id`; ``succeeded`` stores `result_urls`; ``failed``
+        stores `error`. Raises `InvalidState` for a transition the machine does not allow,
+        `NotFound` for an unknown job.
+        """
+        to = JobState(to)
+        if to is JobState.SUBMITTED and not kie_task_id:
+            raise ValueError("a submitted job needs its kie_task_id")
+        sources = sorted(s.value for s in _ALLOWED.get(to, frozenset()))
+        placeholders = ", ".join(f":s{i}" for i in range(len(sources)))
+        row = self._db.one(
+            f"""UPDATE jobs SET state = :to, updated_at = :now,
+                    kie_task_id = COALESCE(:task, kie_task_id),
+                    result_urls = COALESCE(:urls, result_urls),
+                    error = COALESCE(:error, error),
+                    submitted_at = CASE WHEN :to = 'submitted' THEN :now ELSE submitted_at END,
+                    finished_at = CASE WHEN :to IN ('delivered', 'refunded') THEN :now
+                                       ELSE finished_at END
+                WHERE tenant_id = :t AND id = :id AND state IN ({placeholders})
+                RETURNING {_COLUMNS}""",
+            self._params(
+                id=job_id,
+                to=to.value,
+                task=kie_task_id,
+                error=error,
+                urls=None if result_urls is None else dump_json(list(result_urls)),
+                **{f"s{i}": s for i, s in enumerate(sources)},
+            ),
+        )
+        if row is not None:
+            return _job(row)
+        job = self.get(job_id)
+        if job.state is to:
+            return job
+        raise InvalidState(f"job {job_id} is {job.state}, cannot become {to}")
+
+    def get(self, job_id: int) -> Job:
+        """The job; raises `NotFound`."""
+        row = self._db.one(
+            f"SELECT {_COLUMNS} FROM jobs WHERE tenant_id = :t AND id = :id",
+            self._params(id=job_id),
+        )
+        if row is None:
+            raise NotFound("job", job_id)
+        return _job(row)
+
+    def by_task(self, kie_task_id: str) -> Job | None:
+        """The job submitted as KIE task `kie_task_id`, or None."""
+        row = self._db.one(
+            f"SELECT {_COLUMNS} FROM jobs WHERE tenant_id = :t AND kie_task_id = :task",
+            self._params(task=kie_task_id),
+        )
+        return None if row is None else _job(row)
+
+    def unfinished(self, *, after_id: int = 0, limit: int = 100) -> list[Job]:
+        """Jobs not yet delivered or refunded, by id (to resume at boot), paged."""
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM jobs
+                WHERE tenant_id = :t AND state NOT IN ('delivered', 'refunded') AND id > :after
+                ORDER BY id LIMIT :lim""",
+            self._params(after=after_id, lim=limit),
+        )
+        return [_job(row) for row in rows]
+
+    def for_user(self, user_id: int, *, limit: int = 20) -> list[Job]:
+        """The user's jobs, newest first."""
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM jobs WHERE tenant_id = :t AND user_id = :u
+                ORDER BY id DESC LIMIT :lim""",
+            self._params(u=user_id, lim=limit),
+        )
+        return [_job(row) for row in rows]

@@ -1,0 +1,118 @@
+"""Run blocking database work in a worker thread without leaving it behind on cancellation.
+
+`run_in_thread` is `trio.to_thread.run_sync` plus what a database call needs when its trio
+caller is cancelled:
+
+- if the thread has not started the work yet, the work never runs;
+- if it is running, the cancel flag is set (the next statement raises `Interrupted`, so the
+  transaction rolls back instead of committing) and the driver is interrupted
+  (`sqlite3.Connection.interrupt()`, a PostgreSQL cancel request); then the caller waits,
+  shielded, until the thread has finished, so no transaction is left running behind it;
+- if the thread does not finish within `drain_timeout` (a driver that ignores interrupts),
+  `on_stuck` is called so the owner can refuse further work on that connection.
+
+Only then does `trio.Cancelled` propagate. `deadline` is the engines' per-call timeout: a
+trio scope whose expiry becomes `StorageUnavailable`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+import trio
+
+from ._errors import StorageUnavailable
+
+__all__ = ["deadline", "run_in_thread"]
+
+T = TypeVar("T")
+
+_QUEUED, _RUNNING, _FINISHED, _ABANDONED = "queued", "running", "finished", "abandoned"
+
+
+class _NeverRan(Exception):
+    """The work was abandoned before it started (its caller is gone)."""
+
+
+class _Call(Generic[T]):
+    def __init__(self, fn: Callable[[threading.Event], T]) -> None:
+        self._fn = fn
+        self._lock = threading.Lock()
+        self._state = _QUEUED
+        self._notify = False
+        self.cancel = threading.Event()
+        self.finished = trio.Event()
+        self._token = trio.lowlevel.current_trio_token()
+
+    def thread_main(self) -> T:
+        with self._lock:
+            if self._state == _ABANDONED:
+                raise _NeverRan
+            self._state = _RUNNING
+        try:
+            return self._fn(self.cancel)
+        finally:
+            with self._lock:
+                self._state = _FINISHED
+                notify = self._notify
+            if notify:
+                # RunFinishedError: the trio run is over, nobody is left to wait for us.
+                with contextlib.suppress(trio.RunFinishedError):
+                    self._token.run_sync_soon(self.finished.set)
+
+    def abandon_or_wait(self) -> bool:
+        """Called on cancellation. True: the work never ran and never will (nothing to wait
+        for). False: it ran or is running; `finished` will be set when the thread is done."""
+        with self._lock:
+            if self._state == _QUEUED:
+                self._state = _ABANDONED
+                return True
+            if self._state == _FINISHED:
+                self.finished.set()
+            else:
+                self._notify = True
+            return False
+
+
+async def run_in_thread(
+    fn: Callable[[threading.Event], T],
+    *,
+    interrupt: Callable[[], None],
+    limiter: trio.CapacityLimiter,
+    drain_timeout: float,
+    on_stuck: Callable[[], None],
+) -> T:
+    """Run `fn(cancel_flag)` in a worker thread and return its result.
+
+    On cancellation of the caller, returns (by raising `trio.Cancelled`) only after the
+    thread has finished or `drain_timeout` has passed (then `on_stuck()` was called).
+    `interrupt` must not block: it is called in the trio thread.
+    """
+    call = _Call(fn)
+    try:
+        return await trio.to_thread.run_sync(
+            call.thread_main, abandon_on_cancel=True, limiter=limiter
+        )
+    except trio.Cancelled:
+        if call.abandon_or_wait():
+            raise
+        call.cancel.set()
+        interrupt()
+        with trio.CancelScope(shield=True), trio.move_on_after(drain_timeout) as waited:
+            await call.finished.wait()
+        if waited.cancelled_caught:
+            on_stuck()
+        raise
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """`trio.fail_after(seconds)`, raising `StorageUnavailable` instead of `TooSlowError`."""
+    try:
+        with trio.fail_after(seconds):
+            yield
+    except trio.TooSlowError:
+        raise StorageUnavailable(f"{what} timed out after {seconds:g}s") from None

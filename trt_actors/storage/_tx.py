@@ -1,0 +1,99 @@
+"""`Tx`: one transaction bound to one tenant, with every repository on the same connection.
+
+A `Tx` is what the function given to `Store.run` / `Store.read` receives. Everything done
+through it commits together or not at all: e.g. save the session state, mark the inbox row
+done and capture a hold, in one unit of work::
+
+    def handle(tx: Tx) -> None:
+        tx.sessions.save(user_id, new_state, expected_version=version)
+        tx.inbox.mark_done(update_id)
+        tx.ledger.capture(hold_id, key=f"capture:{job_id}", actor="jobs")
+
+    await store.run(tenant_id, handle)
+
+Every repository of a `Tx` filters every query by its tenant: a `Tx` for tenant A cannot
+read or change tenant B's rows. The function runs in a worker thread: it must not await,
+and should not do slow non-database work while the transaction is open.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ._audit import AuditLog
+from ._broadcasts import Broadcasts
+from ._history import History
+from ._inbox_rows import InboxRows
+from ._jobs import Jobs
+from ._ledger import Ledger
+from ._payments import Payments
+from ._promos import Promos
+from ._quota import FreeQuota
+from ._referrals import Referrals
+from ._sessions import Sessions
+from ._settings import TenantSettings
+from ._sql import SqlConn
+from ._users import Users
+
+__all__ = ["Tx"]
+
+
+class Tx:
+    """The repositories of one tenant inside one transaction."""
+
+    def __init__(self, db: SqlConn, tenant_id: str, now: int) -> None:
+        self._db = db
+        self.tenant_id = tenant_id
+        self.now = now  # the transaction's timestamp, Unix milliseconds
+
+    @functools.cached_property
+    def users(self) -> Users:
+        return Users(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def inbox(self) -> InboxRows:
+        return InboxRows(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def payments(self) -> Payments:
+        return Payments(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def jobs(self) -> Jobs:
+        return Jobs(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def history(self) -> History:
+        return History(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def referrals(self) -> Referrals:
+        return Referrals(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def promos(self) -> Promos:
+        return Promos(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def quota(self) -> FreeQuota:
+        return FreeQuota(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def broadcasts(self) -> Broadcasts:
+        return Broadcasts(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def settings(self) -> TenantSettings:
+        return TenantSettings(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self._db, self.tenant_id, self.now)

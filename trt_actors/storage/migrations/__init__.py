@@ -1,0 +1,44 @@
+"""The numbered, forward-only schema migrations, in order.
+
+A migration is SQL: a `shared` script written once for both backends, with ``$macros`` for
+the few column types that differ (`Dialect.ddl_macros`: ``$id_pk``, ``$i64``, ``$bool``,
+``$json``, ``$bytes``, ``$strict``), plus optional backend-only scripts (triggers).
+Migrations are never edited once released: a change is a new, higher number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .._dialect import Dialect
+from . import m0001_initial
+
+__all__ = ["LATEST", "MIGRATIONS", "Migration"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: version N takes the schema from N-1 to N."""
+
+    version: int
+    name: str
+    shared: str
+    sqlite: str = ""
+    postgresql: str = ""
+
+    def script(self, dialect: Dialect) -> str:
+        """The whole script for `dialect`: the rendered shared part, then its own part."""
+        own = self.sqlite if dialect.name == "sqlite" else self.postgresql
+        return dialect.render_ddl(self.shared) + "\n" + own
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        name="initial",
+        shared=m0001_initial.SHARED,
+        sqlite=m0001_initial.SQLITE,
+        postgresql=m0001_initial.POSTGRESQL,
+    ),
+)
+LATEST = MIGRATIONS[-1].version

@@ -1,0 +1,161 @@
+"""A test kit for people who extend the bot: run it in-process against the emulator and talk
+to it as users.
+
+    async def test_start(bot_service):                     # the pytest fixture
+        ann = bot_service.user("Ann", language_code="en")
+        await ann.send("/start")
+        menu = await ann.next_message()
+        assert "Hi, Ann" in menu["text"]
+        await ann.press("🎨 Create")                         # a button of the last message
+        assert "opens soon" in (await ann.next_edit())["text"]
+
+`BotService` runs the whole supervision tree (`trt_actors/supervisors/tree.py`) in the test's
+trio loop on a fresh SQLite file, with the Telegram emulator as its Bot API. Real sockets and
+threads are used, so do not combine it with trio's MockClock.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from trt_actors.domain.effects import Handler
+from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
+from trt_actors.settings import Settings
+from trt_actors.supervisors.tree import Tree
+from trt_actors.telegram.pacing import Limits
+
+REPLY_TIMEOUT = 10.0
+
+
+class Conversation:
+    """One emulated Telegram user talking to the bot in a private chat."""
+
+    def __init__(self, emulator: TelegramEmulator, user: Any) -> None:
+        self.emulator = emulator
+        self.user = user
+        self._last: dict[str, Any] | None = None
+        self._versions: dict[int, str] = {}
+
+    @property
+    def id(self) -> int:
+        return int(self.user.id)
+
+    async def send(self, text: str) -> None:
+        """Send a text; a leading "/" makes it a command (with its entity)."""
+        if text.startswith("/"):
+            command, _, argument = text[1:].partition(" ")
+            self.emulator.ctl.send_command(self.user, command, argument)
+        else:
+            self.emulator.ctl.send_text(self.user, text)
+        await trio.lowlevel.checkpoint()
+
+    async def next_message(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
+        """The bot's next new message in this chat."""
+        message = await self.emulator.ctl.next_bot_message(self.user, timeout=timeout)
+        self._last = message
+        return message
+
+    async def press(self, label: str, message: Mapping[str, Any] | None = None) -> str:
+        """Press the inline button with this label on `message` (default: the last one)."""
+        target = message or self._last
+        if target is None:
+            raise AssertionError("no bot message to press a button on")
+        self._versions[int(target["message_id"])] = str(target.get("text", ""))
+        return str(
+            self.emulator.ctl.press_button(self.user, int(target["message_id"]), label=label)
+        )
+
+    async def next_edit(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
+        """The last message, once the bot has edited it."""
+        assert self._last is not None, "no bot message to wait for an edit of"
+        message_id = int(self._last["message_id"])
+        before = self._versions.get(message_id, self._last.get("text"))
+
+        def edited(message: dict[str, Any]) -> bool:
+            return bool(message["message_id"] == message_id and message.get("text") != before)
+
+        self._last = await self.emulator.ctl.wait_for(self.user, edited, timeout=timeout)
+        return self._last
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Everything the bot sent to this user, current versions, oldest first."""
+        return list(self.emulator.ctl.bot_messages(self.user))
+
+
+class BotService:
+    """The bot's whole tree running in-process against the emulator."""
+
+    def __init__(self, tree: Tree, emulator: TelegramEmulator) -> None:
+        self.tree = tree
+        self.emulator = emulator
+
+    @property
+    def settings(self) -> Settings:
+        return self.tree.settings
+
+    def user(self, first_name: str = "Test", **profile: Any) -> Conversation:
+        return Conversation(self.emulator, self.emulator.ctl.user(first_name, **profile))
+
+    @property
+    def port(self) -> int:
+        node = self.tree.root.child("http")
+        assert node is not None, "the http node is not running"
+        return int(node.port)
+
+
+def service_settings(emulator_url: str, token: str, data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test service: the emulator's Bot API, SQLite in `data_dir`, a free port."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": token,
+        "telegram_api_base_url": emulator_url,
+        "database_url": f"sqlite:///{data_dir / 'trt.db'}",
+        "host": "127.0.0.1",
+        "port": 0,
+        "log_format": "json",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@asynccontextmanager
+async def running_bot(
+    data_dir: Path,
+    *,
+    emulator: TelegramEmulator | None = None,
+    handler: Handler | None = None,
+    limits: Limits | None = None,
+    **settings: Any,
+) -> AsyncIterator[BotService]:
+    """Start the emulator (unless given) and the tree; stop both at exit, gracefully."""
+    async with _emulator(emulator) as emu:
+        assert emu.base_url is not None, "the emulator is not serving"
+        tree = Tree(
+            service_settings(emu.base_url, emu.config.token, data_dir, **settings), handler, limits
+        )
+        async with trio.open_nursery() as nursery:
+            await nursery.start(tree.root.run)
+            try:
+                yield BotService(tree, emu)
+            finally:
+                tree.root.request_stop()
+
+
+@asynccontextmanager
+async def _emulator(given: TelegramEmulator | None) -> AsyncIterator[TelegramEmulator]:
+    if given is not None:
+        yield given
+        return
+    async with open_telegram_emulator(EmulatorConfig()) as emu:
+        yield emu
+
+
+def clean_environment() -> None:
+    """Drop settings variables inherited from the shell, so tests see only their own."""
+    for name in Settings.model_fields:
+        os.environ.pop(name.upper(), None)
