@@ -224,13 +224,16 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """Read, validate and return the settings; raises `ConfigError` with every problem."""
+def load_settings(env_file: str | Path | None = ".env", *, bot: bool = True) -> Settings:
+    """Read, validate and return the settings; raises `ConfigError` with every problem.
+
+    With `bot=False` (commands that never talk to Telegram, such as `trt db`), a missing bot
+    token is not a problem."""
     try:
         settings = Settings(_env_file=env_file)
     except ValidationError as exc:
         raise ConfigError(_problems(exc)) from None
-    problems = _cross_checks(settings)
+    problems = _cross_checks(settings) if bot else []
     if problems:
         raise ConfigError(problems)
     redactor.register(settings.secrets())

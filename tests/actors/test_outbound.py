@@ -6,7 +6,7 @@ a limit is broken, so "zero 429s" means the pacing really kept Telegram's limits
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,7 +16,6 @@ from trio.testing import MockClock
 
 from trt_actors.actors import actor_child
 from trt_actors.actors.outbound import Outbound, OutboundActor, Priority
-from trt_actors.emulators.telegram._limits import RateLimiter, RateLimits
 from trt_actors.supervisors import Supervisor
 from trt_actors.telegram.errors import (
     BadRequest,
@@ -25,40 +24,11 @@ from trt_actors.telegram.errors import (
     RetryAfter,
     TransientError,
 )
-from trt_actors.telegram.pacing import chat_of
-
-Script = Callable[[str, Mapping[str, Any]], Any]
+from trt_actors.testing.fake_bot_api import FakeBotApi, Script
 
 
-class StrictBot:
-    """Records each call with its time; 429s whatever breaks Telegram's flood limits."""
-
-    def __init__(self, script: Script | None = None, latency: float = 0.05) -> None:
-        self.limiter = RateLimiter(RateLimits(), clock=trio.current_time)
-        self.script = script
-        self.latency = latency
-        self.sent: list[tuple[float, str, Any]] = []
-        self.throttled = 0
-
-    async def call(
-        self, method: str, params: Mapping[str, Any], *, read_timeout: float | None = None
-    ) -> Any:
-        await trio.sleep(self.latency)
-        if self.script is not None:
-            outcome = self.script(method, params)
-            if isinstance(outcome, BaseException):
-                raise outcome
-        chat = chat_of(method, dict(params))
-        if isinstance(chat, int):
-            wait = self.limiter.acquire(chat, is_group=chat < 0)
-            if wait > 0:
-                self.throttled += 1
-                raise RetryAfter(wait)
-        self.sent.append((trio.current_time(), method, params.get("text")))
-        return {"message_id": len(self.sent)}
-
-    async def close(self) -> None:
-        return None
+def StrictBot(script: Script | None = None, latency: float = 0.05) -> FakeBotApi:
+    return FakeBotApi(script, latency=latency)
 
 
 @asynccontextmanager
@@ -72,7 +42,7 @@ async def running(bot: Any, **kw: Any) -> AsyncIterator[Outbound]:
 
 
 @pytest.fixture
-async def bot() -> StrictBot:
+async def bot() -> FakeBotApi:
     return StrictBot()
 
 
@@ -90,7 +60,7 @@ async def send_all(outbound: Outbound, calls: list[tuple[int, str]], **kw: Any) 
 
 
 async def test_100_messages_to_one_chat_keep_order_and_get_no_429(
-    bot: StrictBot, autojump_clock: MockClock
+    bot: FakeBotApi, autojump_clock: MockClock
 ) -> None:
     async with running(bot) as outbound:
         await send_all(outbound, [(7, f"m{i}") for i in range(100)], timeout=600)
@@ -101,7 +71,7 @@ async def test_100_messages_to_one_chat_keep_order_and_get_no_429(
 
 
 async def test_1000_chats_share_the_global_rate_with_no_429(
-    bot: StrictBot, autojump_clock: MockClock
+    bot: FakeBotApi, autojump_clock: MockClock
 ) -> None:
     async with running(bot) as outbound:
         await send_all(outbound, [(1000 + i, "hi") for i in range(1000)], timeout=600)

@@ -149,3 +149,12 @@ def test_the_token_never_appears_in_the_log(service: subprocess.Popen[str]) -> N
     assert service.stderr is not None
     log = "".join(lines) + service.stderr.read()
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+def test_db_commands_need_no_bot_token(env: dict[str, str], tmp_path: Path) -> None:
+    del env["TELEGRAM_BOT_TOKEN"]
+    migrated = trt(["db", "migrate"], env, tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    status = trt(["db", "status"], env, tmp_path)
+    assert status.returncode == 0 and "up to date" in status.stdout
+    assert status.stdout.count("\n") == 1  # the answer alone on stdout: logs go to stderr

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from trt_actors._version import __version__
+from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
 
 from . import catalog, config_cmd, db, run_cmd
@@ -41,11 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = None
     if getattr(args, "needs_settings", True):
         try:
-            settings = load_settings()
+            settings = load_settings(bot=getattr(args, "needs_bot", True))
         except ConfigError as exc:
             for problem in exc.problems:
                 print(f"trt: configuration error: {problem}", file=sys.stderr)
             return EXIT_USAGE
+        configure_logging(settings.log_level, settings.log_format)
+    else:
+        configure_logging("warning")  # logs go to stderr; stdout is the command's output
     code: int = args.func(args, settings)
     return code
 

@@ -37,6 +37,7 @@ def _database_url(settings: DatabaseSettings) -> str:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``db`` with its ``migrate`` and ``status`` subcommands."""
     db = subparsers.add_parser("db", help="database schema: apply migrations, show version")
+    db.set_defaults(needs_bot=False)  # only DATABASE_URL matters here
     commands = db.add_subparsers(dest="db_command", required=True, metavar="{migrate,status}")
     migrate = commands.add_parser("migrate", help="apply pending schema migrations")
     migrate.set_defaults(func=migrate_command)

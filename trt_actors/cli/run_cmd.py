@@ -6,7 +6,6 @@ import argparse
 
 import trio
 
-from trt_actors.observability.logging import configure_logging
 from trt_actors.service import serve_until_signalled
 from trt_actors.settings import Settings
 from trt_actors.supervisors.tree import build_root
@@ -23,7 +22,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_service(args: argparse.Namespace, settings: Settings) -> int:
-    configure_logging(settings.log_level, settings.log_format)
     root = build_root(settings)
     code: int = trio.run(serve_until_signalled, root, settings.shutdown_grace_seconds)
     return code

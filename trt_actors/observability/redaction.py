@@ -17,6 +17,7 @@ MASK = "***"
 _BOT_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:bot)?\d{3,20}:[A-Za-z0-9_-]{20,}")
 _URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]+@")
 _MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
 class Redactor:
@@ -59,15 +60,23 @@ redactor = Redactor()
 
 
 def redact_url(url: str) -> str:
-    """The URL with its password masked, in the userinfo or a `?password=` query parameter:
-    `postgresql://app:***@db/trt`. A URL without a password comes back unchanged."""
-    parts = urlsplit(url)
+    """The URL with its password masked, in the userinfo or a query parameter such as
+    `?password=`: `postgresql://app:***@db/trt`. A URL with nothing secret comes back byte for
+    byte. Never raises: an unparseable string becomes a placeholder."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
     netloc, query = parts.netloc, parts.query
-    if parts.password is not None:
-        netloc = f"{parts.username or ''}:{MASK}@{netloc.rpartition('@')[2]}"
-    if "password=" in query.lower():
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
+    if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if k.lower() == "password" else v) for k, v in pairs])
+        masked = [(k, MASK if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs]
+        if masked != pairs:
+            query = urlencode(masked, safe="*")
     if (netloc, query) == (parts.netloc, parts.query):
         return url
     return urlunsplit(parts._replace(netloc=netloc, query=query))

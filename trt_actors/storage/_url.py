@@ -13,16 +13,16 @@ Two forms are accepted:
 from __future__ import annotations
 
 import dataclasses
-import urllib.parse
 from pathlib import Path
 from typing import Literal
+
+from trt_actors.observability.redaction import redact_url
 
 __all__ = ["DEFAULT_URL", "DatabaseUrl", "parse_url", "redact_url"]
 
 DEFAULT_URL = "sqlite:///./data/trt.db"
 _SQLITE_PREFIX = "sqlite:///"
 _PG_SCHEMES = ("postgresql", "postgres")
-_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 Backend = Literal["sqlite", "postgresql"]
 
@@ -54,29 +54,3 @@ def parse_url(url: str) -> DatabaseUrl:
     raise ValueError(
         f"unsupported DATABASE_URL {redact_url(url)!r}: use sqlite:///path or postgresql://..."
     )
-
-
-def redact_url(url: str) -> str:
-    """Return `url` with the password (in the user part or the query) replaced by ``***``.
-
-    Never raises: a string that is not a URL comes back unchanged.
-    """
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<unparseable url>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    query = parts.query
-    if query:
-        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
-        query = urllib.parse.urlencode(
-            [(k, "***" if k.lower() in _SECRET_QUERY_KEYS else v) for k, v in pairs],
-            safe="*",
-        )
-    if netloc == parts.netloc and query == parts.query:
-        return url  # nothing secret: keep it byte for byte (urlunsplit may drop slashes)
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, query=query))

@@ -36,6 +36,7 @@ class Exit:
 
     kind: EventKind  # EXITED, CRASHED or KILLED
     error: BaseException | None = None
+    announced: bool = False  # its event was already published (a failed restart)
 
     @property
     def crashed(self) -> bool:

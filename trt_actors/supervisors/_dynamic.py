@@ -214,7 +214,8 @@ class DynamicSupervisor(Generic[K]):
             entry = self._entries.get(child.key)
             if child.stopping or entry is None or entry.child is not child:
                 continue
-            self._publish(exit.kind, child.id, **error_fields(exit.error))
+            if not exit.announced:
+                self._publish(exit.kind, child.id, **error_fields(exit.error))
             if child.spec.restart.restarts_after(exit.crashed):
                 await self._schedule_restart(entry, exit.error)
             else:
@@ -257,7 +258,7 @@ class DynamicSupervisor(Generic[K]):
             await self._start(entry)
         except ChildStartFailed as exc:
             assert entry.child is not None
-            self._report(entry.child, Exit(EventKind.CRASHED, exc.error))
+            self._report(entry.child, Exit(EventKind.CRASHED, exc.error, announced=True))
         finally:
             entry.ready.set()
 
