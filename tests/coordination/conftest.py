@@ -20,18 +20,11 @@ import pytest
 from trio.testing import MockClock
 
 from trt_actors.coordination import Coordination, open_coordination
-from trt_actors.testing.redis_server import RedisServer, redis_for_tests
+from trt_actors.testing.redis_server import RedisServer
 
 from .support import dead_redis_url, fast_settings
 
 BACKEND_KINDS = ["local", "redis", "fallback"]
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A Redis for the whole session: `TRT_TEST_REDIS_URL` or a throwaway server."""
-    with redis_for_tests() as url:
-        yield url
 
 
 @pytest.fixture

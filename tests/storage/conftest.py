@@ -22,17 +22,9 @@ from trt_actors.testing.postgres import (
     create_schema,
     drop_database,
     drop_schema,
-    postgres_for_tests,
 )
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """The URL of the session's PostgreSQL server (its `postgres` database)."""
-    with postgres_for_tests() as url:
-        yield url
 
 
 @pytest.fixture(scope="session")
