@@ -53,6 +53,9 @@ EXPECTED = {
     "admin_ids": "comma-separated Telegram user ids, e.g. 12345,67890",
     "tenant_id": "1-32 characters of a-z, 0-9, _ and -, starting with a letter or digit",
     "trt_tenants": "the path of an existing YAML file describing the bots",
+    "ops_host": "an interface address for the ops feed, e.g. 127.0.0.1",
+    "ops_port": "an integer from 0 (any free port) to 65535",
+    "ops_token": "a secret of at least 16 characters",
     "log_level": "one of debug, info, warning, error",
     "log_format": "'json' or 'console'",
     "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
@@ -83,6 +86,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     tenant_id: str = "default"
     trt_tenants: Path | None = None
+    ops_host: str = "127.0.0.1"
+    ops_port: int = Field(default=8081, ge=0, le=65535)
+    ops_token: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] | None = None
     shutdown_grace_seconds: float = Field(default=5.0, gt=0, le=300)
@@ -151,6 +157,13 @@ class Settings(BaseSettings):
             return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
         return value
 
+    @field_validator("ops_token")
+    @classmethod
+    def _ops_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("too short")
+        return value
+
     @field_validator("tenant_id")
     @classmethod
     def _tenant(cls, value: str) -> str:
@@ -172,7 +185,7 @@ class Settings(BaseSettings):
 
     def secrets(self) -> Iterator[str]:
         """Every secret value held, for the log redactor."""
-        for field in ("telegram_bot_token", "webhook_secret_token", "kie_api_key"):
+        for field in ("telegram_bot_token", "webhook_secret_token", "kie_api_key", "ops_token"):
             secret = getattr(self, field)
             if secret is not None:
                 yield secret.get_secret_value()
@@ -254,6 +267,12 @@ def _cross_checks(settings: Settings) -> list[Problem]:
     if settings.telegram_bot_token is None and settings.trt_tenants is None:
         problems.append(
             Problem("TELEGRAM_BOT_TOKEN", EXPECTED["telegram_bot_token"] + " (or set TRT_TENANTS)")
+        )
+    if not _is_loopback(settings.ops_host) and settings.ops_token is None:
+        problems.append(
+            Problem(
+                "OPS_TOKEN", EXPECTED["ops_token"] + " (required when OPS_HOST is not loopback)"
+            )
         )
     if settings.bot_mode == "webhook" and settings.webhook_secret_token is None:
         problems.append(

@@ -28,6 +28,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path}/trt.db",
         "LOG_FORMAT": "json",
         "PORT": "0",
+        "OPS_PORT": "0",
         "SHUTDOWN_GRACE_SECONDS": "5",
     }
 

@@ -38,9 +38,10 @@ def free_port() -> int:
 class Service:
     """A running `trt run`: its log lines as parsed events, its port, and signals."""
 
-    def __init__(self, process: trio.Process, port: int) -> None:
+    def __init__(self, process: trio.Process, port: int, ops_port: int) -> None:
         self.process = process
         self.port = port
+        self.ops_port = ops_port
         self.events: list[dict[str, Any]] = []
         self.lines: list[str] = []
         self._seen = trio.Event()
@@ -97,7 +98,14 @@ class Service:
 async def run_service(env: dict[str, str], cwd: Path) -> AsyncIterator[Service]:
     """Start `trt run` and wait for `service.started`; kill it at exit if still running."""
     port = int(env.get("PORT") or free_port())
-    full_env = {"PATH": os.environ["PATH"], "LOG_FORMAT": "json", "PORT": str(port), **env}
+    ops_port = int(env.get("OPS_PORT") or free_port())
+    full_env = {
+        "PATH": os.environ["PATH"],
+        "LOG_FORMAT": "json",
+        "PORT": str(port),
+        "OPS_PORT": str(ops_port),
+        **env,
+    }
     process = await trio.lowlevel.open_process(
         [sys.executable, "-m", "trt_actors", "run"],
         env=full_env,
@@ -106,7 +114,7 @@ async def run_service(env: dict[str, str], cwd: Path) -> AsyncIterator[Service]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    service = Service(process, port)
+    service = Service(process, port, ops_port)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(service.read_log)
         try:

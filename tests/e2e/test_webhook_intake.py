@@ -141,4 +141,9 @@ async def test_health_and_readiness(service: BotService) -> None:
         ready = await client.get(f"{base}/readyz")
         assert ready.status_code == 200 and ready.json()["ready"] is True
         assert ready.json()["tenants"] == {"default": True}
-        assert ready.json()["components"] == {"store": True, "coordination": True, "http": True}
+        assert ready.json()["components"] == {
+            "store": True,
+            "coordination": True,
+            "http": True,
+            "ops": True,
+        }

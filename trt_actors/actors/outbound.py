@@ -102,11 +102,12 @@ class OutboundActor(Actor[Call]):
         on_blocked: Callable[[int | str], Awaitable[None]] | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
+        stats: OutboundStats | None = None,
     ) -> None:
         self.api = api
         self.limits = limits or Limits()
         self.on_blocked = on_blocked
-        self.stats = OutboundStats()
+        self.stats = stats or OutboundStats()  # pass one in to keep counting across restarts
         self._backoff = Backoff(RETRY_INITIAL, RETRY_MAX, 2.0, RETRY_JITTER, rng or random.Random())
         self._slots = trio.Semaphore(max_in_flight)
         self._lanes: dict[Hashable, deque[Call]] = {}

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 import trio
 
+from trt_actors.observability.metrics import metrics
 from trt_actors.storage import AppendResult, StorageError, Store
 from trt_actors.supervisors import Backoff
 from trt_actors.telegram.bot_api import BotApi
@@ -120,9 +121,14 @@ class PollingIntakeActor(Actor[None]):
                     nursery.start_soon(append, update)
         except* StorageError as group:
             raise group.exceptions[0] from None
+        received = metrics.updates_received.labels(self.tenant, "polling")
         for update in sorted(valid, key=lambda u: u["update_id"]):
+            received.inc()
             if results[update["update_id"]] is AppendResult.NEW:
-                await self.dispatcher.send(InboxUpdate(update["update_id"], update))
+                committed = InboxUpdate(update["update_id"], update, trio.current_time())
+                await self.dispatcher.send(committed)
+            else:
+                metrics.updates_deduplicated.labels(self.tenant).inc()
         self.received += len(valid)
         if updates:
             ids = [u["update_id"] for u in valid] or [self.offset or 0]

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+import trio
 
 from trt_actors.domain.effects import Handler, Outcome
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
+from trt_actors.observability.metrics import metrics
 from trt_actors.storage import InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
@@ -40,6 +42,7 @@ class InboxUpdate:
 
     update_id: int
     payload: dict[str, Any]
+    committed_at: float | None = None  # trio time of the inbox commit (None when replayed)
 
     @classmethod
     def from_bytes(cls, update_id: int, payload: bytes) -> InboxUpdate:
@@ -89,8 +92,15 @@ class SessionActor(Actor[InboxUpdate]):
             self.slot.retry = message
             if await self._failed(message, incoming, exc):
                 self.slot.retry = None
+                metrics.updates_processed.labels(self.tenant, "set_aside").inc()
                 return  # set aside: the user was told, the actor goes on
+            metrics.updates_processed.labels(self.tenant, "failed").inc()
             raise
+        metrics.updates_processed.labels(self.tenant, "handled").inc()
+        if message.committed_at is not None:
+            metrics.inbox_lag.labels(self.tenant).observe(
+                trio.current_time() - message.committed_at
+            )
 
     async def _load(self) -> None:
         if self.user_id == SYSTEM_USER:

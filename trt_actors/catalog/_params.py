@@ -119,7 +119,10 @@ def _check_number(spec: NumberInput, value: object) -> InputProblem | None:
     if not spec.accepts(number):
         step = format_exact(spec.step or Fraction(1))
         return _problem(
-            spec.name, "step", f"«{label.ru}»: с шагом {step}", f"{label.en}: in steps of {step}"  # noqa: RUF001
+            spec.name,
+            "step",
+            f"«{label.ru}»: с шагом {step}",  # noqa: RUF001
+            f"{label.en}: in steps of {step}",
         )
     return None
 

@@ -15,7 +15,7 @@ from trt_actors._version import __version__
 from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
 
-from . import catalog, config_cmd, db, run_cmd
+from . import catalog, config_cmd, db, run_cmd, top
 
 EXIT_USAGE = 2
 
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.register(commands)
     db.register(commands)
     catalog.register(commands)
+    top.register(commands)
     return parser
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 import trio
 
-from trt_actors.routes.health import ReadinessCheck, add_health_routes
+from trt_actors.routes.health import ReadinessCheck, add_health_routes, add_metrics_route
 from trt_actors.routes.webhook import WebhookDoors, add_webhook_routes
 from trt_actors.web import HTTPServer, Router
 
@@ -34,12 +35,14 @@ async def serve_http(
     port: int,
     doors: WebhookDoors,
     readiness: ReadinessCheck,
+    render_metrics: Callable[[], bytes],
     *,
     max_body_bytes: int,
     task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     router = Router()
     add_health_routes(router, readiness)
+    add_metrics_route(router, render_metrics)
     add_webhook_routes(router, doors, max_body_bytes=max_body_bytes)
     server = HTTPServer(router)
     doors.draining = False

@@ -1,4 +1,5 @@
-"""`/healthz` (the process answers) and `/readyz` (store, tenants and intake are up)."""
+"""`/healthz` (the process answers), `/readyz` (store, tenants and intake are up) and
+`/metrics` (Prometheus text format)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,13 @@ def add_health_routes(router: Router, readiness: ReadinessCheck) -> None:
 
     router.add("GET", "/healthz", healthz)
     router.add("GET", "/readyz", readyz)
+
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def add_metrics_route(router: Router, render: Callable[[], bytes]) -> None:
+    async def metrics(request: Request) -> Response:
+        return Response.bytes(render(), PROMETHEUS_TEXT)
+
+    router.add("GET", "/metrics", metrics)

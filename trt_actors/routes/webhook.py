@@ -20,6 +20,7 @@ import trio
 
 from trt_actors.actors import ActorRef
 from trt_actors.actors.session import InboxUpdate
+from trt_actors.observability.metrics import metrics
 from trt_actors.storage import AppendResult, StorageError, Store
 from trt_actors.telegram.pacing import TokenBucket
 from trt_actors.web import HTTPError, Request, Response, Router
@@ -100,17 +101,21 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
         raise HTTPError(503, "not ready", headers={"Retry-After": RETRY_AFTER_NOT_READY})
     update = _parse(tenant, request)
     update_id = update["update_id"]
+    began = trio.current_time()
     try:
         with trio.fail_after(COMMIT_DEADLINE):
             result = await intake.store.inbox.append(tenant, update_id, update)
     except (StorageError, trio.TooSlowError) as exc:
         log.error("webhook.commit_failed", tenant=tenant, update_id=update_id, error=str(exc))
         raise HTTPError(503, "storage unavailable", headers={"Retry-After": "1"}) from None
+    metrics.updates_received.labels(tenant, "webhook").inc()
     if result is AppendResult.NEW:
         intake.accepted += 1
-        await intake.dispatcher.send(InboxUpdate(update_id, update))
+        await intake.dispatcher.send(InboxUpdate(update_id, update, trio.current_time()))
     else:
         intake.duplicates += 1
+        metrics.updates_deduplicated.labels(tenant).inc()
+    metrics.ack_latency.labels(tenant).observe(trio.current_time() - began)
     return Response.json({"ok": True})
 
 

@@ -145,6 +145,30 @@ async def stop_child(
         child.spec.on_terminated()
 
 
+def describe_child(child: Child | None, child_id: str, restarts: int) -> dict[str, Any]:
+    """One row of a tree listing: id, state, restarts, age, mailbox counters, nested rows."""
+    row: dict[str, Any] = {
+        "id": child_id,
+        "state": child.state.value if child else "absent",
+        "restarts": restarts,
+    }
+    if child is None:
+        return row
+    row["age"] = round(trio.current_time() - child.started_at, 1)
+    stats = getattr(child.handle, "stats", None)
+    if callable(stats):
+        mailbox = stats()
+        row["mailbox"] = {
+            "depth": mailbox.depth,
+            "high_water": mailbox.high_water,
+            "dropped": mailbox.dropped,
+        }
+    describe = getattr(child.handle, "describe", None)
+    if callable(describe):
+        row["children"] = describe()
+    return row
+
+
 def error_fields(error: BaseException | None) -> dict[str, str]:
     if error is None:
         return {}

@@ -15,6 +15,7 @@ from ._child import (
     ChildState,
     Exit,
     current_path,
+    describe_child,
     error_fields,
     run_child,
     stop_child,
@@ -26,6 +27,7 @@ from ._spec import Backoff, ChildSpec, Intensity, RestartWindow
 K = TypeVar("K", bound=Hashable)
 
 _STOP = object()
+DESCRIBE_LIMIT = 100  # children listed one by one in `describe`
 
 
 class _Entry:
@@ -131,15 +133,20 @@ class DynamicSupervisor(Generic[K]):
             self._stopping.set()
             self._signals_in.send_nowait(_STOP)
 
-    def describe(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": entry.spec.id,
-                "state": entry.child.state.value if entry.child else "restarting",
-                "restarts": entry.restarts,
-            }
-            for entry in self._entries.values()
+    def describe(self, limit: int = DESCRIBE_LIMIT) -> list[dict[str, Any]]:
+        """Up to `limit` children (id, state, restarts, age, mailbox); then one summary row."""
+        entries = list(self._entries.values())
+        rows = [
+            describe_child(entry.child, entry.spec.id, entry.restarts)
+            if entry.child is not None
+            else {"id": entry.spec.id, "state": "restarting", "restarts": entry.restarts}
+            for entry in entries[:limit]
         ]
+        if len(entries) > limit:
+            rows.append(
+                {"id": f"... {len(entries) - limit} more", "state": "running", "restarts": 0}
+            )
+        return rows
 
     async def run(
         self, *, task_status: trio.TaskStatus[DynamicSupervisor[K]] = trio.TASK_STATUS_IGNORED

@@ -15,6 +15,7 @@ from ._child import (
     ChildState,
     Exit,
     current_path,
+    describe_child,
     error_fields,
     run_child,
     stop_child,
@@ -84,21 +85,21 @@ class Supervisor:
         child = self._children.get(child_id)
         return child.handle if child and child.state is ChildState.RUNNING else None
 
+    def kill(self, child_id: str) -> bool:
+        """Cancel a running child as if it had died: its restart type decides what follows.
+        True if it was running. (Operators' "restart this actor"; also a test hook.)"""
+        child = self._children.get(child_id)
+        if child is None or child.state is not ChildState.RUNNING:
+            return False
+        child.scope.cancel()
+        return True
+
     def describe(self) -> list[dict[str, Any]]:
-        """The children in start order: id, state, restarts, and nested trees."""
-        rows = []
-        for spec in self._specs:
-            child = self._children.get(spec.id)
-            row: dict[str, Any] = {
-                "id": spec.id,
-                "state": child.state.value if child else "absent",
-                "restarts": self._restarts[spec.id],
-            }
-            describe = getattr(child.handle if child else None, "describe", None)
-            if callable(describe):
-                row["children"] = describe()
-            rows.append(row)
-        return rows
+        """The children in start order: id, state, restarts, age, mailbox, nested trees."""
+        return [
+            describe_child(self._children.get(spec.id), spec.id, self._restarts[spec.id])
+            for spec in self._specs
+        ]
 
     async def run(
         self, *, task_status: trio.TaskStatus[Supervisor] = trio.TASK_STATUS_IGNORED

@@ -3,7 +3,8 @@
     root                 rest_for_one: a child's restart restarts those started after it
     ├── store            database pool, migrations applied before it reports started
     ├── coordination     Redis leases, locks, shared buckets — or the in-process fallback
-    ├── http             webhook intake, /healthz, /readyz
+    ├── http             webhook intake, /healthz, /readyz, /metrics
+    ├── ops              the live supervision feed over a websocket (`trt top`)
     └── tenant:<id>      rest_for_one: each child needs the ones before it
         ├── outbound         the only sender to Telegram
         ├── sessions         one actor per user, started on demand, passivated when idle
@@ -25,10 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import trio
+from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import actor_child
 from trt_actors.actors.dispatcher import DispatcherActor
-from trt_actors.actors.outbound import Outbound, OutboundActor
+from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundStats
 from trt_actors.actors.polling_intake import PollingIntakeActor
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
@@ -37,6 +39,9 @@ from trt_actors.domain.effects import Handler
 from trt_actors.nodes.http import serve_http
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import blocked_marker, open_webhook_door, with_bot_api
+from trt_actors.observability.events import current_bus
+from trt_actors.observability.metrics import TreeCollector, metrics
+from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.settings import Settings
 from trt_actors.telegram.bot_api import BotApi
@@ -93,8 +98,13 @@ class Tree:
         self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
         self.tenants = [TenantConfig.from_settings(settings)]
         self.doors = WebhookDoors(default_tenant=settings.tenant_id)
+        self.outbound_stats = {t.tenant_id: OutboundStats() for t in self.tenants}
         self.root = Supervisor(
             "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
+        )
+        self.metrics_registry = CollectorRegistry()
+        self.metrics_registry.register(
+            TreeCollector(self.root.describe, lambda: self.outbound_stats)
         )
 
     def _root_children(self) -> list[ChildSpec]:
@@ -105,8 +115,11 @@ class Tree:
             s.port,
             self.doors,
             self.readiness,
+            self.render_metrics,
             max_body_bytes=s.webhook_max_payload_bytes,
         )
+        token = s.ops_token.get_secret_value() if s.ops_token else None
+        ops = functools.partial(self._run_ops, s.ops_host, s.ops_port, token)
         children = [
             ChildSpec("store", functools.partial(run_store, s.database_url.get_secret_value())),
             ChildSpec(
@@ -116,11 +129,26 @@ class Tree:
                 ),
             ),
             ChildSpec("http", http, shutdown=5.0),
+            ChildSpec("ops", ops, shutdown=1.0),
         ]
         for tenant in self.tenants:
             start = functools.partial(self._run_tenant, tenant)
             children.append(ChildSpec(f"tenant:{tenant.tenant_id}", start, shutdown=10.0))
         return children
+
+    async def _run_ops(
+        self,
+        host: str,
+        port: int,
+        token: str | None,
+        *,
+        task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        feed = OpsFeed(self.root, current_bus.get(), token)
+        await feed.serve(host, port, task_status=task_status)
+
+    def render_metrics(self) -> bytes:
+        return metrics.render() + bytes(generate_latest(self.metrics_registry))
 
     async def _run_tenant(
         self, tenant: TenantConfig, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
@@ -143,7 +171,9 @@ class Tree:
         on_blocked = blocked_marker(tid, store)
         outbound_spec, outbound_ref = actor_child(
             "outbound",
-            lambda: OutboundActor(api, limits=self.limits, on_blocked=on_blocked),
+            lambda: OutboundActor(
+                api, limits=self.limits, on_blocked=on_blocked, stats=self.outbound_stats[tid]
+            ),
             capacity=OUTBOUND_MAILBOX,
             tenant=tid,
         )
@@ -203,7 +233,8 @@ class Tree:
     def readiness(self) -> dict[str, Any]:
         """Ready when store, coordination and http run, and every tenant's intake is open."""
         parts = {
-            name: self.root.child(name) is not None for name in ("store", "coordination", "http")
+            name: self.root.child(name) is not None
+            for name in ("store", "coordination", "http", "ops")
         }
         tenants = {}
         for tenant in self.tenants:

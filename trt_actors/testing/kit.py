@@ -108,6 +108,12 @@ class BotService:
         assert node is not None, "the http node is not running"
         return int(node.port)
 
+    @property
+    def ops_port(self) -> int:
+        port = self.tree.root.child("ops")
+        assert port is not None, "the ops feed is not running"
+        return int(port)
+
 
 def service_settings(emulator_url: str, token: str, data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test service: the emulator's Bot API, SQLite in `data_dir`, a free port."""
@@ -117,6 +123,7 @@ def service_settings(emulator_url: str, token: str, data_dir: Path, **overrides:
         "database_url": f"sqlite:///{data_dir / 'trt.db'}",
         "host": "127.0.0.1",
         "port": 0,
+        "ops_port": 0,
         "log_format": "json",
     }
     values.update(overrides)

@@ -1,0 +1,117 @@
+"""Operations: `trt top` against a running service, the ops feed, and /metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import trio
+from prometheus_client.parser import text_string_to_metric_families
+from trio_websocket import open_websocket_url
+
+from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
+from trt_actors.testing.kit import BotService
+
+from .service import run_service, service_env
+
+
+async def test_trt_top_once_lists_the_tree_of_a_running_service(tmp_path: Path) -> None:
+    async with open_telegram_emulator(EmulatorConfig()) as emu:
+        assert emu.base_url is not None
+        env = service_env(emu.base_url, emu.config.token, tmp_path)
+        async with run_service(env, tmp_path) as service:
+            top = await trio.run_process(
+                [sys.executable, "-m", "trt_actors", "top", "--once"],
+                env={"PATH": os.environ["PATH"], "OPS_PORT": str(service.ops_port)},
+                capture_stdout=True,
+                capture_stderr=True,
+                check=False,
+            )
+            assert top.returncode == 0, top.stderr
+            tree = top.stdout.decode()
+            for node in (
+                "store",
+                "coordination",
+                "http",
+                "ops",
+                "tenant:default",
+                "outbound",
+                "sessions",
+                "dispatcher",
+                "intake",
+            ):
+                assert node in tree
+            assert "running" in tree
+            service.signal()
+            assert await service.wait() == 0
+
+
+async def test_a_killed_actor_shows_a_restart_on_the_feed(bot_service: BotService) -> None:
+    url = f"ws://127.0.0.1:{bot_service.ops_port}/feed"
+    async with open_websocket_url(url) as ws:
+        first = json.loads(await ws.get_message())
+        assert first["type"] == "tree"
+        assert [row["id"] for row in first["tree"]][:3] == ["store", "coordination", "http"]
+        await ws.send_message(json.dumps({"type": "restart", "path": "tenant:default/outbound"}))
+        seen = []
+        with trio.fail_after(10):
+            while ("restarting", "outbound") not in seen or ("started", "outbound") not in seen:
+                message = json.loads(await ws.get_message())
+                if message["type"] == "event":
+                    seen.append((message["kind"], message["child"]))
+    assert ("killed", "outbound") in seen
+    ann = bot_service.user("Ann", language_code="en")  # and the tenant still serves
+    await ann.send("/start")
+    assert "Ann" in (await ann.next_message())["text"]
+
+
+async def test_metrics_parse_and_move_under_traffic(bot_service: BotService) -> None:
+    async def scrape() -> dict[str, float]:
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(f"http://127.0.0.1:{bot_service.port}/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        values: dict[str, float] = {}
+        for family in text_string_to_metric_families(response.text):
+            for sample in family.samples:
+                key = sample.name + json.dumps(sample.labels, sort_keys=True)
+                values[key] = sample.value
+        return values
+
+    def total(values: dict[str, float], name: str, **labels: str) -> float:
+        return sum(
+            v
+            for k, v in values.items()
+            if k.startswith(name + "{")
+            and all(f'"{key}": "{value}"' in k for key, value in labels.items())
+        )
+
+    before = await scrape()
+    users = [bot_service.user(f"U{i}", language_code="en") for i in range(5)]
+    for user in users:
+        await user.send("/start")
+    for user in users:
+        await user.next_message()
+    with trio.fail_after(10):  # replies leave before the state commit: wait for the count
+        while True:
+            after = await scrape()
+            handled = total(after, "trt_updates_processed_total", outcome="handled")
+            if handled - total(before, "trt_updates_processed_total", outcome="handled") >= 5:
+                break
+            await trio.sleep(0.05)
+    assert (
+        total(after, "trt_updates_received_total") - total(before, "trt_updates_received_total")
+        >= 5
+    )
+    assert (
+        total(after, "trt_outbound_calls_total", outcome="sent")
+        - total(before, "trt_outbound_calls_total", outcome="sent")
+        >= 5
+    )
+    assert total(after, "trt_supervisor_children", path="root/tenant:default/sessions") >= 5
+    assert total(after, "trt_inbox_lag_seconds_count") >= 5
+    assert "trt_actor_restarts_total" in "".join(after)
+    assert "trt_mailbox_depth" in "".join(after)

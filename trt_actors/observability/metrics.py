@@ -1,0 +1,126 @@
+"""Prometheus metrics, served at `/metrics`.
+
+Counters and histograms that code updates as things happen live in `ServiceMetrics` (one per
+process, in its own registry). What the tree already knows — restarts, mailbox depths and
+drops, the outbound actor's counts — is read when Prometheus scrapes, by `TreeCollector`, so
+nothing on the hot path pays for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+MAX_LISTED_CHILDREN = 20  # supervisors with more children get a count, not a series each
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ServiceMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.updates_received = Counter(
+            "trt_updates_received_total",
+            "Updates received from Telegram",
+            ["tenant", "intake"],
+            registry=r,
+        )
+        self.updates_deduplicated = Counter(
+            "trt_updates_deduplicated_total",
+            "Updates received again and dropped",
+            ["tenant"],
+            registry=r,
+        )
+        self.updates_processed = Counter(
+            "trt_updates_processed_total",
+            "Updates handled, by outcome",
+            ["tenant", "outcome"],
+            registry=r,
+        )
+        self.ack_latency = Histogram(
+            "trt_webhook_ack_seconds",
+            "Webhook request to 200 (inbox commit included)",
+            ["tenant"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.inbox_lag = Histogram(
+            "trt_inbox_lag_seconds",
+            "Inbox commit to the update handled",
+            ["tenant"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+
+    def render(self) -> bytes:
+        return bytes(generate_latest(self.registry))
+
+
+metrics = ServiceMetrics()
+"""The process's metrics."""
+
+
+class TreeCollector(Collector):
+    """Reads the running tree at scrape time. `describe_tree` is `root.describe`."""
+
+    def __init__(
+        self,
+        describe_tree: Callable[[], list[dict[str, Any]]],
+        outbound_stats: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.describe_tree = describe_tree
+        self.outbound_stats = outbound_stats
+
+    def collect(self) -> Iterator[Metric]:
+        families = _TreeFamilies()
+        families.walk(self.describe_tree(), "root")
+        yield from families.all()
+        sends = CounterMetricFamily(
+            "trt_outbound_calls", "Bot API calls by outcome", labels=["tenant", "outcome"]
+        )
+        for tenant, stats in self.outbound_stats().items():
+            for outcome in ("sent", "failed", "retried", "throttled", "blocked", "expired"):
+                sends.add_metric([tenant, outcome], getattr(stats, outcome))
+        yield sends
+
+
+class _TreeFamilies:
+    """The per-child metric families, filled by walking `describe()` rows."""
+
+    def __init__(self) -> None:
+        self.restarts = CounterMetricFamily(
+            "trt_actor_restarts", "Restarts of each supervised child", labels=["path"]
+        )
+        self.depth = GaugeMetricFamily("trt_mailbox_depth", "Messages waiting", labels=["path"])
+        self.dropped = CounterMetricFamily(
+            "trt_mailbox_dropped", "Messages dropped", labels=["path"]
+        )
+        self.children = GaugeMetricFamily(
+            "trt_supervisor_children", "Children running under a supervisor", labels=["path"]
+        )
+
+    def all(self) -> tuple[Metric, ...]:
+        return (self.restarts, self.depth, self.dropped, self.children)
+
+    def walk(self, rows: list[dict[str, Any]], path: str) -> None:
+        for row in rows:
+            child = f"{path}/{row['id']}"
+            if "more" in row:  # a summary row of a long listing
+                continue
+            self.restarts.add_metric([child], row.get("restarts", 0))
+            mailbox = row.get("mailbox")
+            if mailbox is not None:
+                self.depth.add_metric([child], mailbox["depth"])
+                self.dropped.add_metric([child], mailbox["dropped"])
+            if "children" in row:
+                nested = row["children"]
+                more = sum(r.get("more", 0) for r in nested)
+                self.children.add_metric(
+                    [child], len([r for r in nested if "more" not in r]) + more
+                )
+                if len(nested) <= MAX_LISTED_CHILDREN:  # a session per user: count only
+                    self.walk(nested, child)
