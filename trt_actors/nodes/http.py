@@ -14,7 +14,7 @@ from trt_actors.web import HTTPServer, Router
 
 log = structlog.get_logger(__name__)
 
-DRAIN_GRACE = 3.0  # requests in flight at shutdown get this long to finish
+DRAIN_GRACE = 1.5  # requests in flight at shutdown get this long to finish
 
 
 class HttpNode:

@@ -57,6 +57,7 @@ class WebhookDoors:
     """The intakes of the running tenants, and the per-IP limits shared by them."""
 
     default_tenant: str
+    configured: frozenset[str] = frozenset()  # tenants of this service, running or not
     intakes: dict[str, WebhookIntake] = field(default_factory=dict)
     draining: bool = False
     per_ip_rate: float = PER_IP_RATE
@@ -91,6 +92,8 @@ def add_webhook_routes(router: Router, doors: WebhookDoors, *, max_body_bytes: i
 async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Response:
     address = request.client[0] if request.client else "unknown"
     intake = doors.intakes.get(tenant)
+    if intake is None and tenant in doors.configured:  # starting, restarting or stopping
+        raise HTTPError(503, "not ready", headers={"Retry-After": RETRY_AFTER_NOT_READY})
     if intake is None or not intake.authorised(request):
         log.warning("webhook.unauthorised", tenant=tenant, client=address)
         raise HTTPError(401, "unauthorised")
