@@ -11,6 +11,7 @@ import pytest
 
 from trt_actors.cli import db
 from trt_actors.storage import LATEST
+from trt_actors.storage.migrations import MIGRATIONS
 
 
 def run(argv: list[str], url: str | pydantic.SecretStr) -> int:
@@ -25,9 +26,12 @@ def test_status_then_migrate_then_status(
     fresh_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(["db", "status"], fresh_url) == 0
-    assert f"schema version 0 of {LATEST}, 1 pending: 0001_initial" in capsys.readouterr().out
+    names = ", ".join(f"{m.version:04d}_{m.name}" for m in MIGRATIONS)
+    expected = f"schema version 0 of {LATEST}, {len(MIGRATIONS)} pending: {names}"
+    assert expected in capsys.readouterr().out
     assert run(["db", "migrate"], fresh_url) == 0
-    assert f"applied migration(s) 1; schema version {LATEST}" in capsys.readouterr().out
+    versions = ", ".join(str(m.version) for m in MIGRATIONS)
+    assert f"applied migration(s) {versions}; schema version {LATEST}" in capsys.readouterr().out
     assert run(["db", "migrate"], fresh_url) == 0
     assert f"schema version {LATEST}, up to date" in capsys.readouterr().out
     assert run(["db", "status"], fresh_url) == 0

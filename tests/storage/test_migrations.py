@@ -17,9 +17,10 @@ from trt_actors.storage.migrations import MIGRATIONS, Migration
 
 from .support import query
 
-EXTRA = Migration(2, "extra", "CREATE TABLE extra (tenant_id TEXT NOT NULL, n $i64) $strict;")
+NEXT = LATEST + 1
+EXTRA = Migration(NEXT, "extra", "CREATE TABLE extra (tenant_id TEXT NOT NULL, n $i64) $strict;")
 BROKEN = Migration(
-    2, "broken", "CREATE TABLE half_done (tenant_id TEXT NOT NULL) $strict;\nNOT SQL AT ALL;"
+    NEXT, "broken", "CREATE TABLE half_done (tenant_id TEXT NOT NULL) $strict;\nNOT SQL AT ALL;"
 )
 
 
@@ -40,11 +41,11 @@ async def test_applying_twice_is_a_no_op(fresh_url: str) -> None:
 async def test_a_new_migration_applies_alone_and_a_broken_one_not_at_all(fresh_url: str) -> None:
     engine = await open_engine(fresh_url)
     try:
-        assert await apply_migrations(engine) == [1]
+        assert await apply_migrations(engine) == list(range(1, LATEST + 1))
         with pytest.raises((sqlite3.OperationalError, psycopg.errors.SyntaxError)):
             await apply_migrations(engine, (*MIGRATIONS, BROKEN))
-        assert query(fresh_url, "SELECT max(version) FROM schema_version") == [(1,)]
-        assert await apply_migrations(engine, (*MIGRATIONS, EXTRA)) == [2]
+        assert query(fresh_url, "SELECT max(version) FROM schema_version") == [(LATEST,)]
+        assert await apply_migrations(engine, (*MIGRATIONS, EXTRA)) == [NEXT]
     finally:
         await engine.aclose()
     assert query(fresh_url, "SELECT count(*) FROM extra") == [(0,)]

@@ -33,6 +33,7 @@ class Actor(Generic[M]):
     """
 
     tasks: trio.Nursery
+    ref: ActorRef[M]  # its own ref: `self.ref.request_stop()` ends it after the current message
 
     async def on_start(self) -> None:
         """Initialise (load state, open resources). Runs before `started()` is reported."""
@@ -154,6 +155,7 @@ async def run_actor(
             actor = factory()
             async with trio.open_nursery() as tasks:
                 actor.tasks = tasks
+                actor.ref = ref
                 await actor.on_start()
                 task_status.started(ref)
                 graceful = await _loop(actor, ref, incarnation, idle_after)

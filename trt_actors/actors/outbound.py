@@ -28,6 +28,7 @@ import structlog
 import trio
 
 from trt_actors.mailboxes import Reply
+from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.supervisors import Backoff
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.errors import (
@@ -71,6 +72,7 @@ class Call:
     deadline: float
     reply: Reply[Any] = field(default_factory=Reply)
     seq: int = 0
+    correlation: str | None = None  # the update (or job) this call belongs to
     not_before: float = 0.0
     attempts: int = 0
 
@@ -103,8 +105,10 @@ class OutboundActor(Actor[Call]):
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
         stats: OutboundStats | None = None,
+        tenant: str = "",
     ) -> None:
         self.api = api
+        self.tenant = tenant
         self.limits = limits or Limits()
         self.on_blocked = on_blocked
         self.stats = stats or OutboundStats()  # pass one in to keep counting across restarts
@@ -219,6 +223,8 @@ class OutboundActor(Actor[Call]):
         requeue = False
         try:
             requeue = await self._attempt(call)
+            if not requeue:
+                self._trace(call)
         finally:
             self._busy.discard(lane)
             if requeue:
@@ -288,6 +294,21 @@ class OutboundActor(Actor[Call]):
         if len(self._throttled_at) > 1000:
             self._throttled_at = {k: t for k, t in self._throttled_at.items() if now - t <= 1}
 
+    def _trace(self, call: Call) -> None:
+        """One correlation record per finished call: method, chat, outcome, attempts."""
+        if call.correlation is None:
+            return
+        error = call.reply.error
+        correlations.record(
+            self.tenant,
+            "outbound",
+            correlation_id=call.correlation,
+            method=call.method,
+            chat=chat_of(call.method, call.params),
+            outcome="ok" if error is None else type(error).__name__,
+            attempts=call.attempts + 1,
+        )
+
     def _fail(self, call: Call, error: Exception) -> None:
         self.stats.failed += 1
         call.reply.fail(error)
@@ -311,7 +332,14 @@ class Outbound:
     ) -> Any:
         """The call's result, or a `TelegramError` (`CallTimeout` once `timeout` passed)."""
         deadline = trio.current_time() + timeout
-        call = Call(method, params, priority, deadline, seq=next(self._seq))
+        call = Call(
+            method,
+            params,
+            priority,
+            deadline,
+            seq=next(self._seq),
+            correlation=current_correlation.get(),
+        )
         with trio.move_on_at(deadline):
             await self.ref.send(call)
             with trio.move_on_at(deadline + 0.001):

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 import trio
 
+from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import AppendResult, StorageError, Store
 from trt_actors.supervisors import Backoff
@@ -124,6 +125,14 @@ class PollingIntakeActor(Actor[None]):
         received = metrics.updates_received.labels(self.tenant, "polling")
         for update in sorted(valid, key=lambda u: u["update_id"]):
             received.inc()
+            uid = update["update_id"]
+            correlations.record(
+                self.tenant,
+                "intake",
+                correlation_id=update_correlation(uid),
+                via="polling",
+                result=results[uid].value,
+            )
             if results[update["update_id"]] is AppendResult.NEW:
                 committed = InboxUpdate(update["update_id"], update, trio.current_time())
                 await self.dispatcher.send(committed)

@@ -30,6 +30,11 @@ class Reply(Generic[R]):
     def is_set(self) -> bool:
         return self._done.is_set()
 
+    @property
+    def error(self) -> Exception | None:
+        """The error it was failed with, if any (None while unset or when it has a value)."""
+        return self._error
+
     def set(self, value: R) -> None:
         if not self._done.is_set():
             self._value = value

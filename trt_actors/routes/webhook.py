@@ -20,6 +20,7 @@ import trio
 
 from trt_actors.actors import ActorRef
 from trt_actors.actors.session import InboxUpdate
+from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import AppendResult, StorageError, Store
 from trt_actors.telegram.pacing import TokenBucket
@@ -112,6 +113,13 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
         log.error("webhook.commit_failed", tenant=tenant, update_id=update_id, error=str(exc))
         raise HTTPError(503, "storage unavailable", headers={"Retry-After": "1"}) from None
     metrics.updates_received.labels(tenant, "webhook").inc()
+    correlations.record(
+        tenant,
+        "intake",
+        correlation_id=update_correlation(update_id),
+        via="webhook",
+        result=result.value,
+    )
     if result is AppendResult.NEW:
         intake.accepted += 1
         await intake.dispatcher.send(InboxUpdate(update_id, update, trio.current_time()))

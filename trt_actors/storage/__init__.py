@@ -13,6 +13,7 @@ Conventions: money is `int` minor units (kopecks, whole Stars); timestamps (``*_
 from ._audit import AuditEntry, AuditLog
 from ._broadcasts import Broadcast, Broadcasts, BroadcastState, DeliveryState
 from ._clock import Clock, wall_clock_ms
+from ._correlations import Correlations, CorrelationStep
 from ._errors import (
     ConstraintViolation,
     DuplicateKey,
@@ -58,6 +59,8 @@ __all__ = [
     "Broadcasts",
     "Clock",
     "ConstraintViolation",
+    "CorrelationStep",
+    "Correlations",
     "CreditKind",
     "Currency",
     "DeliveryState",

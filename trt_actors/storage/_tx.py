@@ -22,6 +22,7 @@ import functools
 
 from ._audit import AuditLog
 from ._broadcasts import Broadcasts
+from ._correlations import Correlations
 from ._history import History
 from ._inbox_rows import InboxRows
 from ._jobs import Jobs
@@ -97,3 +98,7 @@ class Tx:
     @functools.cached_property
     def audit(self) -> AuditLog:
         return AuditLog(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def correlations(self) -> Correlations:
+        return Correlations(self._db, self.tenant_id, self.now)

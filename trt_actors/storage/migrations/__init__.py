@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from .._dialect import Dialect
-from . import m0001_initial
+from . import m0001_initial, m0002_correlations
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
 
@@ -40,5 +40,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=m0001_initial.SQLITE,
         postgresql=m0001_initial.POSTGRESQL,
     ),
+    Migration(version=2, name="correlations", shared=m0002_correlations.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
