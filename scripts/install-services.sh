@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs the servers the integration tests start on loopback: PostgreSQL and Redis
-# (Debian packages). The tests start throwaway instances in temporary directories; nothing
-# here starts a system-wide service. Safe to run again: it installs only what is missing.
+# (Debian packages), and Debian's Chromium for the sandbox page's browser test. The tests
+# start throwaway instances in temporary directories; nothing here starts a system-wide
+# service. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 need=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Headless browser for the sandbox page's test (Playwright drives it; it downloads none).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -15,7 +15,7 @@ from trt_actors._version import __version__
 from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
 
-from . import catalog, config_cmd, db, run_cmd, top
+from . import catalog, config_cmd, db, run_cmd, sandbox, top
 
 EXIT_USAGE = 2
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.register(commands)
     catalog.register(commands)
     top.register(commands)
+    sandbox.register(commands)
     return parser
 
 

@@ -122,8 +122,9 @@ async def stop_child(
 ) -> None:
     """Stop one child: ask it (if it can be asked), wait its grace, then cancel it.
 
-    Returns when the child's task has ended. Publishes KILLED if it had to be cancelled and
-    always STOPPED at the end. With `terminate`, the child is gone for good: its
+    Returns when the child's task has ended. Publishes KILLED if it was asked to stop and had
+    to be cancelled when its grace ran out (a child without a stop hook, or a brutal shutdown,
+    is cancelled as its normal stop), and always STOPPED at the end. With `terminate`, the child is gone for good: its
     `on_terminated` runs. A child stopped only to be restarted (one_for_all, rest_for_one)
     keeps what outlives an incarnation, such as its mailbox.
     """
@@ -138,8 +139,11 @@ async def stop_child(
         if not child.exited.is_set():
             child.scope.cancel()
             await child.exited.wait()
-            grace = f"{child.spec.shutdown:g}s grace" if child.spec.shutdown else "brutal"
-            bus.publish(new_event(EventKind.KILLED, path, child.id, reason=f"{reason} ({grace})"))
+            if ask is not None and child.spec.shutdown > 0:  # asked, and its grace ran out
+                grace = f"{child.spec.shutdown:g}s grace"
+                bus.publish(
+                    new_event(EventKind.KILLED, path, child.id, reason=f"{reason} ({grace})")
+                )
     bus.publish(new_event(EventKind.STOPPED, path, child.id, reason=reason))
     if terminate and child.spec.on_terminated is not None:
         child.spec.on_terminated()

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs README.md's two set-up commands exactly as written, the way a newcomer would paste them
+# on a fresh clone: first the test suite, then the main command (`trt sandbox`), which must
+# print its "Sandbox ready" line and then stop cleanly on SIGTERM. Used by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command_after() {  # the first line of the fenced block after <!-- readme-command: NAME -->
+  awk -v tag="<!-- readme-command: $1 -->" '
+    $0 == tag {found=1; next}
+    found && /^```/ {if (inside) exit; inside=1; next}
+    found && inside {print; exit}' README.md
+}
+
+tests=$(command_after tests)
+main=$(command_after main)
+[ -n "$tests" ] && [ -n "$main" ] || { echo "check-readme: commands not found in README.md" >&2; exit 1; }
+
+echo "== README test command: $tests"
+bash -c "$tests"
+
+echo "== README main command: $main"
+log=$(mktemp)
+setsid bash -c "$main" >"$log" 2>&1 </dev/null &
+pid=$!
+ready=""
+for _ in $(seq 1 600); do
+  if grep -q "Sandbox ready: http" "$log"; then ready=yes; break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then break; fi
+  sleep 0.5
+done
+if [ -z "$ready" ]; then
+  echo "check-readme: the main command never became ready; its output:" >&2
+  cat "$log" >&2
+  kill -KILL -- -"$pid" 2>/dev/null || true
+  exit 1
+fi
+url=$(grep -o "Sandbox ready: http[^ ]*" "$log" | head -n 1 | cut -d' ' -f3)
+curl -fsS --max-time 10 "$url" >/dev/null || { echo "check-readme: $url did not answer" >&2; cat "$log" >&2; exit 1; }
+sandbox=$(pgrep -g "$pid" -f "trt sandbox" | grep -v "^$pid\$" | head -n 1)
+kill -TERM "$sandbox"  # as a service manager would: the shell that ran it then exits with it
+status=0
+wait "$pid" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "check-readme: the main command exited $status after SIGTERM; its output:" >&2
+  cat "$log" >&2
+  exit 1
+fi
+echo "check-readme: both README commands work (sandbox answered at $url, stopped cleanly)"

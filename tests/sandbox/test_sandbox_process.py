@@ -1,0 +1,97 @@
+"""`trt sandbox` as a real process, driven through the page's own interface: `/api/...` and
+the chat websocket, exactly as the page's JavaScript uses them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trio
+from trio_websocket import WebSocketConnection, open_websocket_url
+
+from .process import SandboxProcess
+
+REPLY_DEADLINE = 10.0
+Event = dict[str, Any]
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
+    process = SandboxProcess(tmp_path)
+    try:
+        yield process
+    finally:
+        process.kill()
+
+
+async def next_matching(ws: WebSocketConnection, wanted: Callable[[Event], bool]) -> Event:
+    """The next message on the chat websocket that `wanted` accepts."""
+    with trio.fail_after(REPLY_DEADLINE):
+        while True:
+            event: Event = json.loads(await ws.get_message())
+            if wanted(event):
+                return event
+
+
+def bot_change(event: Event) -> bool:
+    return event["type"] == "change" and event["message"]["from_bot"]
+
+
+def keyboard(view: Event) -> list[dict[str, Any]]:
+    markup = view["message"].get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def post(client: httpx.AsyncClient, action: str, body: dict[str, Any]) -> Any:
+    response = await client.post(f"/api/{action}", json=body)
+    answer = response.json()
+    assert response.status_code == 200 and answer["ok"], answer
+    return answer["result"]
+
+
+@pytest.mark.subprocess
+async def test_start_menu_press_and_edit_then_sigterm(sandbox: SandboxProcess) -> None:
+    url = await trio.to_thread.run_sync(sandbox.wait_ready)
+    async with httpx.AsyncClient(base_url=url, timeout=REPLY_DEADLINE) as client:
+        page = await client.get("/")
+        assert page.status_code == 200 and "app.js" in page.text
+        config = (await client.get("/api/config")).json()["result"]
+        ann = next(p for p in config["people"] if p["first_name"] == "Ann")
+        assert any(p["admin"] for p in config["people"])
+        assert config["kie_url"].startswith("http://127.0.0.1:")
+        feed = f"ws://127.0.0.1:{config['ws_port']}/chat/{ann['user_id']}"
+        async with open_websocket_url(feed, connect_timeout=5, disconnect_timeout=2) as ws:
+            snapshot = await next_matching(ws, lambda e: True)
+            assert snapshot == {"type": "snapshot", "user_id": ann["user_id"], "messages": []}
+
+            sent = await post(client, "send", {"user_id": ann["user_id"], "text": "/start"})
+            assert sent["message"]["text"] == "/start" and not sent["from_bot"]
+            menu = await next_matching(ws, lambda e: bot_change(e) and keyboard(e["message"]))
+            menu_view = menu["message"]
+            assert menu["kind"] == "new" and menu_view["message"]["text"]
+
+            button = next(b for b in keyboard(menu_view) if "callback_data" in b)
+            body = {
+                "user_id": ann["user_id"],
+                "message_id": menu_view["message_id"],
+                "callback_data": button["callback_data"],
+            }
+            assert (await post(client, "press", body))["callback_query_id"]
+            answer = await next_matching(ws, bot_change)
+            assert answer["kind"] == "edited", answer
+            assert answer["message"]["message_id"] == menu_view["message_id"]
+            assert answer["message"]["edits"] == 1
+            assert answer["message"]["message"]["text"] != menu_view["message"]["text"]
+
+        refused = await client.post("/api/send", content=b'{"user_id": 1, "text": "x"}')
+        assert refused.status_code == 415  # not application/json: no cross-site posts
+        stranger = await client.post("/api/send", json={"user_id": 42, "text": "hi"})
+        assert stranger.status_code == 400
+
+    code, took = await trio.to_thread.run_sync(sandbox.stop)
+    assert code == 0, sandbox.log()
+    assert took < 6.0
