@@ -27,7 +27,7 @@ __all__ = ["Job", "JobState", "Jobs"]
 
 _COLUMNS = (
     "id, user_id, model_id, params, state, kie_task_id, price, currency, hold_id, result_urls,"
-    " error, deadline_at, created_at, updated_at, submitted_at, finished_at"
+    " error, deadline_at, created_at, updated_at, submitted_at, finished_at, submit_started_at"
 )
 
 
@@ -70,6 +70,12 @@ class Job:
     updated_at: int
     submitted_at: int | None
     finished_at: int | None
+    submit_started_at: int | None = None  # set just before the request to KIE leaves
+
+    @property
+    def submission_interrupted(self) -> bool:
+        """Submission began but no task id was recorded: KIE may hold an orphan task."""
+        return self.state is JobState.CREATED and self.submit_started_at is not None
 
     @property
     def finished(self) -> bool:
@@ -94,6 +100,7 @@ def _job(row: Row) -> Job:
         updated_at=row["updated_at"],
         submitted_at=row["submitted_at"],
         finished_at=row["finished_at"],
+        submit_started_at=row["submit_started_at"],
     )
 
 
@@ -178,6 +185,18 @@ class Jobs(Repo):
         if job.state is to:
             return job
         raise InvalidState(f"job {job_id} is {job.state}, cannot become {to}")
+
+    def begin_submission(self, job_id: int) -> bool:
+        """Mark the job as being submitted, once: True if this caller may send the request
+        to KIE now; False if a submission was already begun (never send a second one)."""
+        return bool(
+            self._db.run(
+                """UPDATE jobs SET submit_started_at = :now, updated_at = :now
+                   WHERE tenant_id = :t AND id = :id AND state = 'created'
+                     AND submit_started_at IS NULL""",
+                self._params(id=job_id),
+            )
+        )
 
     def get(self, job_id: int) -> Job:
         """The job; raises `NotFound`."""

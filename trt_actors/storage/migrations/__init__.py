@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from .._dialect import Dialect
-from . import m0001_initial, m0002_correlations
+from . import m0001_initial, m0002_correlations, m0003_job_submission
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
 
@@ -41,5 +41,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgresql=m0001_initial.POSTGRESQL,
     ),
     Migration(version=2, name="correlations", shared=m0002_correlations.SHARED),
+    Migration(version=3, name="job_submission", shared=m0003_job_submission.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
