@@ -124,9 +124,9 @@ async def stop_child(
 
     Returns when the child's task has ended. Publishes KILLED if it was asked to stop and had
     to be cancelled when its grace ran out (a child without a stop hook, or a brutal shutdown,
-    is cancelled as its normal stop), and always STOPPED at the end. With `terminate`, the child is gone for good: its
-    `on_terminated` runs. A child stopped only to be restarted (one_for_all, rest_for_one)
-    keeps what outlives an incarnation, such as its mailbox.
+    is cancelled as its normal stop), and always STOPPED at the end. With `terminate`, the
+    child is gone for good: its `on_terminated` runs. A child stopped only to be restarted
+    (one_for_all, rest_for_one) keeps what outlives an incarnation, such as its mailbox.
     """
     child.stopping = True
     if child.state is not ChildState.EXITED:
