@@ -1,4 +1,5 @@
-"""The test kit itself, as someone extending the bot would use it."""
+"""The test kit itself, as someone extending the bot would use it: a whole journey from /start
+to a started generation, through the real tree and the Telegram emulator."""
 
 from __future__ import annotations
 
@@ -8,11 +9,26 @@ from trt_actors.testing.kit import BotService
 async def test_a_conversation_through_the_kit(bot_service: BotService) -> None:
     ann = bot_service.user("Ann", language_code="en")
     await ann.send("/start")
-    menu = await ann.next_message()
-    assert "Hi, Ann" in menu["text"]
-    await ann.press("🎨 Create")
-    assert "opens soon" in (await ann.next_edit())["text"]
-    await ann.press("🏠 Main menu")
-    assert "Hi, Ann" in (await ann.next_edit())["text"]
+    tutorial = await ann.next_message()
+    assert "Hi, Ann" in tutorial["text"]  # a new user: the first tutorial page
+    await ann.press("Skip")
+    assert "Hi, Ann" in (await ann.next_edit())["text"]  # the main menu, edited in place
+    await ann.press("🎨 Text to image")
+    assert "choose a model" in (await ann.next_edit())["text"]
+    await ann.press("Z-Image · from 0.64 ₽")
+    assert "Price: 0.64 ₽" in (await ann.next_edit())["text"]
+    await ann.press("▶ Start")
+    assert "Prompt" in (await ann.next_edit())["text"]
+    await ann.send("a red fox in the snow")
+    assert "settings" in (await ann.next_message())["text"]
+    await ann.press("Continue ▶")
+    confirmation = await ann.next_edit()
+    assert "a red fox in the snow" in confirmation["text"]
+    assert "Free: 5 free generations left today" in confirmation["text"]
+    await ann.press("✅ Start for free")
+    assert "Starting Z-Image" in (await ann.next_edit())["text"]
     await ann.send("hello?")
-    assert "/start" in (await ann.next_message())["text"]
+    hint = await ann.next_message()
+    assert "did not understand" in hint["text"]
+    assert hint["reply_markup"]["inline_keyboard"]  # never a dead end: the menu comes along
+    assert bot_service.emulator.ctl.unanswered_callbacks() == []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from trt_actors.domain.basic import BasicBot
+from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Outcome
 from trt_actors.domain.updates import Incoming, Kind
 from trt_actors.emulators.telegram import TelegramEmulator
@@ -16,7 +17,7 @@ from trt_actors.testing.kit import running_bot
 class Recorder(BasicBot):
     """Remembers every text in the session state; answers "done?" with what it saw."""
 
-    def __call__(self, state: Mapping[str, Any], incoming: Incoming) -> Outcome:
+    def __call__(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> Outcome:
         if incoming.kind is Kind.TEXT and incoming.text != "done?":
             return Outcome({**state, "seen": [*state.get("seen", []), incoming.text]})
         if incoming.kind is Kind.TEXT:
@@ -24,7 +25,7 @@ class Recorder(BasicBot):
             return Outcome(
                 dict(state), [BotCall("sendMessage", {"chat_id": incoming.chat_id, "text": seen})]
             )
-        return super().__call__(state, incoming)
+        return super().__call__(state, incoming, context)
 
 
 async def test_50_updates_of_one_user_in_order_while_others_proceed(

@@ -10,6 +10,7 @@ from typing import Any
 import trio
 
 from trt_actors.domain.basic import BasicBot
+from trt_actors.domain.context import Context
 from trt_actors.domain.effects import Outcome
 from trt_actors.domain.updates import Incoming
 from trt_actors.emulators.telegram import TelegramEmulator
@@ -24,13 +25,13 @@ class Fragile(BasicBot):
     def __init__(self) -> None:
         self.flaky_failures = 0
 
-    def __call__(self, state: Mapping[str, Any], incoming: Incoming) -> Outcome:
+    def __call__(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> Outcome:
         if incoming.text == "boom":
             raise RuntimeError("the handler has a bug")
         if incoming.text == "flaky" and self.flaky_failures == 0:
             self.flaky_failures += 1
             raise RuntimeError("a one-off failure")
-        return super().__call__(state, incoming)
+        return super().__call__(state, incoming, context)
 
 
 async def test_a_crash_is_retried_and_a_poison_update_set_aside_with_an_apology(

@@ -1,4 +1,5 @@
-"""End to end: `trt run` as a process against the Telegram emulator, in both modes."""
+"""End to end: `trt run` as a process against the Telegram emulator, in both modes: /start
+from a new user gets the first tutorial page with the way to the menu."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ async def test_start_gets_the_main_menu_in_polling_mode(tmp_path: Path) -> None:
             user = emu.ctl.user("Ann", language_code="en")
             emu.ctl.send_command(user, "start")
             reply = await emu.ctl.next_bot_message(user, timeout=15)
-            assert "Hi, Ann" in reply["text"]
-            assert reply["reply_markup"]["inline_keyboard"]
+            assert "Hi, Ann" in reply["text"]  # a new user: the tutorial's first page
+            rows = reply["reply_markup"]["inline_keyboard"]
+            assert "v1|ts" in [button["callback_data"] for row in rows for button in row]
             service.signal()
             assert await service.wait() == 0
         emu.assert_no_violations()
@@ -44,6 +46,7 @@ async def test_start_gets_the_main_menu_in_webhook_mode(tmp_path: Path) -> None:
             emu.ctl.send_command(user, "start")
             reply = await emu.ctl.next_bot_message(user, timeout=15)
             assert "Привет, Boris" in reply["text"]
+            assert reply["reply_markup"]["inline_keyboard"]
             service.signal()
             assert await service.wait() == 0
         emu.assert_no_violations()

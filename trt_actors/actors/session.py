@@ -14,6 +14,8 @@ last one saved in the state) are skipped, so a replay never handles one twice.
 
 from __future__ import annotations
 
+import datetime
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,8 @@ from typing import Any
 import structlog
 import trio
 
+from trt_actors.catalog import Tariff, load_catalog
+from trt_actors.domain.context import DEFAULT_FREE_PER_DAY, Context
 from trt_actors.domain.effects import Handler, Outcome
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.metrics import metrics
@@ -47,6 +51,12 @@ class InboxUpdate:
     @classmethod
     def from_bytes(cls, update_id: int, payload: bytes) -> InboxUpdate:
         return cls(update_id, json.loads(payload))
+
+
+@functools.cache
+def default_tariff() -> Tariff:
+    """The catalog's default rate and markup (read once), until tenant settings exist."""
+    return load_catalog().default_tariff()
 
 
 class SessionSlot:
@@ -108,8 +118,23 @@ class SessionActor(Actor[InboxUpdate]):
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
 
+    def _context(self) -> Context:
+        """What the handler knows besides the state. For now the defaults: no balance, the
+        whole free quota, the catalog's tariff; storage-backed values replace them later."""
+        language = self.state.get("language")
+        return Context(
+            now=datetime.datetime.now(datetime.UTC),
+            tariff=default_tariff(),
+            balance_kopecks=0,
+            free_left_today=DEFAULT_FREE_PER_DAY,
+            free_per_day=DEFAULT_FREE_PER_DAY,
+            language=language if isinstance(language, str) else None,
+        )
+
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        outcome = self.handler(self.state, incoming)
+        outcome = self.handler(self.state, incoming, self._context())
+        for effect in outcome.effects:  # no job runner yet: say so rather than drop silently
+            log.warning("session.effect_not_performed", effect=type(effect).__name__)
         for call in outcome.calls:
             try:
                 await self.outbound.call(call.method, call.params)

@@ -1,8 +1,8 @@
 """A minimal bot behaviour that proves the path of an update end to end.
 
 /start answers with the main menu, a menu button answers its callback and shows a short note
-with the way back, anything else gets a hint. The full journeys (catalog, wizard, payments)
-replace it.
+with the way back, anything else gets a hint. The application runs `journey.Journey`; this
+one stays as the smallest `Handler` for tests of the runtime (it ignores the context).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .context import Context
 from .effects import BotCall, Outcome
 from .texts import language_for, text
 from .updates import Incoming, Kind
@@ -29,9 +30,9 @@ def back_to_menu(language: str) -> dict[str, Any]:
 
 
 class BasicBot:
-    """The `Handler` used until the full user journey lands."""
+    """The smallest `Handler`: a menu whose sections are not there yet."""
 
-    def __call__(self, state: Mapping[str, Any], incoming: Incoming) -> Outcome:
+    def __call__(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> Outcome:
         language = language_for(incoming.user.language_code if incoming.user else None)
         new_state = {**state, "language": language}
         if incoming.kind is Kind.COMMAND and incoming.command == "start":

@@ -6,7 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .context import Context
 from .updates import Incoming
+
+JsonParam = str | bool | list[str]
+"""A generation parameter as a job receives it: text or enum value (str), a number as exact
+decimal text (str, e.g. "2.5"), a boolean, or the Telegram file ids of a media input."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,18 +23,46 @@ class BotCall:
 
 
 @dataclass(frozen=True, slots=True)
+class StartGeneration:
+    """Start one generation: hold the money (or use a free generation), then submit the job.
+
+    `params` holds only what the user chose (the catalog adds defaults); media inputs carry
+    Telegram file ids, which the job uploads. `price_kopecks` is the catalog price quoted on
+    the confirmation; when `free` is True the job consumes one of today's free generations
+    instead of holding money. `idempotency_key` is the same for every press of the same
+    confirmation, so a repeated effect must hold and submit nothing twice.
+    """
+
+    user_id: int
+    chat_id: int
+    model_id: str
+    params: dict[str, JsonParam]
+    price_kopecks: int
+    free: bool
+    idempotency_key: str
+
+
+Effect = StartGeneration
+"""Every effect other than a Bot API call (one kind so far)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
-    """The new session state and the calls to make, in order."""
+    """The new session state, the calls to make (in order) and the other effects."""
 
     state: dict[str, Any]
     calls: list[BotCall] = field(default_factory=list)
     user_blocked: bool | None = None  # the user blocked (True) or unblocked (False) the bot
+    effects: list[Effect] = field(default_factory=list)
 
 
 class Handler(Protocol):
-    """The bot's behaviour: pure, deterministic, no I/O."""
+    """The bot's behaviour: pure, deterministic, no I/O. Everything that depends on time,
+    money or storage arrives in the `Context`."""
 
-    def __call__(self, state: Mapping[str, Any], incoming: Incoming) -> Outcome: ...
+    def __call__(
+        self, state: Mapping[str, Any], incoming: Incoming, context: Context
+    ) -> Outcome: ...
 
     def apology(self, incoming: Incoming) -> list[BotCall]:
         """What to say when handling this update failed for good."""

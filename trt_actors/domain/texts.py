@@ -27,3 +27,15 @@ def text(language: str, key: str, **values: object) -> str:
     """The text `key` in `language`, formatted with `values`. Raises KeyError if missing."""
     table = _table(language if language in LANGUAGES else DEFAULT_LANGUAGE)
     return table[key].format(**values) if values else table[key]
+
+
+def text_or(language: str, key: str, fallback: str) -> str:
+    """The text `key` in `language`, or `fallback` when there is none (optional texts such
+    as the icon of a menu section the catalog may add later)."""
+    table = _table(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    return table.get(key, fallback)
+
+
+def keys(language: str) -> frozenset[str]:
+    """Every text key of `language` (tests check both languages have the same)."""
+    return frozenset(_table(language))

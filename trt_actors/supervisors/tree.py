@@ -3,6 +3,7 @@
     root                 rest_for_one: a child's restart restarts those started after it
     ├── store            database pool, migrations applied before it reports started
     ├── coordination     Redis leases, locks, shared buckets — or the in-process fallback
+    ├── correlation_flush  writes correlation records (an update's path) in batches
     ├── http             webhook intake, /healthz, /readyz, /metrics
     ├── ops              the live supervision feed over a websocket (`trt top`)
     └── tenant:<id>      rest_for_one: each child needs the ones before it
@@ -10,7 +11,8 @@
         ├── sessions         one actor per user, started on demand, passivated when idle
         ├── dispatcher       replays the inbox at start, then routes updates to sessions
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
-        └── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
+        ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
+        └── warmup           once, in the background, under a budget (temporary)
 
 Children start in list order and stop in reverse: at shutdown the intake closes first, the
 sessions finish what they handle, the outbound actor sends their last replies, the store
@@ -29,16 +31,20 @@ import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import actor_child
+from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundStats
 from trt_actors.actors.polling_intake import PollingIntakeActor
 from trt_actors.actors.session import SessionActor, SessionSlot
+from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
-from trt_actors.domain.basic import BasicBot
+from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
+from trt_actors.domain.journey import Journey
 from trt_actors.nodes.http import serve_http
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import blocked_marker, open_webhook_door, with_bot_api
+from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector, metrics
 from trt_actors.ops.feed import OpsFeed
@@ -58,6 +64,16 @@ SESSION_MAILBOX = 1000
 MAX_SESSIONS = 50_000
 OUTBOUND_MAILBOX = 10_000
 DISPATCHER_MAILBOX = 1000
+# Shutdown graces (seconds). A session gets a moment to finish the update in hand; if it
+# cannot (a long queue at the outbound actor), it is cancelled and the update stays pending in
+# the inbox, to be handled after the restart. All of it fits in SHUTDOWN_GRACE_SECONDS' default.
+SESSION_GRACE = 1.0
+SESSIONS_GRACE = 2.0
+DISPATCHER_GRACE = 1.0
+OUTBOUND_GRACE = 1.0
+TENANT_GRACE = 4.0
+HTTP_GRACE = 2.0
+CORRELATION_GRACE = 3.0  # its final flush is shielded and bounded below this
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +110,13 @@ class Tree:
         self, settings: Settings, handler: Handler | None = None, limits: Limits | None = None
     ) -> None:
         self.settings = settings
-        self.handler = handler or BasicBot()
+        self.handler = handler or Journey(load_catalog())
         self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
         self.tenants = [TenantConfig.from_settings(settings)]
-        self.doors = WebhookDoors(default_tenant=settings.tenant_id)
+        self.doors = WebhookDoors(
+            default_tenant=settings.tenant_id,
+            configured=frozenset(t.tenant_id for t in self.tenants),
+        )
         self.outbound_stats = {t.tenant_id: OutboundStats() for t in self.tenants}
         self.root = Supervisor(
             "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
@@ -128,12 +147,13 @@ class Tree:
                     run_coordination, s.redis_url.get_secret_value() if s.redis_url else None
                 ),
             ),
-            ChildSpec("http", http, shutdown=5.0),
+            self._correlation_flush(),
+            ChildSpec("http", http, shutdown=HTTP_GRACE),
             ChildSpec("ops", ops, shutdown=1.0),
         ]
         for tenant in self.tenants:
             start = functools.partial(self._run_tenant, tenant)
-            children.append(ChildSpec(f"tenant:{tenant.tenant_id}", start, shutdown=10.0))
+            children.append(ChildSpec(f"tenant:{tenant.tenant_id}", start, shutdown=TENANT_GRACE))
         return children
 
     async def _run_ops(
@@ -146,6 +166,13 @@ class Tree:
     ) -> None:
         feed = OpsFeed(self.root, current_bus.get(), token)
         await feed.serve(host, port, task_status=task_status)
+
+    def _correlation_flush(self) -> ChildSpec:
+        def flusher() -> CorrelationFlushActor:
+            return CorrelationFlushActor(correlations, store_writer(self.root.child("store")))
+
+        spec, _ = actor_child("correlation_flush", flusher, shutdown=CORRELATION_GRACE)
+        return spec
 
     def render_metrics(self) -> bytes:
         return metrics.render() + bytes(generate_latest(self.metrics_registry))
@@ -172,9 +199,14 @@ class Tree:
         outbound_spec, outbound_ref = actor_child(
             "outbound",
             lambda: OutboundActor(
-                api, limits=self.limits, on_blocked=on_blocked, stats=self.outbound_stats[tid]
+                api,
+                limits=self.limits,
+                on_blocked=on_blocked,
+                stats=self.outbound_stats[tid],
+                tenant=tid,
             ),
             capacity=OUTBOUND_MAILBOX,
+            shutdown=OUTBOUND_GRACE,
             tenant=tid,
         )
         outbound = Outbound(outbound_ref)
@@ -189,6 +221,7 @@ class Tree:
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
                 idle_after=SESSION_IDLE,
+                shutdown=SESSION_GRACE,
                 tenant=tid,
                 key=str(user_id),
             )
@@ -201,11 +234,12 @@ class Tree:
             "dispatcher",
             lambda: DispatcherActor(tid, store, sessions),
             capacity=DISPATCHER_MAILBOX,
+            shutdown=DISPATCHER_GRACE,
             tenant=tid,
         )
         children = [
             outbound_spec,
-            ChildSpec("sessions", sessions.run, shutdown=8.0),
+            ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
         ]
         if tenant.mode == "webhook":
@@ -228,7 +262,20 @@ class Tree:
                 "intake", lambda: PollingIntakeActor(tid, api, store, dispatcher), tenant=tid
             )
             children.append(intake_spec)
+        warmup, _ = actor_child(
+            "warmup",
+            lambda: WarmupActor(api, self._warm_handler),
+            restart=Restart.TEMPORARY,
+            tenant=tid,
+        )
+        children.append(warmup)
         return children
+
+    def _warm_handler(self) -> None:
+        """Build the first screens once, so a user's first /start costs no more than later."""
+        warm = getattr(self.handler, "warm", None)
+        if callable(warm):
+            warm()
 
     def readiness(self) -> dict[str, Any]:
         """Ready when store, coordination and http run, and every tenant's intake is open."""

@@ -1,0 +1,277 @@
+"""Every screen outside the wizard, in both languages: pure calls, no I/O, no trio."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from trt_actors.domain.callbacks import encode
+from trt_actors.domain.context import JobView
+from trt_actors.domain.screens.models import PAGE_SIZE
+from trt_actors.domain.texts import keys, text
+from trt_actors.domain.updates import read
+
+from .support import CHAT, NOW, Chat, callback_update, catalog, context, journey, text_update
+
+LANGUAGES = ["ru", "en"]
+
+
+def t(language: str, key: str, **values: object) -> str:
+    return text(language, key, **values)
+
+
+def test_both_languages_have_the_same_texts() -> None:
+    assert keys("ru") == keys("en")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_new_user_gets_the_three_page_tutorial_and_can_skip_it(language: str) -> None:
+    chat = Chat(language)
+    chat.send("/start")
+    assert chat.screen.method == "sendMessage"
+    assert "Ann" in chat.text and "(1/3)" in chat.text
+    chat.tap(t(language, "btn_tutorial_next"))
+    assert "(2/3)" in chat.text and chat.screen.method == "editMessageText"
+    chat.tap(t(language, "btn_tutorial_next"))
+    assert "(3/3)" in chat.text
+    chat.tap(t(language, "btn_tutorial_done"))
+    assert chat.text.startswith(t(language, "welcome", name="Ann")[:10])
+    chat.send("/start")  # not new any more: straight to the menu
+    assert t(language, "welcome", name="Ann") == chat.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_main_menu_has_every_section_with_models_and_the_account(language: str) -> None:
+    chat = Chat(language, ctx=context(balance_kopecks=12_345)).started()
+    labels = list(chat.buttons())
+    data = list(chat.buttons().values())
+    kinds = [k for k in catalog().kinds() if catalog().models(k.id)]
+    for kind in kinds:
+        assert any(kind.name.get(language) in label for label in labels)
+        assert encode("l", kind.id, 0) in data
+    balance = "123,45 ₽" if language == "ru" else "123.45 ₽"
+    assert any(balance in label for label in labels)
+    for code in ("b", "r", "?", "lg"):
+        assert encode(code) in data
+    assert encode("h", 0) in data
+
+
+def test_a_deep_link_payload_is_kept_the_first_time_only() -> None:
+    chat = Chat("ru")
+    chat.send("/start ref_1111111")
+    chat.send("/start ref_2222222")
+    assert chat.state["start_payload"] == "ref_1111111"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("command", ["/models", "/generate"])
+def test_models_and_generate_go_straight_to_the_sections(language: str, command: str) -> None:
+    chat = Chat(language).started()
+    chat.send(command)
+    assert chat.text == t(language, "kinds_title")
+    assert encode("l", "text_to_image", 0) in chat.buttons().values()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_model_list_is_paged_with_lowest_prices(language: str) -> None:
+    chat = Chat(language).started()
+    chat.press(encode("l", "text_to_image", 0))
+    models = catalog().models("text_to_image")
+    assert len(models) > PAGE_SIZE
+    shown = [d for d in chat.buttons().values() if d.startswith("v1|c|")]
+    assert len(shown) == PAGE_SIZE
+    first = next(label for label in chat.buttons() if label.startswith("Z-Image"))
+    lowest = "0,64 ₽" if language == "ru" else "0.64 ₽"
+    assert first == f"Z-Image · {t(language, 'price_from', price=lowest)}"
+    seen = set(shown)
+    chat.tap(t(language, "btn_next_page"))
+    seen.update(d for d in chat.buttons().values() if d.startswith("v1|c|"))
+    chat.tap(t(language, "btn_next_page"))
+    seen.update(d for d in chat.buttons().values() if d.startswith("v1|c|"))
+    assert t(language, "btn_next_page") not in chat.buttons()
+    assert seen == {encode("c", m.id) for m in models}
+    assert chat.screen.method == "editMessageText"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_model_card_tells_what_it_needs_and_costs(language: str) -> None:
+    chat = Chat(language).started()
+    chat.press(encode("c", "infinitalk"))
+    model = catalog().model("infinitalk")
+    assert model.description.get(language) in chat.text
+    for name in ("image", "audio", "prompt"):
+        assert model.input(name).label.get(language) in chat.text  # type: ignore[union-attr]
+    assert ("2,40 ₽" if language == "ru" else "2.40 ₽") in chat.text  # the lowest price
+    assert ("секунда" if language == "ru" else "second") in chat.text  # what it is counted in
+    assert encode("go", "infinitalk") in chat.buttons().values()
+    chat.tap(t(language, "btn_back"))
+    assert chat.text.startswith(
+        t(language, "models_title", kind=catalog().kind("avatar").name.get(language))
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_balance_comes_from_the_context(language: str) -> None:
+    chat = Chat(language, ctx=context(balance_kopecks=50_000, free_left_today=2, free_per_day=5))
+    chat.started()
+    chat.send("/balance")
+    amount = "500 ₽"
+    assert chat.text == t(language, "balance", balance=amount, free_left=2, free_per_day=5)
+    chat.tap(t(language, "btn_topup"))
+    assert t(language, "topup_soon") in chat.text
+    chat.tap(t(language, "btn_back"))
+    assert amount in chat.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_referral_shows_the_personal_link_when_the_bot_name_is_known(language: str) -> None:
+    chat = Chat(language).started()
+    chat.press(encode("r"))
+    assert chat.text == t(language, "referral_soon")
+    chat = Chat(language, ctx=context(bot_username="trt_bot")).started()
+    chat.press(encode("r"))
+    assert f"https://t.me/trt_bot?start=ref_{CHAT}" in chat.text
+
+
+def _job(number: int, owner: int = CHAT) -> JobView:
+    when = NOW - datetime.timedelta(minutes=number)
+    return JobView(str(number), "z-image", "delivered", when, 64, number % 2 == 0, owner)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_history_is_a_placeholder_until_jobs_come_in_the_context(language: str) -> None:
+    chat = Chat(language).started()
+    chat.send("/history")
+    assert chat.text == t(language, "history_empty")
+    jobs = tuple(_job(n) for n in range(1, 13))
+    chat = Chat(language, ctx=context(recent_jobs=jobs)).started()
+    chat.send("/history")
+    assert "Z-Image" in chat.text and t(language, "job_state_delivered") in chat.text
+    assert chat.text.count("Z-Image") == 8
+    chat.tap(t(language, "btn_next_page"))
+    assert chat.text.count("Z-Image") == 4
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_status_of_a_job(language: str) -> None:
+    chat = Chat(language).started()
+    chat.send("/status")
+    assert chat.text == t(language, "status_usage")
+    chat.send("/status 7")
+    assert chat.text == t(language, "status_not_found", job="7")
+    chat = Chat(language, ctx=context(requested_job=_job(7))).started()
+    chat.send("/status 7")
+    assert t(language, "status_title") in chat.text and "Z-Image" in chat.text
+    someone_elses = context(requested_job=_job(7, owner=1))
+    chat = Chat(language, ctx=someone_elses).started()
+    chat.send("/status 7")
+    assert chat.text == t(language, "status_not_found", job="7")
+    chat.ctx = context(requested_job=_job(7, owner=1), is_admin=True)
+    chat.send("/status 7")
+    assert "Z-Image" in chat.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_help_lists_the_commands_and_the_support_contact(language: str) -> None:
+    chat = Chat(language, ctx=context(support_contact="@trt_support")).started()
+    chat.send("/help")
+    assert "/status" in chat.text and "@trt_support" in chat.text
+    chat.tap(t(language, "btn_tutorial_again"))
+    assert "(1/3)" in chat.text
+
+
+def test_language_follows_telegram_until_the_user_chooses() -> None:
+    chat = Chat("en").started()
+    assert "Hi, Ann" in chat.text
+    chat.send("/language")
+    chat.tap("🇷🇺 Русский")
+    assert chat.text.startswith(t("ru", "note_language_set"))
+    assert "Привет, Ann" in chat.text
+    chat.send("/start")  # Telegram still says "en": the choice wins
+    assert "Привет, Ann" in chat.text
+    assert chat.state["language"] == "ru"
+
+
+def test_language_comes_from_the_context_when_telegram_sends_none() -> None:
+    chat = Chat("en", ctx=context(language="en"))
+    update = text_update("en", "/start")
+    del update["message"]["from"]["language_code"]
+    chat.feed(update)
+    assert "Hi, Ann" in chat.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("command", ["/cancel", "/reset"])
+def test_cancel_and_reset_leave_any_step_for_the_menu(language: str, command: str) -> None:
+    chat = Chat(language).started()
+    chat.press(encode("go", "z-image"))
+    chat.send(command)
+    assert "draft" not in chat.state
+    assert t(language, "welcome", name="Ann") in chat.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_text_outside_the_wizard_and_unknown_commands_get_a_hint_and_the_menu(
+    language: str,
+) -> None:
+    chat = Chat(language).started()
+    chat.send("hello?")
+    assert chat.text.startswith(t(language, "hint_not_understood"))
+    assert encode("l", "text_to_image", 0) in chat.buttons().values()
+    chat.send("/frobnicate")
+    assert chat.text.startswith(t(language, "hint_unknown_command"))
+
+
+def test_payments_are_refused_politely_and_blocking_is_reported() -> None:
+    query = {
+        "update_id": 5,
+        "pre_checkout_query": {
+            "id": "pc1",
+            "from": {"id": 1, "first_name": "A"},
+            "currency": "XTR",
+            "total_amount": 10,
+            "invoice_payload": "p",
+        },
+    }
+    outcome = journey()({}, read(query), context())
+    assert outcome.calls[0].method == "answerPreCheckoutQuery"
+    assert outcome.calls[0].params["ok"] is False
+    member = {
+        "update_id": 6,
+        "my_chat_member": {
+            "chat": {"id": 1, "type": "private"},
+            "from": {"id": 1, "first_name": "A"},
+            "date": 0,
+            "old_chat_member": {"status": "member"},
+            "new_chat_member": {"status": "kicked"},
+        },
+    }
+    outcome = journey()({}, read(member), context())
+    assert outcome.user_blocked is True and outcome.calls == []
+
+
+def test_the_apology_offers_the_menu() -> None:
+    calls = journey().apology(read(text_update("en", "boom")))
+    assert calls[0].params["text"] == t("en", "apology")
+    assert calls[0].params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "v1|m"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_stale_button_shows_the_current_screen_with_a_note(language: str) -> None:
+    chat = Chat(language).started()
+    chat.press(encode("c", "z-image"))
+    card = chat.text
+    for data in ("select_model:z-image", "v0|c|z-image", "v1|c|no-such-model", "v1|en|99|0|0"):
+        chat.press(data)
+        assert chat.screen.method == "sendMessage"
+        assert chat.text == f"{t(language, 'note_stale')}\n\n{card}"
+        assert chat.last is not None
+        assert chat.last.calls[0].params["text"] == t(language, "note_stale")
+
+
+def test_navigation_edits_in_place_and_every_press_is_answered_first() -> None:
+    chat = Chat("ru").started()
+    outcome = chat.feed(callback_update("ru", encode("k"), message_id=555))
+    assert [c.method for c in outcome.calls] == ["answerCallbackQuery", "editMessageText"]
+    assert outcome.calls[1].params["message_id"] == 555

@@ -1,0 +1,92 @@
+"""Slash commands: what each does (one table), and the command menu Telegram shows.
+
+`commands_for(language)` gives the `setMyCommands` calls for one language; the tree makes
+them once at start for every language in `LANGUAGES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .effects import BotCall
+from .moves import Move
+from .screens import account
+from .state import MENU, JourneyState
+from .texts import DEFAULT_LANGUAGE, text
+from .turn import Turn
+
+CommandAction = Callable[[Turn, JourneyState, str], Move]
+
+
+def start(turn: Turn, state: JourneyState, argument: str) -> Move:
+    """Welcome and the main menu — or, for a new user, the short tutorial first."""
+    state = replace(state.with_payload(argument), draft=None)
+    return Move(state.at(MENU if state.tutorial_done else "t|1"))
+
+
+def _leave(note_key: str) -> CommandAction:
+    def leave(turn: Turn, state: JourneyState, argument: str) -> Move:
+        note = turn.t(note_key) if state.draft is not None else None
+        return Move(replace(state, draft=None, screen=MENU), note=note)
+
+    return leave
+
+
+def _go(path: str) -> CommandAction:
+    def go(turn: Turn, state: JourneyState, argument: str) -> Move:
+        return Move(state.at(path))
+
+    return go
+
+
+def status(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(state, screen=account.status(turn, argument.split(" ", 1)[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    action: CommandAction
+    listed: bool = True  # shown in Telegram's command menu
+
+
+COMMANDS = (
+    Command("start", start),
+    Command("generate", _go("k")),
+    Command("models", _go("k")),
+    Command("balance", _go("b")),
+    Command("history", _go("h|0")),
+    Command("status", status),
+    Command("language", _go("lg")),
+    Command("help", _go("?")),
+    Command("cancel", _leave("note_cancelled")),
+    Command("reset", _leave("note_reset_menu")),
+    Command("menu", _go(MENU), listed=False),
+)
+BY_NAME = {command.name: command for command in COMMANDS}
+
+
+def unknown(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(
+        state.at(MENU) if state.draft is None else state, note=turn.t("hint_unknown_command")
+    )
+
+
+def run_command(turn: Turn, state: JourneyState, name: str, argument: str) -> Move:
+    command = BY_NAME.get(name)
+    return (command.action if command else unknown)(turn, state, argument)
+
+
+def commands_for(language: str) -> list[BotCall]:
+    """The `setMyCommands` calls for `language`: its own list, and for the default language
+    also the list every user without a dedicated one sees."""
+    commands = [
+        {"command": command.name, "description": text(language, f"cmd_{command.name}")}
+        for command in COMMANDS
+        if command.listed
+    ]
+    calls = [BotCall("setMyCommands", {"commands": commands, "language_code": language})]
+    if language == DEFAULT_LANGUAGE:
+        calls.append(BotCall("setMyCommands", {"commands": commands}))
+    return calls

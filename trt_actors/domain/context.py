@@ -1,0 +1,52 @@
+"""What a handler knows besides the state and the update: time, money, the user's standing.
+
+The session actor builds one `Context` per update from storage and settings; the handler
+only reads it, so screens stay pure functions of (state, update, context).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from trt_actors.catalog import Tariff
+
+DEFAULT_FREE_PER_DAY = 5
+"""Free generations per user and day until the tenant setting `free_per_day` is read."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """One generation as history and /status show it."""
+
+    job_id: str
+    model_id: str
+    state: str  # created | submitted | succeeded | failed | delivered | refunded | …
+    created_at: datetime.datetime
+    price_kopecks: int
+    free: bool
+    owner_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The facts of one update that are not in the user's state.
+
+    Money is in integer kopecks. `free_left_today` counts the free generations the user may
+    still start today (free-flagged models only). `language` is the language stored for the
+    user outside the session state (None when unknown). `recent_jobs` is the user's latest
+    generations, newest first; `requested_job` is the job named by `/status <id>` when the
+    session found it (owner or admin), else None.
+    """
+
+    now: datetime.datetime
+    tariff: Tariff
+    balance_kopecks: int = 0
+    free_left_today: int = DEFAULT_FREE_PER_DAY
+    free_per_day: int = DEFAULT_FREE_PER_DAY
+    is_admin: bool = False
+    support_contact: str = ""
+    bot_username: str | None = None
+    language: str | None = None
+    recent_jobs: tuple[JobView, ...] = ()
+    requested_job: JobView | None = None

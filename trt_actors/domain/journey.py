@@ -1,0 +1,153 @@
+"""The user journey: the bot's `Handler`, from /start to a confirmed generation.
+
+`Journey(catalog)(state, incoming, context) -> Outcome` is pure: it reads the state, the
+update and the context, and returns the new state, the Bot API calls and the effects. It
+routes by kind — commands through `commands.COMMANDS`, button presses through
+`presses.ACTIONS` and the screens table, typed text and files into the wizard — and always
+answers: a press is answered first (`answerCallbackQuery`) and then edits its message in
+place; a message gets a new message. Stale or malformed buttons show the current screen
+with a short note. It never raises for any update or state it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from trt_actors.catalog import Catalog
+
+from .answers import accept_caption, accept_media, accept_text, unusable
+from .callbacks import decode, encode
+from .commands import run_command
+from .context import Context
+from .effects import BotCall, Outcome
+from .media import received_media
+from .moves import Move
+from .presses import press
+from .screens import render
+from .state import JourneyState
+from .texts import LANGUAGES, keys, language_for, text
+from .turn import Turn
+from .updates import Incoming, Kind
+from .view import Screen, answer, edit, send
+
+
+class Journey:
+    """The bot's behaviour over the whole catalog. Immutable; safe to share between users."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def __call__(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> Outcome:
+        journey = self._load(state, incoming, context)
+        turn = self._turn(journey, incoming, context)
+        if incoming.kind is Kind.PRE_CHECKOUT:
+            return Outcome(journey.dump(state), [self._refuse_payment(incoming, turn)])
+        if incoming.kind is Kind.MEMBERSHIP:
+            status = ((incoming.raw or {}).get("my_chat_member") or {}).get("new_chat_member", {})
+            blocked = isinstance(status, Mapping) and status.get("status") == "kicked"
+            return Outcome(journey.dump(state), user_blocked=blocked)
+        if incoming.kind is Kind.CALLBACK:
+            return self._pressed(state, journey, turn, incoming)
+        if incoming.chat_id is None or incoming.kind is Kind.OTHER:
+            return Outcome(journey.dump(state))
+        move = self._message(journey, turn, incoming)
+        screen, after = self._show(turn, move)
+        calls = [send(incoming.chat_id, screen)]
+        return Outcome(after.dump(state), calls, effects=list(move.effects))
+
+    def warm(self) -> None:
+        """Read the text tables now (the tree's warmup calls this at start), so the first
+        user's update does not pay for it."""
+        for language in LANGUAGES:
+            keys(language)
+
+    def apology(self, incoming: Incoming) -> list[BotCall]:
+        if incoming.chat_id is None:
+            return []
+        language = language_for(incoming.user.language_code if incoming.user else None)
+        params = {
+            "chat_id": incoming.chat_id,
+            "text": text(language, "apology"),
+            "reply_markup": {
+                "inline_keyboard": [
+                    [{"text": text(language, "btn_menu"), "callback_data": encode("m")}]
+                ]
+            },
+        }
+        return [BotCall("sendMessage", params)]
+
+    def _load(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> JourneyState:
+        """The state, with the language resolved: the user's choice, else Telegram's
+        language_code, else what storage knows, else the default."""
+        journey = JourneyState.load(state)
+        if journey.language_chosen:
+            return journey
+        code = incoming.user.language_code if incoming.user else None
+        if code:
+            return replace(journey, language=language_for(code))
+        if context.language in LANGUAGES:
+            return replace(journey, language=context.language)
+        return journey
+
+    def _turn(self, journey: JourneyState, incoming: Incoming, context: Context) -> Turn:
+        user = incoming.user
+        return Turn(
+            catalog=self.catalog,
+            context=context,
+            language=journey.language,
+            user_id=user.user_id if user else 0,
+            chat_id=incoming.chat_id,
+            first_name=user.first_name if user else "",
+        )
+
+    def _show(self, turn: Turn, move: Move) -> tuple[Screen, JourneyState]:
+        """The screen a move leads to, with its note, in the (possibly new) language."""
+        turn = replace(turn, language=move.state.language)
+        if move.screen is not None:
+            return move.screen.with_note(move.note), move.state
+        after, screen = render(turn, move.state)
+        return screen.with_note(move.note), after
+
+    def _message(self, journey: JourneyState, turn: Turn, incoming: Incoming) -> Move:
+        if incoming.kind is Kind.COMMAND:
+            return run_command(turn, journey, incoming.command, incoming.argument)
+        move: Move | None = None
+        if incoming.kind is Kind.TEXT and incoming.text:
+            move = accept_text(turn, journey, incoming.text)
+        elif incoming.kind is Kind.MEDIA:
+            received = received_media(incoming)
+            move = accept_media(turn, journey, received) if received else None
+            if move is not None and incoming.text and move.note is None:
+                move = accept_caption(turn, move.state, incoming.text) or move
+        move = move or unusable(turn, journey)
+        if move is not None:
+            return move
+        return Move(journey.at("m"), note=turn.t("hint_not_understood"))
+
+    def _pressed(
+        self, state: Mapping[str, Any], journey: JourneyState, turn: Turn, incoming: Incoming
+    ) -> Outcome:
+        pressed = decode(incoming.callback_data)
+        move = press(turn, journey, pressed) if pressed else None
+        stale = move is None
+        if move is None:
+            note = turn.t("note_stale")
+            move = Move(journey, note=note, toast=note)
+        screen, after = self._show(turn, move)
+        calls = [answer(incoming.callback_id, move.toast)]
+        if incoming.chat_id is not None:
+            if stale or incoming.message_id is None:
+                calls.append(send(incoming.chat_id, screen))
+            else:
+                calls.append(edit(incoming.chat_id, incoming.message_id, screen))
+        return Outcome(after.dump(state), calls, effects=list(move.effects))
+
+    def _refuse_payment(self, incoming: Incoming, turn: Turn) -> BotCall:
+        params = {
+            "pre_checkout_query_id": incoming.callback_id,
+            "ok": False,
+            "error_message": turn.t("payments_unavailable"),
+        }
+        return BotCall("answerPreCheckoutQuery", params)

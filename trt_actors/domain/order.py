@@ -1,0 +1,60 @@
+"""A draft priced against the context: what the confirmation shows and Confirm checks.
+
+The confirmation screen and the Confirm press both use `assess`, so what the user saw is
+exactly what is started: the same problems, the same price, the same free/paid decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trt_actors.catalog import Model, Price, Unavailable
+
+from .draft import catalog_params
+from .state import Draft
+from .turn import Turn
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """The verdict on a draft.
+
+    `problems` are user-worded reasons the request cannot be sent (missing or wrong values);
+    `unavailable` is why it cannot be priced; otherwise `price` is set. `free` means one of
+    today's free generations covers it; `shortfall` is the money missing (0 when enough).
+    """
+
+    problems: tuple[str, ...] = ()
+    unavailable: str | None = None
+    price: Price | None = None
+    free: bool = False
+    shortfall: int = 0
+
+    @property
+    def ready(self) -> bool:
+        """True when Confirm may start it."""
+        return (
+            not self.problems
+            and self.unavailable is None
+            and self.price is not None
+            and self.shortfall == 0
+        )
+
+    @property
+    def charge(self) -> int:
+        """Kopecks taken from the balance (0 when free)."""
+        return 0 if self.free or self.price is None else self.price.kopecks
+
+
+def assess(turn: Turn, model: Model, draft: Draft) -> Order:
+    params = catalog_params(model, draft)
+    problems = model.validate(params)
+    if problems:
+        return Order(problems=tuple(p.message.get(turn.language) for p in problems))
+    found = turn.price(model, params)
+    if isinstance(found, Unavailable):
+        return Order(unavailable=found.reason.get(turn.language))
+    free = found.free and turn.context.free_left_today > 0
+    balance = turn.context.balance_kopecks
+    shortfall = 0 if free else max(found.kopecks - balance, 0)
+    return Order(price=found, free=free, shortfall=shortfall)

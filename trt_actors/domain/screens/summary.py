@@ -1,0 +1,99 @@
+"""The settings list, the confirmation and the "starting" screen of the wizard."""
+
+from __future__ import annotations
+
+from trt_actors.catalog import Model
+
+from ..callbacks import encode
+from ..order import Order, assess
+from ..state import Draft, JourneyState
+from ..turn import Turn
+from ..view import Button, Screen, grid, stack
+from .home import menu_button
+from .steps import nav_row
+from .values import BUTTON_VALUE, shown_value
+
+
+def settings(turn: Turn, model: Model, draft: Draft) -> Screen:
+    """Every input with its value in force; any can be changed, or go on to confirmation."""
+    buttons = [
+        Button(
+            f"{spec.label.get(turn.language)}: {shown_value(turn, spec, draft, BUTTON_VALUE)}",
+            encode("in", draft.serial, index),
+        )
+        for index, spec in enumerate(model.inputs)
+    ]
+    go_on = (Button(turn.t("btn_continue"), encode("nx", draft.serial)),)
+    body = turn.t("settings_title", model=model.name)
+    return Screen(body, stack(grid(buttons, 1), (go_on,), (nav_row(turn, draft),)))
+
+
+def _parameter_lines(turn: Turn, model: Model, draft: Draft) -> str:
+    return "\n".join(
+        f"• {spec.label.get(turn.language)}: {shown_value(turn, spec, draft)}"
+        for spec in model.inputs
+    )
+
+
+def _verdict(turn: Turn, order: Order) -> str:
+    if order.problems:
+        return turn.t("confirm_problems") + "\n" + "\n".join(f"— {p}" for p in order.problems)
+    if order.unavailable is not None or order.price is None:
+        return turn.t("confirm_unavailable", reason=order.unavailable or "")
+    balance = turn.context.balance_kopecks
+    if order.free:
+        return turn.t("confirm_free", left=turn.context.free_left_today)
+    lines = [turn.t("confirm_price", price=turn.money(order.price.kopecks))]
+    if order.shortfall:
+        lines.append(
+            turn.t(
+                "confirm_shortfall",
+                balance=turn.money(balance),
+                missing=turn.money(order.shortfall),
+            )
+        )
+    else:
+        lines.append(turn.t("confirm_balance_after", balance=turn.money(balance - order.charge)))
+    return "\n".join(lines)
+
+
+def confirmation(turn: Turn, model: Model, draft: Draft) -> Screen:
+    """Every parameter, the price (or the free generation), the balance after; Confirm and
+    Edit — or, without enough money, the missing amount and Top-up."""
+    order = assess(turn, model, draft)
+    body = "\n\n".join(
+        (
+            turn.t("confirm_title", model=model.name),
+            _parameter_lines(turn, model, draft),
+            _verdict(turn, order),
+        )
+    )
+    edit = Button(turn.t("btn_edit"), encode("ed", draft.serial))
+    if order.ready and order.price is not None:
+        label = (
+            turn.t("btn_confirm_free")
+            if order.free
+            else turn.t("btn_confirm", price=turn.money(order.price.kopecks))
+        )
+        first: tuple[Button, ...] = (Button(label, encode("ok", draft.serial)),)
+    elif order.shortfall:
+        first = (Button(turn.t("btn_topup"), encode("u")),)
+    else:
+        first = ()
+    return Screen(body, stack((first,), ((edit,),), (nav_row(turn, draft),)))
+
+
+def starting(turn: Turn, state: JourneyState) -> Screen | None:
+    """After Confirm: the generation is on its way; the result comes to this chat."""
+    started = state.started
+    if started is None:
+        return None
+    model = turn.catalog.find(started.model_id)
+    name = model.name if model else started.model_id
+    cost = turn.t("free_word") if started.free else turn.money(started.price_kopecks)
+    body = turn.t("starting", model=name, price=cost)
+    rows = (
+        (Button(turn.t("btn_again"), encode("c", started.model_id)),),
+        (menu_button(turn),),
+    )
+    return Screen(body, rows)

@@ -1,0 +1,67 @@
+"""The fixed facts of one update that every screen needs: catalog, context, language, user."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trt_actors.catalog import (
+    Catalog,
+    Kind,
+    Model,
+    ParamValue,
+    Price,
+    PriceRange,
+    Unavailable,
+)
+
+from .context import Context
+from .money import money
+from .texts import text
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One update's view of the world. Pure: built from the handler's inputs only."""
+
+    catalog: Catalog
+    context: Context
+    language: str
+    user_id: int
+    chat_id: int | None
+    first_name: str
+
+    def t(self, key: str, **values: object) -> str:
+        """The text `key` in the user's language."""
+        return text(self.language, key, **values)
+
+    def money(self, kopecks: int) -> str:
+        return money(kopecks, self.language)
+
+    @property
+    def name(self) -> str:
+        return self.first_name or "👋"
+
+    def kinds(self) -> list[Kind]:
+        """The menu sections that have visible models, in menu order."""
+        return [kind for kind in self.catalog.kinds() if self.catalog.models(kind.id)]
+
+    def kind(self, kind_id: str) -> Kind | None:
+        return next((kind for kind in self.kinds() if kind.id == kind_id), None)
+
+    def model(self, model_id: str) -> Model | None:
+        """An orderable model (visible, or hidden but reachable by id); None otherwise."""
+        model = self.catalog.find(model_id)
+        return model if model is not None and model.orderable else None
+
+    def price(self, model: Model, params: Mapping[str, ParamValue]) -> Price | Unavailable:
+        tariff = self.context.tariff
+        return model.price(params, tariff.rub_per_usd, tariff.markup)
+
+    def price_range(self, model: Model) -> PriceRange | Unavailable:
+        tariff = self.context.tariff
+        return model.price_range(tariff.rub_per_usd, tariff.markup)
+
+    def unit_name(self, unit: str) -> str:
+        name = self.catalog.units.get(unit)
+        return name.get(self.language) if name is not None else unit
