@@ -50,6 +50,7 @@ EXPECTED = {
     "kie_api_key": "the KIE.ai API key",
     "kie_api_base_url": "an http(s) URL, e.g. https://api.kie.ai",
     "kie_upload_base_url": "an http(s) URL, e.g. https://kieai.redpandaai.co",
+    "kie_webhook_hmac_key": "the HMAC key of KIE's webhook signatures (from KIE's settings)",
     "admin_ids": "comma-separated Telegram user ids, e.g. 12345,67890",
     "tenant_id": "1-32 characters of a-z, 0-9, _ and -, starting with a letter or digit",
     "trt_tenants": "the path of an existing YAML file describing the bots",
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     kie_api_key: SecretStr | None = None
     kie_api_base_url: str = "https://api.kie.ai"
     kie_upload_base_url: str = "https://kieai.redpandaai.co"
+    kie_webhook_hmac_key: SecretStr | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     tenant_id: str = "default"
     trt_tenants: Path | None = None
@@ -185,7 +187,13 @@ class Settings(BaseSettings):
 
     def secrets(self) -> Iterator[str]:
         """Every secret value held, for the log redactor."""
-        for field in ("telegram_bot_token", "webhook_secret_token", "kie_api_key", "ops_token"):
+        for field in (
+            "telegram_bot_token",
+            "webhook_secret_token",
+            "kie_api_key",
+            "kie_webhook_hmac_key",
+            "ops_token",
+        ):
             secret = getattr(self, field)
             if secret is not None:
                 yield secret.get_secret_value()

@@ -27,6 +27,13 @@ async def test_a_conversation_through_the_kit(bot_service: BotService) -> None:
     assert "Free: 5 free generations left today" in confirmation["text"]
     await ann.press("✅ Start for free")
     assert "Starting Z-Image" in (await ann.next_edit())["text"]
+    result = await bot_service.emulator.ctl.wait_for(  # the KIE emulator makes a real PNG
+        ann.user, lambda message: "photo" in message, timeout=30
+    )
+    assert result["caption"] == "Z-Image"
+    assert (await ann.next_message())["message_id"] == result["message_id"]
+    [task] = bot_service.kie.ctl.tasks()
+    assert task.body["input"]["prompt"] == "a red fox in the snow"
     await ann.send("hello?")
     hint = await ann.next_message()
     assert "did not understand" in hint["text"]

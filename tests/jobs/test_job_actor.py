@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import trio
 
 from trt_actors.actors import actor_child
@@ -173,8 +172,3 @@ async def test_an_interrupted_submission_is_never_sent_twice(tmp_path: Path) -> 
         assert w.kie_emu.ctl.tasks() == []  # no second (or first) task was created
         account = await w.store.read(TENANT, lambda tx: tx.ledger.account(w.user.id, Currency.RUB))
         assert account.held == 0
-
-
-@pytest.mark.parametrize("kind", ["text_to_image"])
-def test_kind_has_market_models(kind: str) -> None:
-    assert any(m.route.api.id == "market" for m in load_catalog().models(kind))

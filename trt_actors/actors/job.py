@@ -23,6 +23,7 @@ The whole run is under one hard deadline (a trio scope) by output kind.
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -35,9 +36,11 @@ import trio
 
 from trt_actors.catalog import Catalog, MediaInput, MediaKind, NumberInput
 from trt_actors.catalog._inputs import Media, ParamValue
+from trt_actors.domain.context import DEFAULT_FREE_PER_DAY
+from trt_actors.domain.effects import StartGeneration
 from trt_actors.kie import KieClient, KieError, TaskStatus
 from trt_actors.observability.correlation import correlations, current_correlation
-from trt_actors.storage import Job, JobState, Store, Tx
+from trt_actors.storage import Currency, Job, JobState, Store, Tx
 from trt_actors.supervisors import Backoff
 from trt_actors.telegram.errors import TelegramError
 
@@ -56,6 +59,8 @@ SEND_METHODS = {
     MediaKind.AUDIO: ("sendAudio", "audio"),
 }
 INTERRUPTED = "the submission to KIE was interrupted; nothing was charged"
+FREE_PER_DAY = DEFAULT_FREE_PER_DAY  # until the tenant setting exists
+NOT_CONFIGURED = "generations are not configured on this bot yet (no KIE key)"
 
 MediaFetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
 """Fetch a Telegram file by id: its bytes and file name (getFile, then the file URL)."""
@@ -68,7 +73,7 @@ class JobRuntime:
     tenant: str
     store: Store
     outbound: Outbound
-    kie: KieClient
+    kie: KieClient | None  # None: no KIE_API_KEY, so jobs fail with a clear reason
     catalog: Catalog
     fetch_media: MediaFetcher
     callback_url: Callable[[int], str | None]  # the job's KIE callback URL, if public
@@ -82,6 +87,12 @@ class JobActor(Actor[str]):
         self.job_id = job_id
         self._wake = trio.Event()
         self._rng = rng or random.Random()
+
+    @property
+    def kie(self) -> KieClient:
+        if self.rt.kie is None:  # _advance fails such jobs before any KIE call
+            raise RuntimeError(NOT_CONFIGURED)
+        return self.rt.kie
 
     async def on_start(self) -> None:
         self.tasks.start_soon(self._run)
@@ -104,6 +115,8 @@ class JobActor(Actor[str]):
         self.ref.request_stop()
 
     async def _advance(self, job: Job) -> Job:
+        if self.rt.kie is None and job.state in (JobState.CREATED, JobState.SUBMITTED):
+            return await self._fail(job, NOT_CONFIGURED)
         if job.state is JobState.CREATED:
             job = await self._submit(job)
         if job.state is JobState.SUBMITTED:
@@ -129,7 +142,7 @@ class JobActor(Actor[str]):
         if not await self._tx(lambda tx: tx.jobs.begin_submission(job.id)):
             return await self._fail(job, INTERRUPTED)
         try:
-            task_id = await self.rt.kie.submit(request)
+            task_id = await self.kie.submit(request)
         except KieError as exc:
             return await self._fail(job, exc.message)
         correlations.record(self.rt.tenant, "kie_submit", task=task_id, model=job.model_id)
@@ -139,7 +152,7 @@ class JobActor(Actor[str]):
 
     async def _upload(self, file_id: str) -> str:
         content, name = await self.rt.fetch_media(file_id)
-        uploaded = await self.rt.kie.upload(content, file_name=name, size=len(content))
+        uploaded = await self.kie.upload(content, file_name=name, size=len(content))
         return uploaded.download_url
 
     # -- submitted → succeeded | failed ---------------------------------------------------------
@@ -150,7 +163,7 @@ class JobActor(Actor[str]):
         polls = 0
         while True:
             try:
-                status = await self.rt.kie.status(model.route.api, job.kie_task_id)
+                status = await self.kie.status(model.route.api, job.kie_task_id)
             except KieError as exc:
                 if not exc.retryable:
                     return await self._fail(job, exc.message)
@@ -192,6 +205,9 @@ class JobActor(Actor[str]):
     def _capture(self, tx: Tx, job: Job) -> Job:
         if job.hold_id is not None:
             tx.ledger.capture(job.hold_id, key=f"capture:job:{job.id}", actor="jobs")
+        elif job.price == 0:  # a free generation uses one of today's free uses, once
+            today = datetime.datetime.now(datetime.UTC).date()
+            tx.quota.try_consume(job.user_id, today, limit=FREE_PER_DAY)
         return tx.jobs.transition(job.id, JobState.DELIVERED)
 
     # -- failure --------------------------------------------------------------------------------
@@ -245,3 +261,34 @@ def kie_params(
 def _wall_offset() -> float:
     """Wall-clock seconds minus trio's clock: turns a stored Unix time into a trio deadline."""
     return time.time() - trio.current_time()
+
+
+def open_jobs(tx: Tx, effects: Sequence[StartGeneration]) -> list[int]:
+    """Inside the session's transaction: for each confirmed generation, hold its price (the
+    confirmation's idempotency key is the hold's key) and store the job. A free generation
+    holds nothing (price 0); its free use is counted when it is delivered. Returns the new
+    jobs' ids, to be started once the transaction committed."""
+    job_ids = []
+    for effect in effects:
+        hold_id = None
+        price = 0 if effect.free else effect.price_kopecks
+        if price > 0:
+            hold = tx.ledger.hold(
+                effect.user_id,
+                price,
+                Currency.RUB,
+                key=effect.idempotency_key,
+                actor=f"user:{effect.user_id}",
+                reference=effect.model_id,
+            )
+            hold_id = hold.hold_id
+        job = tx.jobs.create(
+            effect.user_id,
+            effect.model_id,
+            dict(effect.params),
+            price=price,
+            currency=Currency.RUB,
+            hold_id=hold_id,
+        )
+        job_ids.append(job.id)
+    return job_ids

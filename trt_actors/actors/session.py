@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -27,11 +28,17 @@ from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import DEFAULT_FREE_PER_DAY, Context
 from trt_actors.domain.effects import Handler, Outcome
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
+from trt_actors.observability.correlation import (
+    correlations,
+    current_correlation,
+    update_correlation,
+)
 from trt_actors.observability.metrics import metrics
-from trt_actors.storage import InboxState, Store, Tx
+from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
 from ._actor import Actor
+from .job import open_jobs
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
@@ -76,6 +83,7 @@ class SessionActor(Actor[InboxUpdate]):
         outbound: Outbound,
         handler: Handler,
         slot: SessionSlot,
+        start_job: Callable[[int], Awaitable[object]] | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -83,6 +91,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.outbound = outbound
         self.handler = handler
         self.slot = slot
+        self.start_job = start_job
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -96,6 +105,9 @@ class SessionActor(Actor[InboxUpdate]):
         if message.update_id <= int(self.state.get(LAST_UPDATE, -1)):
             return  # already handled: a replay of something this session saved
         incoming = read(message.payload)
+        correlation = update_correlation(message.update_id)
+        current_correlation.set(correlation)
+        structlog.contextvars.bind_contextvars(correlation_id=correlation)
         try:
             await self._process(message, incoming)
         except Exception as exc:
@@ -107,6 +119,7 @@ class SessionActor(Actor[InboxUpdate]):
             metrics.updates_processed.labels(self.tenant, "failed").inc()
             raise
         metrics.updates_processed.labels(self.tenant, "handled").inc()
+        correlations.record(self.tenant, "session", user=self.user_id, kind=incoming.kind.value)
         if message.committed_at is not None:
             metrics.inbox_lag.labels(self.tenant).observe(
                 trio.current_time() - message.committed_at
@@ -118,34 +131,46 @@ class SessionActor(Actor[InboxUpdate]):
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
 
-    def _context(self) -> Context:
-        """What the handler knows besides the state. For now the defaults: no balance, the
-        whole free quota, the catalog's tariff; storage-backed values replace them later."""
+    async def _context(self) -> Context:
+        """What the handler knows besides the state: the balance and today's free uses from
+        storage; the catalog's tariff until tenant settings exist."""
+        today = datetime.datetime.now(datetime.UTC)
+
+        def read(tx: Tx) -> tuple[int, int]:
+            account = tx.ledger.account(self.user_id, Currency.RUB)
+            return account.available, tx.quota.used(self.user_id, today.date())
+
+        balance, used = (0, 0)
+        if self.user_id != SYSTEM_USER:
+            balance, used = await self.store.read(self.tenant, read)
         language = self.state.get("language")
         return Context(
-            now=datetime.datetime.now(datetime.UTC),
+            now=today,
             tariff=default_tariff(),
-            balance_kopecks=0,
-            free_left_today=DEFAULT_FREE_PER_DAY,
+            balance_kopecks=balance,
+            free_left_today=max(0, DEFAULT_FREE_PER_DAY - used),
             free_per_day=DEFAULT_FREE_PER_DAY,
             language=language if isinstance(language, str) else None,
         )
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        outcome = self.handler(self.state, incoming, self._context())
-        for effect in outcome.effects:  # no job runner yet: say so rather than drop silently
-            log.warning("session.effect_not_performed", effect=type(effect).__name__)
+        outcome = self.handler(self.state, incoming, await self._context())
         for call in outcome.calls:
             try:
                 await self.outbound.call(call.method, call.params)
             except BotBlocked:
-                outcome = Outcome(outcome.state, outcome.calls, user_blocked=True)
+                outcome = replace(outcome, user_blocked=True)
                 break
         state = {**outcome.state, LAST_UPDATE: message.update_id}
-        self.version = await self.store.run(
+        self.version, job_ids = await self.store.run(
             self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
         )
         self.state = state
+        for job_id in job_ids:  # after the commit: a job that exists is resumed even if we die
+            if self.start_job is None:
+                log.warning("session.no_job_runner", job=job_id)
+            else:
+                await self.start_job(job_id)
 
     def _commit(
         self,
@@ -154,8 +179,9 @@ class SessionActor(Actor[InboxUpdate]):
         incoming: Incoming,
         outcome: Outcome,
         state: dict[str, Any],
-    ) -> int:
-        """Profile, state and inbox row in one transaction; the new state version."""
+    ) -> tuple[int, list[int]]:
+        """Profile, state, new jobs (with their holds) and the inbox row in one transaction;
+        the new state version and the new jobs' ids."""
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
             profile = incoming.user
@@ -169,8 +195,9 @@ class SessionActor(Actor[InboxUpdate]):
             if outcome.user_blocked is not None:
                 tx.users.set_blocked_bot(profile.user_id, outcome.user_blocked)
             version = tx.sessions.save(self.user_id, state, expected_version=version).version
+        job_ids = open_jobs(tx, outcome.effects)
         tx.inbox.mark_done(message.update_id)
-        return version
+        return version, job_ids
 
     async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
         """Count the failure; True when the update is now set aside (and the user told)."""

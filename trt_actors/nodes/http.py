@@ -38,12 +38,15 @@ async def serve_http(
     render_metrics: Callable[[], bytes],
     *,
     max_body_bytes: int,
+    more_routes: Callable[[Router], None] | None = None,
     task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     router = Router()
     add_health_routes(router, readiness)
     add_metrics_route(router, render_metrics)
     add_webhook_routes(router, doors, max_body_bytes=max_body_bytes)
+    if more_routes is not None:
+        more_routes(router)
     server = HTTPServer(router)
     doors.draining = False
     async with trio.open_nursery() as nursery:

@@ -8,6 +8,8 @@
     ├── ops              the live supervision feed over a websocket (`trt top`)
     └── tenant:<id>      rest_for_one: each child needs the ones before it
         ├── outbound         the only sender to Telegram
+        ├── jobs             one actor per generation, resumed from storage at start
+        ├── job_resumer      once at start: restarts the jobs an earlier run left unfinished
         ├── sessions         one actor per user, started on demand, passivated when idle
         ├── dispatcher       replays the inbox at start, then routes updates to sessions
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
@@ -27,12 +29,14 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import actor_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
+from trt_actors.actors.job import JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundStats
 from trt_actors.actors.polling_intake import PollingIntakeActor
 from trt_actors.actors.session import SessionActor, SessionSlot
@@ -41,17 +45,23 @@ from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.journey import Journey
+from trt_actors.kie import KieClient
+from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
+from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs
+from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import blocked_marker, open_webhook_door, with_bot_api
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector, metrics
 from trt_actors.ops.feed import OpsFeed
+from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.settings import Settings
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
+from trt_actors.web import Router
 
 from ._dynamic import DynamicSupervisor
 from ._spec import ChildSpec, Intensity, Restart, Strategy
@@ -73,6 +83,7 @@ DISPATCHER_GRACE = 1.0
 OUTBOUND_GRACE = 1.0
 TENANT_GRACE = 4.0
 HTTP_GRACE = 2.0
+JOBS_GRACE = 2.0  # jobs keep their state in storage and resume at the next start
 CORRELATION_GRACE = 3.0  # its final flush is shielded and bounded below this
 
 
@@ -103,6 +114,15 @@ class TenantConfig:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TenantClients:
+    """The tenant's outside connections, opened for the subtree's lifetime."""
+
+    api: BotApi
+    kie: KieClient | None
+    files: httpx.AsyncClient
+
+
 class Tree:
     """Builds the root supervisor and reports readiness from what is running."""
 
@@ -110,7 +130,9 @@ class Tree:
         self, settings: Settings, handler: Handler | None = None, limits: Limits | None = None
     ) -> None:
         self.settings = settings
-        self.handler = handler or Journey(load_catalog())
+        self.catalog = load_catalog()
+        self.handler = handler or Journey(self.catalog)
+        self.jobs: dict[str, DynamicSupervisor[int]] = {}
         self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
         self.tenants = [TenantConfig.from_settings(settings)]
         self.doors = WebhookDoors(
@@ -136,6 +158,7 @@ class Tree:
             self.readiness,
             self.render_metrics,
             max_body_bytes=s.webhook_max_payload_bytes,
+            more_routes=self._callback_routes,
         )
         token = s.ops_token.get_secret_value() if s.ops_token else None
         ops = functools.partial(self._run_ops, s.ops_host, s.ops_port, token)
@@ -174,6 +197,34 @@ class Tree:
         spec, _ = actor_child("correlation_flush", flusher, shutdown=CORRELATION_GRACE)
         return spec
 
+    def _kie_callback_url(self, tenant: TenantConfig, job_id: int) -> str | None:
+        """KIE calls back only when this service has a public URL; else the job polls."""
+        base = tenant.webhook_base_url
+        return callback_url(base, tenant.token, tenant.tenant_id, job_id) if base else None
+
+    def _callback_routes(self, router: Router) -> None:
+        key = self.settings.kie_webhook_hmac_key
+        add_kie_callback_route(
+            router,
+            key_of=self._callback_key,
+            wake_job=self._wake_job,
+            hmac_key=key.get_secret_value() if key else None,
+        )
+
+    def _callback_key(self, tenant_id: str) -> str | None:
+        return next((t.token for t in self.tenants if t.tenant_id == tenant_id), None)
+
+    def _wake_job(self, tenant_id: str, job_id: int) -> bool:
+        jobs = self.jobs.get(tenant_id)
+        ref = jobs.get(job_id) if jobs is not None else None
+        if ref is None:
+            return False
+        try:
+            ref.send_nowait("callback")
+        except MailboxError:
+            return False
+        return True
+
     def render_metrics(self) -> bytes:
         return metrics.render() + bytes(generate_latest(self.metrics_registry))
 
@@ -181,18 +232,21 @@ class Tree:
         self, tenant: TenantConfig, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
     ) -> None:
         async def body(api: BotApi) -> None:
-            supervisor = Supervisor(
-                f"tenant:{tenant.tenant_id}",
-                self._tenant_children(tenant, api),
-                strategy=Strategy.REST_FOR_ONE,
-                intensity=TENANT_INTENSITY,
-            )
-            await supervisor.run(task_status=task_status)
+            coordination = self.root.child("coordination")
+            async with open_kie(self.settings, coordination) as kie, open_file_client() as files:
+                clients = TenantClients(api, kie, files)
+                supervisor = Supervisor(
+                    f"tenant:{tenant.tenant_id}",
+                    self._tenant_children(tenant, clients),
+                    strategy=Strategy.REST_FOR_ONE,
+                    intensity=TENANT_INTENSITY,
+                )
+                await supervisor.run(task_status=task_status)
 
         await with_bot_api(tenant.token, tenant.api_base_url, body)
 
-    def _tenant_children(self, tenant: TenantConfig, api: BotApi) -> list[ChildSpec]:
-        tid = tenant.tenant_id
+    def _tenant_children(self, tenant: TenantConfig, clients: TenantClients) -> list[ChildSpec]:
+        tid, api = tenant.tenant_id, clients.api
         store = self.root.child("store")
         coordination = self.root.child("coordination")
         on_blocked = blocked_marker(tid, store)
@@ -210,13 +264,33 @@ class Tree:
             tenant=tid,
         )
         outbound = Outbound(outbound_ref)
+        runtime = JobRuntime(
+            tid,
+            store,
+            outbound,
+            clients.kie,
+            self.catalog,
+            telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files),
+            callback_url=functools.partial(self._kie_callback_url, tenant),
+        )
+        jobs = jobs_supervisor(lambda: runtime, tid)
+        self.jobs[tid] = jobs
+
+        async def start_job(job_id: int) -> object:
+            return await jobs.get_or_start(job_id)
 
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
             spec, _ = actor_child(
                 f"user:{user_id}",
                 lambda: SessionActor(
-                    tid, user_id, store=store, outbound=outbound, handler=self.handler, slot=slot
+                    tid,
+                    user_id,
+                    store=store,
+                    outbound=outbound,
+                    handler=self.handler,
+                    slot=slot,
+                    start_job=start_job,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
@@ -239,6 +313,12 @@ class Tree:
         )
         children = [
             outbound_spec,
+            ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
+            ChildSpec(
+                "job_resumer",
+                functools.partial(resume_jobs, tid, store, jobs),
+                restart=Restart.TEMPORARY,
+            ),
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
         ]

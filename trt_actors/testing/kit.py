@@ -25,6 +25,7 @@ from typing import Any
 import trio
 
 from trt_actors.domain.effects import Handler
+from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
 from trt_actors.settings import Settings
 from trt_actors.supervisors.tree import Tree
@@ -91,9 +92,10 @@ class Conversation:
 class BotService:
     """The bot's whole tree running in-process against the emulator."""
 
-    def __init__(self, tree: Tree, emulator: TelegramEmulator) -> None:
+    def __init__(self, tree: Tree, emulator: TelegramEmulator, kie: KieEmulator) -> None:
         self.tree = tree
         self.emulator = emulator
+        self.kie = kie
 
     @property
     def settings(self) -> Settings:
@@ -139,16 +141,23 @@ async def running_bot(
     limits: Limits | None = None,
     **settings: Any,
 ) -> AsyncIterator[BotService]:
-    """Start the emulator (unless given) and the tree; stop both at exit, gracefully."""
-    async with _emulator(emulator) as emu:
+    """Start the emulators (the Telegram one unless given, and a KIE one) and the tree; stop
+    all of them at exit, gracefully."""
+    async with _emulator(emulator) as emu, open_kie_emulator() as kie:
         assert emu.base_url is not None, "the emulator is not serving"
+        settings = {
+            "kie_api_key": kie.api_key,
+            "kie_api_base_url": kie.base_url,
+            "kie_upload_base_url": kie.upload_base_url,
+            **settings,
+        }
         tree = Tree(
             service_settings(emu.base_url, emu.config.token, data_dir, **settings), handler, limits
         )
         async with trio.open_nursery() as nursery:
             await nursery.start(tree.root.run)
             try:
-                yield BotService(tree, emu)
+                yield BotService(tree, emu, kie)
             finally:
                 tree.root.request_stop()
 

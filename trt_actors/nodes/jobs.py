@@ -1,0 +1,95 @@
+"""The tenant's generation jobs: the KIE client, the `jobs` supervisor and the job resumer."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+import trio
+
+from trt_actors.actors import actor_child
+from trt_actors.actors.job import JobActor, JobRuntime
+from trt_actors.coordination import Coordination
+from trt_actors.kie import KieClient, local_poll_bucket, submit_bucket
+from trt_actors.settings import Settings
+from trt_actors.storage import Job, Store, Tx
+from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart
+
+log = structlog.get_logger(__name__)
+
+MAX_JOBS = 5_000
+JOB_GRACE = 1.0  # a stopping job keeps its state in storage; it is resumed at the next start
+FILE_DOWNLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0)
+RESUME_PAGE = 100
+
+
+@asynccontextmanager
+async def open_kie(
+    settings: Settings, coordination: Coordination
+) -> AsyncIterator[KieClient | None]:
+    """The KIE client (pacing shared through `coordination`), or None without KIE_API_KEY."""
+    if settings.kie_api_key is None:
+        yield None
+        return
+    async with KieClient(
+        settings.kie_api_key.get_secret_value(),
+        base_url=settings.kie_api_base_url,
+        upload_base_url=settings.kie_upload_base_url,
+        submit_bucket=submit_bucket(coordination),
+        poll_bucket=local_poll_bucket(),
+    ) as client:
+        yield client
+
+
+@asynccontextmanager
+async def open_file_client() -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client that downloads users' files from Telegram for jobs."""
+    async with httpx.AsyncClient(timeout=FILE_DOWNLOAD_TIMEOUT) as client:
+        yield client
+
+
+def jobs_supervisor(runtime: Callable[[], JobRuntime], tenant: str) -> DynamicSupervisor[int]:
+    """One JobActor per job id; a job that finishes stops for good (transient)."""
+
+    def job(job_id: int) -> ChildSpec:
+        spec, _ = actor_child(
+            f"job:{job_id}",
+            lambda: JobActor(runtime(), job_id),
+            restart=Restart.TRANSIENT,
+            shutdown=JOB_GRACE,
+            tenant=tenant,
+            key=str(job_id),
+        )
+        return spec
+
+    return DynamicSupervisor("jobs", job, max_children=MAX_JOBS)
+
+
+async def resume_jobs(
+    tenant: str,
+    store: Store,
+    jobs: DynamicSupervisor[int],
+    *,
+    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """A temporary child: start an actor for every job left unfinished by an earlier run."""
+    task_status.started()
+    after, resumed = 0, 0
+    while True:
+        page = await store.read(tenant, functools.partial(_unfinished, after=after))
+        for job in page:
+            await jobs.get_or_start(job.id)
+        resumed += len(page)
+        if len(page) < RESUME_PAGE:
+            break
+        after = page[-1].id
+    if resumed:
+        log.info("jobs.resumed", tenant=tenant, jobs=resumed)
+
+
+def _unfinished(tx: Tx, *, after: int) -> list[Job]:
+    return tx.jobs.unfinished(after_id=after, limit=RESUME_PAGE)
