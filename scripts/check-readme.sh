@@ -23,6 +23,7 @@ echo "== README main command: $main"
 log=$(mktemp)
 setsid bash -c "$main" >"$log" 2>&1 </dev/null &
 pid=$!
+trap 'kill -KILL -- -"$pid" 2>/dev/null || true' EXIT  # never leave it running
 ready=""
 for _ in $(seq 1 600); do
   if grep -q "Sandbox ready: http" "$log"; then ready=yes; break; fi
@@ -37,8 +38,11 @@ if [ -z "$ready" ]; then
 fi
 url=$(grep -o "Sandbox ready: http[^ ]*" "$log" | head -n 1 | cut -d' ' -f3)
 curl -fsS --max-time 10 "$url" >/dev/null || { echo "check-readme: $url did not answer" >&2; cat "$log" >&2; exit 1; }
-sandbox=$(pgrep -g "$pid" -f "trt sandbox" | grep -v "^$pid\$" | head -n 1)
-kill -TERM "$sandbox"  # as a service manager would: the shell that ran it then exits with it
+# The Python process (bash may have exec'd it, or still be its parent), as a service manager
+# would signal it; the shell, if any, then exits with its status.
+sandbox=$(pgrep -g "$pid" -f "python.*trt sandbox" | head -n 1 || true)
+[ -n "$sandbox" ] || { echo "check-readme: no sandbox process found" >&2; cat "$log" >&2; exit 1; }
+kill -TERM "$sandbox"
 status=0
 wait "$pid" || status=$?
 if [ "$status" -ne 0 ]; then
