@@ -115,4 +115,8 @@ async def test_metrics_parse_and_move_under_traffic(bot_service: BotService) -> 
     assert total(after, "trt_supervisor_children", path="root/tenant:default/sessions") >= 5
     assert total(after, "trt_inbox_lag_seconds_count") >= 5
     assert "trt_actor_restarts_total" in "".join(after)
+    async with httpx.AsyncClient(timeout=5) as client:
+        text = (await client.get(f"http://127.0.0.1:{bot_service.port}/metrics")).text
+    for family in ("trt_jobs", "trt_ledger_amount", "trt_kie_calls", "trt_inbox_lag_seconds"):
+        assert f"# TYPE {family}" in text
     assert "trt_mailbox_depth" in "".join(after)

@@ -40,6 +40,7 @@ from trt_actors.domain.context import DEFAULT_FREE_PER_DAY
 from trt_actors.domain.effects import StartGeneration
 from trt_actors.kie import KieClient, KieError, TaskStatus
 from trt_actors.observability.correlation import correlations, current_correlation
+from trt_actors.observability.metrics import metrics
 from trt_actors.storage import Currency, Job, JobState, Store, Tx
 from trt_actors.supervisors import Backoff
 from trt_actors.telegram.errors import TelegramError
@@ -144,7 +145,9 @@ class JobActor(Actor[str]):
         try:
             task_id = await self.kie.submit(request)
         except KieError as exc:
+            metrics.kie_calls.labels(self.rt.tenant, "submit", type(exc).__name__).inc()
             return await self._fail(job, exc.message)
+        metrics.kie_calls.labels(self.rt.tenant, "submit", "ok").inc()
         correlations.record(self.rt.tenant, "kie_submit", task=task_id, model=job.model_id)
         return await self._tx(
             lambda tx: tx.jobs.transition(job.id, JobState.SUBMITTED, kie_task_id=task_id)
@@ -164,7 +167,9 @@ class JobActor(Actor[str]):
         while True:
             try:
                 status = await self.kie.status(model.route.api, job.kie_task_id)
+                metrics.kie_calls.labels(self.rt.tenant, "status", "ok").inc()
             except KieError as exc:
+                metrics.kie_calls.labels(self.rt.tenant, "status", type(exc).__name__).inc()
                 if not exc.retryable:
                     return await self._fail(job, exc.message)
                 status = None

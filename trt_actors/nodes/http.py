@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -35,7 +35,7 @@ async def serve_http(
     port: int,
     doors: WebhookDoors,
     readiness: ReadinessCheck,
-    render_metrics: Callable[[], bytes],
+    render_metrics: Callable[[], Awaitable[bytes]],
     *,
     max_body_bytes: int,
     more_routes: Callable[[Router], None] | None = None,

@@ -56,6 +56,13 @@ class ServiceMetrics:
             registry=r,
         )
 
+        self.kie_calls = Counter(
+            "trt_kie_calls_total",
+            "KIE API calls by call and result",
+            ["tenant", "call", "result"],
+            registry=r,
+        )
+
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))
 
@@ -74,6 +81,7 @@ class TreeCollector(Collector):
     ) -> None:
         self.describe_tree = describe_tree
         self.outbound_stats = outbound_stats
+        self.storage = StorageFigures()
 
     def collect(self) -> Iterator[Metric]:
         families = _TreeFamilies()
@@ -86,6 +94,7 @@ class TreeCollector(Collector):
             for outcome in ("sent", "failed", "retried", "throttled", "blocked", "expired"):
                 sends.add_metric([tenant, outcome], getattr(stats, outcome))
         yield sends
+        yield from self.storage.families()
 
 
 class _TreeFamilies:
@@ -124,3 +133,25 @@ class _TreeFamilies:
                 )
                 if len(nested) <= MAX_LISTED_CHILDREN:  # a session per user: count only
                     self.walk(nested, child)
+
+
+class StorageFigures:
+    """Figures read from storage just before a scrape (jobs by state, ledger by kind)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[tuple[str, str], int] = {}
+        self.ledger: dict[tuple[str, str, str], int] = {}
+
+    def families(self) -> Iterator[Metric]:
+        jobs = GaugeMetricFamily("trt_jobs", "Generation jobs by state", labels=["tenant", "state"])
+        for (tenant, state), count in sorted(self.jobs.items()):
+            jobs.add_metric([tenant, state], count)
+        ledger = GaugeMetricFamily(
+            "trt_ledger_amount",
+            "Sum of ledger amounts by kind, in minor units of the currency",
+            labels=["tenant", "kind", "currency"],
+        )
+        for (tenant, kind, currency), amount in sorted(self.ledger.items()):
+            ledger.add_metric([tenant, kind, currency], amount)
+        yield jobs
+        yield ledger

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from trt_actors.web import Request, Response, Router
@@ -30,8 +30,8 @@ def add_health_routes(router: Router, readiness: ReadinessCheck) -> None:
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def add_metrics_route(router: Router, render: Callable[[], bytes]) -> None:
+def add_metrics_route(router: Router, render: Callable[[], Awaitable[bytes]]) -> None:
     async def metrics(request: Request) -> Response:
-        return Response.bytes(render(), PROMETHEUS_TEXT)
+        return Response.bytes(await render(), PROMETHEUS_TEXT)
 
     router.add("GET", "/metrics", metrics)

@@ -186,6 +186,14 @@ class Jobs(Repo):
             return job
         raise InvalidState(f"job {job_id} is {job.state}, cannot become {to}")
 
+    def count_by_state(self) -> dict[str, int]:
+        """How many jobs are in each state (for metrics)."""
+        rows = self._db.execute(
+            "SELECT state, count(*) AS n FROM jobs WHERE tenant_id = :t GROUP BY state",
+            self._params(),
+        )
+        return {str(r["state"]): int(r["n"]) for r in rows}
+
     def begin_submission(self, job_id: int) -> bool:
         """Mark the job as being submitted, once: True if this caller may send the request
         to KIE now; False if a submission was already begun (never send a second one)."""

@@ -177,6 +177,17 @@ class Ledger(Repo):
 
     # -- queries ------------------------------------------------------------------------
 
+    def totals(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Per (kind, currency): the sum of `amount` and of `held_delta` (for metrics)."""
+        rows = self._db.execute(
+            """SELECT kind, currency, sum(amount) AS amount, sum(held_delta) AS held
+               FROM ledger WHERE tenant_id = :t GROUP BY kind, currency""",
+            self._params(),
+        )
+        return {
+            (str(r["kind"]), str(r["currency"])): (int(r["amount"]), int(r["held"])) for r in rows
+        }
+
     def account(self, user_id: int, currency: Currency) -> Account:
         """The balance in `currency`; zeros when the user never had one."""
         row = self._db.one(

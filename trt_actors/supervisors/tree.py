@@ -59,6 +59,7 @@ from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.settings import Settings
+from trt_actors.storage import Tx
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
 from trt_actors.web import Router
@@ -84,6 +85,7 @@ OUTBOUND_GRACE = 1.0
 TENANT_GRACE = 4.0
 HTTP_GRACE = 2.0
 JOBS_GRACE = 2.0  # jobs keep their state in storage and resume at the next start
+METRICS_STORAGE_DEADLINE = 2.0  # a scrape shows the last figures if storage is slower
 CORRELATION_GRACE = 3.0  # its final flush is shielded and bounded below this
 
 
@@ -144,9 +146,8 @@ class Tree:
             "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
         )
         self.metrics_registry = CollectorRegistry()
-        self.metrics_registry.register(
-            TreeCollector(self.root.describe, lambda: self.outbound_stats)
-        )
+        self.tree_collector = TreeCollector(self.root.describe, lambda: self.outbound_stats)
+        self.metrics_registry.register(self.tree_collector)
 
     def _root_children(self) -> list[ChildSpec]:
         s = self.settings
@@ -225,7 +226,18 @@ class Tree:
             return False
         return True
 
-    def render_metrics(self) -> bytes:
+    async def render_metrics(self) -> bytes:
+        """Prometheus text: the process's counters, then what the tree and storage say now."""
+        store = self.root.child("store")
+        figures = self.tree_collector.storage
+        if store is not None:
+            with trio.move_on_after(METRICS_STORAGE_DEADLINE):
+                for tenant in self.tenants:
+                    jobs, ledger = await store.read(tenant.tenant_id, _storage_figures)
+                    for state, count in jobs.items():
+                        figures.jobs[tenant.tenant_id, state] = count
+                    for (kind, currency), (amount, _) in ledger.items():
+                        figures.ledger[tenant.tenant_id, kind, currency] = amount
         return metrics.render() + bytes(generate_latest(self.metrics_registry))
 
     async def _run_tenant(
@@ -369,6 +381,10 @@ class Tree:
             tenants[tenant.tenant_id] = subtree is not None and subtree.child("intake") is not None
         ready = all(parts.values()) and all(tenants.values())
         return {"ready": ready, "components": parts, "tenants": tenants}
+
+
+def _storage_figures(tx: Tx) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, int]]]:
+    return tx.jobs.count_by_state(), tx.ledger.totals()
 
 
 def build_root(settings: Settings) -> Supervisor:
