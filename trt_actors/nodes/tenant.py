@@ -12,7 +12,8 @@ from trt_actors.actors import ActorRef
 from trt_actors.actors.session import InboxUpdate
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.storage import NotFound, StorageError, Store
-from trt_actors.telegram.bot_api import PtbBotApi
+from trt_actors.telegram.bot_api import BotApi, PtbBotApi
+from trt_actors.telegram.http_bot_api import HttpBotApi, environment_proxy
 
 log = structlog.get_logger(__name__)
 
@@ -22,10 +23,20 @@ MARK_BLOCKED_DEADLINE = 5.0
 async def with_bot_api(
     token: str,
     base_url: str,
-    body: Callable[[PtbBotApi], Awaitable[None]],
+    body: Callable[[BotApi], Awaitable[None]],
 ) -> None:
-    """Run `body` with the tenant's Bot API client; close the client however it ends."""
-    api = PtbBotApi(token, base_url)
+    """Run `body` with the tenant's Bot API client; close the client however it ends.
+
+    The client is `HttpBotApi`, the lean sender (docs/telegram-io.md, "The senders"). It
+    connects directly, so when the environment sets a proxy for `base_url` the client is
+    `PtbBotApi` (python-telegram-bot over httpx), which goes through the proxy."""
+    proxy = environment_proxy(base_url)
+    api: BotApi
+    if proxy is None:
+        api = HttpBotApi(token, base_url)
+    else:
+        log.info("tenant.bot_api_via_proxy", client="PtbBotApi", proxy=proxy)
+        api = PtbBotApi(token, base_url)
     try:
         await body(api)
     finally:
