@@ -15,7 +15,6 @@ last one saved in the state) are skipped, so a replay never handles one twice.
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -60,12 +59,6 @@ class InboxUpdate:
         return cls(update_id, json.loads(payload))
 
 
-@functools.cache
-def default_tariff() -> Tariff:
-    """The catalog's default rate and markup (read once), until tenant settings exist."""
-    return load_catalog().default_tariff()
-
-
 class SessionSlot:
     """What outlives one incarnation of a user's session actor."""
 
@@ -84,6 +77,7 @@ class SessionActor(Actor[InboxUpdate]):
         handler: Handler,
         slot: SessionSlot,
         start_job: Callable[[int], Awaitable[object]] | None = None,
+        tariff: Tariff | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -92,6 +86,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.handler = handler
         self.slot = slot
         self.start_job = start_job
+        self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -146,7 +141,7 @@ class SessionActor(Actor[InboxUpdate]):
         language = self.state.get("language")
         return Context(
             now=today,
-            tariff=default_tariff(),
+            tariff=self.tariff,
             balance_kopecks=balance,
             free_left_today=max(0, DEFAULT_FREE_PER_DAY - used),
             free_per_day=DEFAULT_FREE_PER_DAY,

@@ -291,6 +291,8 @@ class Tree:
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
 
+        tariff = self.catalog.default_tariff()  # until tenant settings hold the rate
+
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
             spec, _ = actor_child(
@@ -303,6 +305,7 @@ class Tree:
                     handler=self.handler,
                     slot=slot,
                     start_job=start_job,
+                    tariff=tariff,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
