@@ -95,3 +95,47 @@ async def test_start_menu_press_and_edit_then_sigterm(sandbox: SandboxProcess) -
     code, took = await trio.to_thread.run_sync(sandbox.stop)
     assert code == 0, sandbox.log()
     assert took < 6.0
+
+
+@pytest.mark.subprocess
+async def test_a_generation_through_the_page_interface(sandbox: SandboxProcess) -> None:
+    """/start → a model → a prompt → Confirm → the KIE emulator's picture in the chat."""
+    url = await trio.to_thread.run_sync(sandbox.wait_ready)
+    async with httpx.AsyncClient(base_url=url, timeout=REPLY_DEADLINE) as client:
+        config = (await client.get("/api/config")).json()["result"]
+        chen = next(p for p in config["people"] if p["first_name"] == "Chen")
+        feed = f"ws://127.0.0.1:{config['ws_port']}/chat/{chen['user_id']}"
+        async with open_websocket_url(feed, connect_timeout=5, disconnect_timeout=2) as ws:
+            await next_matching(ws, lambda e: e["type"] == "snapshot")
+
+            async def press(view: Event, label: str) -> Event:
+                button = next(b for b in keyboard(view) if b["text"].startswith(label))
+                body = {
+                    "user_id": chen["user_id"],
+                    "message_id": view["message_id"],
+                    "callback_data": button["callback_data"],
+                }
+                await post(client, "press", body)
+                changed = await next_matching(ws, bot_change)
+                return dict(changed["message"])
+
+            await post(client, "send", {"user_id": chen["user_id"], "text": "/start"})
+            view = (await next_matching(ws, lambda e: bot_change(e) and keyboard(e["message"])))[
+                "message"
+            ]
+            for label in ("Skip", "🎨 Text to image", "Z-Image", "▶ Start"):
+                view = await press(view, label)
+            await post(client, "send", {"user_id": chen["user_id"], "text": "a lighthouse"})
+            view = (await next_matching(ws, lambda e: bot_change(e) and keyboard(e["message"])))[
+                "message"
+            ]
+            view = await press(view, "Continue")
+            assert "a lighthouse" in view["message"]["text"]
+            await press(view, "✅")
+            with trio.fail_after(30):
+                result = await next_matching(
+                    ws, lambda e: bot_change(e) and "photo" in e["message"]["message"]
+                )
+            assert result["message"]["message"]["caption"] == "Z-Image"
+    code, _ = await trio.to_thread.run_sync(sandbox.stop)
+    assert code == 0, sandbox.log()
