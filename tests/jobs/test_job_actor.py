@@ -16,7 +16,7 @@ from trt_actors.actors import actor_child
 from trt_actors.actors.job import INTERRUPTED, JobActor, JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor
 from trt_actors.catalog import Catalog, MediaInput, load_catalog
-from trt_actors.emulators.kie import FaultKind, open_kie_emulator
+from trt_actors.emulators.kie import FaultKind, KieEmulatorConfig, Schedule, open_kie_emulator
 from trt_actors.emulators.kie._media import png
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
 from trt_actors.kie import KieClient
@@ -47,11 +47,12 @@ class World:
 
 
 @asynccontextmanager
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(tmp_path: Path, schedule: Schedule | None = None) -> AsyncIterator[World]:
     catalog = load_catalog()
+    config = KieEmulatorConfig(schedule=schedule or Schedule())
     async with (
         open_telegram_emulator(EmulatorConfig(rate_limits=RateLimits.relaxed())) as tg,
-        open_kie_emulator() as kie_emu,
+        open_kie_emulator(config) as kie_emu,
         open_store(f"sqlite:///{tmp_path}/trt.db") as store,
         httpx.AsyncClient(timeout=10) as files,
     ):
@@ -172,3 +173,33 @@ async def test_an_interrupted_submission_is_never_sent_twice(tmp_path: Path) -> 
         assert w.kie_emu.ctl.tasks() == []  # no second (or first) task was created
         account = await w.store.read(TENANT, lambda tx: tx.ledger.account(w.user.id, Currency.RUB))
         assert account.held == 0
+
+
+async def test_a_job_interrupted_while_waiting_is_resumed_and_delivered_once(
+    tmp_path: Path,
+) -> None:
+    async with world(tmp_path, Schedule(waiting=0.5, generating=1.0)) as w:
+        model = next(
+            m for m in w.runtime.catalog.models("text_to_image") if m.route.api.id == "market"
+        )
+        prompt = next(i for i in model.inputs if i.required)
+        job_id = await paid_job(w, model.id, {prompt.name: "a cat"}, 900)
+        spec, _ = actor_child(
+            f"job:{job_id}", lambda: JobActor(w.runtime, job_id), restart=Restart.TRANSIENT
+        )
+        with trio.fail_after(20):
+            async with trio.open_nursery() as nursery:  # the first run: stopped mid-wait
+                sup = Supervisor("jobs", [spec])
+                await nursery.start(sup.run)
+                while (await w.store.read(TENANT, lambda tx: tx.jobs.get(job_id))).state is (
+                    JobState.CREATED
+                ):
+                    await trio.sleep(0.05)
+                nursery.cancel_scope.cancel()  # as a crash or a deploy would
+        job = await w.store.read(TENANT, lambda tx: tx.jobs.get(job_id))
+        assert job.state is JobState.SUBMITTED
+        job = await run_job(w, job_id)  # the next start resumes it from storage
+        assert job.state is JobState.DELIVERED
+        assert len(w.kie_emu.ctl.tasks()) == 1  # resumed by polling, not submitted again
+        photos = [m for m in w.tg.ctl.bot_messages(w.user) if "photo" in m]
+        assert len(photos) == 1
