@@ -191,3 +191,11 @@ async def test_calls_without_a_chat_are_not_held_by_chat_limits(autojump_clock: 
         for n in range(10):
             await outbound.call("answerCallbackQuery", {"callback_query_id": str(n)})
         assert trio.current_time() - began < 0.01
+
+
+async def test_a_call_to_a_stopped_outbound_is_a_typed_timeout(autojump_clock: MockClock) -> None:
+    bot = FakeBotApi(latency=0.0)
+    async with running(bot) as outbound:
+        pass
+    with pytest.raises(CallTimeout):  # the mailbox is closed: never MailboxClosed, never a hang
+        await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}, timeout=5)

@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 import trio
 
-from trt_actors.mailboxes import Reply
+from trt_actors.mailboxes import MailboxError, Reply
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.supervisors import Backoff
 from trt_actors.telegram.bot_api import BotApi
@@ -47,6 +47,7 @@ from ._actor import Actor, ActorRef
 log = structlog.get_logger(__name__)
 
 CALL_DEADLINE = 30.0  # default bound on one call: queueing, pacing, retries and the request
+REPLY_MARGIN = 0.5  # how long past its deadline a caller waits for the actor's own verdict
 MAX_IN_FLIGHT = 32  # concurrent requests to Telegram
 RETRY_INITIAL = 0.5
 RETRY_MAX = 8.0
@@ -153,6 +154,9 @@ class OutboundActor(Actor[Call]):
 
     def _next_ready(self, now: float) -> tuple[Call | None, float]:
         """The call to send now, or None and how long until one might be ready."""
+        global_wait = max(self._global_paused - now, self._global.wait(now))
+        if global_wait > 0:  # nothing can leave before then: spare the scan of every lane
+            return None, global_wait
         best: Call | None = None
         wait = math.inf
         for lane, calls in list(self._lanes.items()):
@@ -340,8 +344,13 @@ class Outbound:
             seq=next(self._seq),
             correlation=current_correlation.get(),
         )
-        with trio.move_on_at(deadline):
-            await self.ref.send(call)
-            with trio.move_on_at(deadline + 0.001):
-                return await call.reply.wait(self.ref.name, timeout)
-        raise CallTimeout(f"{method}: the outbound queue did not take it before the deadline")
+        try:
+            with trio.move_on_at(deadline) as queued:
+                await self.ref.send(call)
+            if queued.cancelled_caught:
+                raise CallTimeout(f"{method}: the outbound queue did not take it in time")
+            # The actor fails the call itself at the deadline; the margin lets its answer win.
+            remaining = max(0.0, deadline - trio.current_time()) + REPLY_MARGIN
+            return await call.reply.wait(self.ref.name, remaining)
+        except MailboxError as exc:  # no answer (AskTimeout) or no outbound actor (closed)
+            raise CallTimeout(f"{method}: {exc}") from None
