@@ -33,13 +33,13 @@ import httpx
 import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
-from trt_actors.actors import actor_child
+from trt_actors.actors import ActorRef, actor_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.job import JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundStats
 from trt_actors.actors.polling_intake import PollingIntakeActor
-from trt_actors.actors.session import SessionActor, SessionSlot
+from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import load_catalog
@@ -59,7 +59,7 @@ from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.settings import Settings
-from trt_actors.storage import Tx
+from trt_actors.storage import Store, Tx
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
 from trt_actors.web import Router
@@ -258,16 +258,15 @@ class Tree:
         await with_bot_api(tenant.token, tenant.api_base_url, body)
 
     def _tenant_children(self, tenant: TenantConfig, clients: TenantClients) -> list[ChildSpec]:
+        """The tenant's children, in start order (see the module docstring)."""
         tid, api = tenant.tenant_id, clients.api
         store = self.root.child("store")
-        coordination = self.root.child("coordination")
-        on_blocked = blocked_marker(tid, store)
         outbound_spec, outbound_ref = actor_child(
             "outbound",
             lambda: OutboundActor(
                 api,
                 limits=self.limits,
-                on_blocked=on_blocked,
+                on_blocked=blocked_marker(tid, store),
                 stats=self.outbound_stats[tid],
                 tenant=tid,
             ),
@@ -276,8 +275,40 @@ class Tree:
             tenant=tid,
         )
         outbound = Outbound(outbound_ref)
+        jobs = self._jobs(tenant, clients, store, outbound)
+        sessions = self._sessions(tid, store, outbound, jobs)
+        dispatcher_spec, dispatcher = actor_child(
+            "dispatcher",
+            lambda: DispatcherActor(tid, store, sessions),
+            capacity=DISPATCHER_MAILBOX,
+            shutdown=DISPATCHER_GRACE,
+            tenant=tid,
+        )
+        warmup, _ = actor_child(
+            "warmup",
+            lambda: WarmupActor(api, self._warm_handler),
+            restart=Restart.TEMPORARY,
+            tenant=tid,
+        )
+        return [
+            outbound_spec,
+            ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
+            ChildSpec(
+                "job_resumer",
+                functools.partial(resume_jobs, tid, store, jobs),
+                restart=Restart.TEMPORARY,
+            ),
+            ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
+            dispatcher_spec,
+            *self._intake(tenant, api, store, dispatcher),
+            warmup,
+        ]
+
+    def _jobs(
+        self, tenant: TenantConfig, clients: TenantClients, store: Store, outbound: Outbound
+    ) -> DynamicSupervisor[int]:
         runtime = JobRuntime(
-            tid,
+            tenant.tenant_id,
             store,
             outbound,
             clients.kie,
@@ -285,13 +316,17 @@ class Tree:
             telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files),
             callback_url=functools.partial(self._kie_callback_url, tenant),
         )
-        jobs = jobs_supervisor(lambda: runtime, tid)
-        self.jobs[tid] = jobs
+        jobs = jobs_supervisor(lambda: runtime, tenant.tenant_id)
+        self.jobs[tenant.tenant_id] = jobs
+        return jobs
+
+    def _sessions(
+        self, tid: str, store: Store, outbound: Outbound, jobs: DynamicSupervisor[int]
+    ) -> DynamicSupervisor[int]:
+        tariff = self.catalog.default_tariff()  # until tenant settings hold the rate
 
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
-
-        tariff = self.catalog.default_tariff()  # until tenant settings hold the rate
 
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
@@ -316,54 +351,31 @@ class Tree:
             )
             return spec
 
-        sessions: DynamicSupervisor[int] = DynamicSupervisor(
-            "sessions", session, max_children=MAX_SESSIONS
-        )
-        dispatcher_spec, dispatcher = actor_child(
-            "dispatcher",
-            lambda: DispatcherActor(tid, store, sessions),
-            capacity=DISPATCHER_MAILBOX,
-            shutdown=DISPATCHER_GRACE,
-            tenant=tid,
-        )
-        children = [
-            outbound_spec,
-            ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
-            ChildSpec(
-                "job_resumer",
-                functools.partial(resume_jobs, tid, store, jobs),
-                restart=Restart.TEMPORARY,
-            ),
-            ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
-            dispatcher_spec,
-        ]
-        if tenant.mode == "webhook":
-            intake = WebhookIntake(tid, tenant.webhook_secret or "", store, dispatcher)
-            children.append(
-                ChildSpec("intake", functools.partial(open_webhook_door, self.doors, intake))
-            )
-            if tenant.webhook_base_url and tenant.auto_set_webhook:
-                target = WebhookTarget(
-                    f"{tenant.webhook_base_url}/webhook/{tid}", tenant.webhook_secret or ""
-                )
-                setter, _ = actor_child(
-                    "webhook_setter",
-                    lambda: WebhookSetterActor(api, coordination, target, tenant=tid),
-                    tenant=tid,
-                )
-                children.append(setter)
-        else:
-            intake_spec, _ = actor_child(
+        return DynamicSupervisor("sessions", session, max_children=MAX_SESSIONS)
+
+    def _intake(
+        self, tenant: TenantConfig, api: BotApi, store: Store, dispatcher: ActorRef[InboxUpdate]
+    ) -> list[ChildSpec]:
+        """Polling: the getUpdates actor. Webhook: the tenant's door, and the setter if asked."""
+        tid = tenant.tenant_id
+        if tenant.mode != "webhook":
+            spec, _ = actor_child(
                 "intake", lambda: PollingIntakeActor(tid, api, store, dispatcher), tenant=tid
             )
-            children.append(intake_spec)
-        warmup, _ = actor_child(
-            "warmup",
-            lambda: WarmupActor(api, self._warm_handler),
-            restart=Restart.TEMPORARY,
-            tenant=tid,
-        )
-        children.append(warmup)
+            return [spec]
+        intake = WebhookIntake(tid, tenant.webhook_secret or "", store, dispatcher)
+        children = [ChildSpec("intake", functools.partial(open_webhook_door, self.doors, intake))]
+        if tenant.webhook_base_url and tenant.auto_set_webhook:
+            coordination = self.root.child("coordination")
+            target = WebhookTarget(
+                f"{tenant.webhook_base_url}/webhook/{tid}", tenant.webhook_secret or ""
+            )
+            setter, _ = actor_child(
+                "webhook_setter",
+                lambda: WebhookSetterActor(api, coordination, target, tenant=tid),
+                tenant=tid,
+            )
+            children.append(setter)
         return children
 
     def _warm_handler(self) -> None:
