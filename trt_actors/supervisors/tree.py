@@ -26,10 +26,8 @@ it gets the new ones.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
@@ -45,13 +43,18 @@ from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.journey import Journey
-from trt_actors.kie import KieClient
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
 from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.nodes.store import run_coordination, run_store
-from trt_actors.nodes.tenant import blocked_marker, open_webhook_door, with_bot_api
+from trt_actors.nodes.tenant import (
+    TenantClients,
+    TenantConfig,
+    blocked_marker,
+    open_webhook_door,
+    with_bot_api,
+)
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector, metrics
@@ -87,42 +90,6 @@ HTTP_GRACE = 2.0
 JOBS_GRACE = 2.0  # jobs keep their state in storage and resume at the next start
 METRICS_STORAGE_DEADLINE = 2.0  # a scrape shows the last figures if storage is slower
 CORRELATION_GRACE = 3.0  # its final flush is shielded and bounded below this
-
-
-@dataclass(frozen=True, slots=True)
-class TenantConfig:
-    """One bot: what its subtree needs to know."""
-
-    tenant_id: str
-    token: str
-    api_base_url: str
-    mode: str  # "polling" | "webhook"
-    webhook_secret: str | None = None
-    webhook_base_url: str | None = None
-    auto_set_webhook: bool = True
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TenantConfig:
-        token = settings.telegram_bot_token
-        secret = settings.webhook_secret_token
-        return cls(
-            tenant_id=settings.tenant_id,
-            token=token.get_secret_value() if token else "",
-            api_base_url=settings.telegram_api_base_url,
-            mode=settings.bot_mode,
-            webhook_secret=secret.get_secret_value() if secret else None,
-            webhook_base_url=settings.webhook_base_url,
-            auto_set_webhook=settings.auto_set_webhook,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TenantClients:
-    """The tenant's outside connections, opened for the subtree's lifetime."""
-
-    api: BotApi
-    kie: KieClient | None
-    files: httpx.AsyncClient
 
 
 class Tree:
