@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from trt_actors.catalog import Tariff
 
+from .tenant_settings import TenantSettings
+
 DEFAULT_FREE_PER_DAY = 5
 """Free generations per user and day until the tenant setting `free_per_day` is read."""
 
@@ -28,6 +30,9 @@ class JobView:
     owner_id: int
 
 
+NO_SETTINGS = TenantSettings()  # a tenant with nothing configured
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """The facts of one update that are not in the user's state.
@@ -36,7 +41,8 @@ class Context:
     still start today (free-flagged models only). `language` is the language stored for the
     user outside the session state (None when unknown). `recent_jobs` is the user's latest
     generations, newest first; `requested_job` is the job named by `/status <id>` when the
-    session found it (owner or admin), else None.
+    session found it (owner or admin), else None. `settings` are the tenant's effective
+    business settings (`tenant_settings.TenantSettings`).
     """
 
     now: datetime.datetime
@@ -50,3 +56,4 @@ class Context:
     language: str | None = None
     recent_jobs: tuple[JobView, ...] = ()
     requested_job: JobView | None = None
+    settings: TenantSettings = NO_SETTINGS

@@ -1,4 +1,7 @@
-"""The bot's texts, per language, loaded once from `texts/<language>.yaml`."""
+"""The bot's texts, per language, loaded once from `texts/<language>/*.yaml`.
+
+Each language is a folder of files, one per area of the bot (journey, money, admin, …); a
+key defined in two files of one language is an error, raised at the first lookup."""
 
 from __future__ import annotations
 
@@ -14,8 +17,17 @@ _DIR = Path(__file__).with_name("texts")
 
 @cache
 def _table(language: str) -> dict[str, str]:
-    loaded = yaml.safe_load((_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
-    return {str(key): str(value) for key, value in loaded.items()}
+    table: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for path in sorted((_DIR / language).glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in loaded.items():
+            if str(key) in origin:
+                raise ValueError(
+                    f"text {key!r} of {language} in both {origin[key]} and {path.name}"
+                )
+            table[str(key)], origin[str(key)] = str(value), path.name
+    return table
 
 
 def language_for(code: str | None) -> str:
