@@ -24,8 +24,9 @@ import structlog
 import trio
 
 from trt_actors.catalog import Tariff, load_catalog
-from trt_actors.domain.context import DEFAULT_FREE_PER_DAY, Context
+from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import Handler, Outcome
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
     correlations,
@@ -78,6 +79,7 @@ class SessionActor(Actor[InboxUpdate]):
         slot: SessionSlot,
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
+        settings: TenantSettings = NO_SETTINGS,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -87,6 +89,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.slot = slot
         self.start_job = start_job
         self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
+        self.settings = settings
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -128,7 +131,7 @@ class SessionActor(Actor[InboxUpdate]):
 
     async def _context(self) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
-        storage; the catalog's tariff until tenant settings exist."""
+        storage; the tariff and the business terms from the tenant's settings."""
         today = datetime.datetime.now(datetime.UTC)
 
         def read(tx: Tx) -> tuple[int, int]:
@@ -143,9 +146,12 @@ class SessionActor(Actor[InboxUpdate]):
             now=today,
             tariff=self.tariff,
             balance_kopecks=balance,
-            free_left_today=max(0, DEFAULT_FREE_PER_DAY - used),
-            free_per_day=DEFAULT_FREE_PER_DAY,
+            free_left_today=max(0, self.settings.free_per_day - used),
+            free_per_day=self.settings.free_per_day,
+            is_admin=self.settings.is_admin(self.user_id),
+            support_contact=self.settings.support_contact,
             language=language if isinstance(language, str) else None,
+            settings=self.settings,
         )
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ import trio
 
 from trt_actors.actors import ActorRef
 from trt_actors.actors.session import InboxUpdate
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.kie import KieClient
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.settings import Settings
@@ -99,6 +100,7 @@ class TenantConfig:
     webhook_secret: str | None = None
     webhook_base_url: str | None = None
     auto_set_webhook: bool = True
+    settings: TenantSettings = field(default_factory=TenantSettings)  # business terms
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TenantConfig:
@@ -112,6 +114,10 @@ class TenantConfig:
             webhook_secret=secret.get_secret_value() if secret else None,
             webhook_base_url=settings.webhook_base_url,
             auto_set_webhook=settings.auto_set_webhook,
+            settings=TenantSettings(
+                admins=settings.admin_ids,
+                main_admin=settings.admin_ids[0] if settings.admin_ids else None,
+            ),
         )
 
 

@@ -40,7 +40,7 @@ from trt_actors.actors.polling_intake import PollingIntakeActor
 from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
-from trt_actors.catalog import load_catalog
+from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.journey import Journey
 from trt_actors.mailboxes import MailboxError
@@ -290,7 +290,13 @@ class Tree:
     def _sessions(
         self, tid: str, store: Store, outbound: Outbound, jobs: DynamicSupervisor[int]
     ) -> DynamicSupervisor[int]:
-        tariff = self.catalog.default_tariff()  # until tenant settings hold the rate
+        terms = next(t.settings for t in self.tenants if t.tenant_id == tid)
+        default = self.catalog.default_tariff()
+        tariff = Tariff(
+            default.credit_usd,
+            terms.rub_per_usd or default.rub_per_usd,
+            terms.markup or default.markup,
+        )
 
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
@@ -308,6 +314,7 @@ class Tree:
                     slot=slot,
                     start_job=start_job,
                     tariff=tariff,
+                    settings=terms,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
