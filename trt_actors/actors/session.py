@@ -138,15 +138,19 @@ class SessionActor(Actor[InboxUpdate]):
         business terms from the tenant's settings."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
+        is_admin = self.settings.is_admin(self.user_id)
+        lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
 
-        def read(tx: Tx) -> tuple[int, int, dict[Lookup, object]]:
+        def read(tx: Tx) -> tuple[int, int, bool, dict[Lookup, object]]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
             used = tx.quota.used(self.user_id, today.date())
-            return account.available, used, read_all(tx, lookups, site)
+            user = tx.users.find(self.user_id)
+            blocked = user is not None and user.is_blocked
+            return account.available, used, blocked, read_all(tx, lookups, site)
 
-        balance, used, found = 0, 0, dict[Lookup, object]()
+        balance, used, blocked, found = 0, 0, False, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
-            balance, used, found = await self.store.read(self.tenant, read)
+            balance, used, blocked, found = await self.store.read(self.tenant, read)
         language = self.state.get("language")
         return Context(
             now=today,
@@ -154,7 +158,8 @@ class SessionActor(Actor[InboxUpdate]):
             balance_kopecks=balance,
             free_left_today=max(0, self.settings.free_per_day - used),
             free_per_day=self.settings.free_per_day,
-            is_admin=self.settings.is_admin(self.user_id),
+            is_admin=is_admin,
+            blocked=blocked and not is_admin,
             support_contact=self.settings.support_contact,
             language=language if isinstance(language, str) else None,
             settings=self.settings,

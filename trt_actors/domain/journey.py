@@ -22,6 +22,7 @@ from .callbacks import decode, encode
 from .commands import run_command
 from .context import Context
 from .effects import BotCall, Effect, Lookup, Operation, Outcome
+from .inputs import awaited
 from .media import received_media
 from .moves import Move
 from .needs import needs
@@ -51,6 +52,8 @@ class Journey:
             blocked = isinstance(status, Mapping) and status.get("status") == "kicked"
             return Outcome(journey.dump(state), user_blocked=blocked)
         stale = False
+        if context.blocked:
+            return self._blocked(state, turn, incoming, journey)
         if incoming.kind is Kind.CALLBACK:
             pressed = decode(incoming.callback_data)
             found = press(turn, journey, pressed) if pressed else None
@@ -120,6 +123,7 @@ class Journey:
             user_id=user.user_id if user else 0,
             chat_id=incoming.chat_id,
             first_name=user.first_name if user else "",
+            update_id=incoming.update_id,
         )
 
     def _show(self, turn: Turn, move: Move) -> tuple[Screen, JourneyState]:
@@ -132,8 +136,11 @@ class Journey:
 
     def _message(self, journey: JourneyState, turn: Turn, incoming: Incoming) -> Move:
         if incoming.kind is Kind.COMMAND:
+            journey = replace(journey, awaiting=None)
             return run_command(turn, journey, incoming.command, incoming.argument)
-        move: Move | None = None
+        move: Move | None = awaited(turn, journey, incoming)
+        if move is not None:
+            return move
         if incoming.kind is Kind.TEXT and incoming.text:
             move = accept_text(turn, journey, incoming.text)
         elif incoming.kind is Kind.MEDIA:
@@ -166,8 +173,21 @@ class Journey:
                 calls.append(send(incoming.chat_id, screen))
         elif incoming.chat_id is not None:
             calls.append(send(incoming.chat_id, screen))
+        calls.extend(move.calls)
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
         return Outcome(after.dump(state), calls, effects=effects)
+
+    def _blocked(
+        self, state: Mapping[str, Any], turn: Turn, incoming: Incoming, journey: JourneyState
+    ) -> Outcome:
+        """A user an admin blocked: every update gets the same short answer, nothing else."""
+        note = turn.t("blocked_by_admin")
+        calls = []
+        if incoming.kind is Kind.CALLBACK:
+            calls.append(answer(incoming.callback_id, note))
+        elif incoming.chat_id is not None and incoming.kind is not Kind.OTHER:
+            calls.append(BotCall("sendMessage", {"chat_id": incoming.chat_id, "text": note}))
+        return Outcome(journey.dump(state), calls)
 
     def _refuse_payment(self, incoming: Incoming, turn: Turn) -> BotCall:
         params = {

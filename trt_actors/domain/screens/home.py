@@ -33,6 +33,8 @@ def main_menu(turn: Turn, state: JourneyState) -> Screen:
         Button(turn.t("menu_help"), encode("?")),
         Button(turn.t("menu_language"), encode("lg")),
     ]
+    if turn.context.is_admin and not state.as_user:
+        account.append(Button(turn.t("adm_btn_panel"), encode("a")))
     rows = stack(grid(kind_buttons(turn), 2), grid(account, 2))
     return Screen(turn.t("welcome", name=turn.name), rows)
 
