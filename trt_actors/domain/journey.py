@@ -162,18 +162,16 @@ class Journey:
         stale: bool,
     ) -> Outcome:
         """Show `move`: a press is answered, then its message edited in place (a stale one
-        gets a new message); anything else gets a new message."""
+        gets a new message); anything else gets a new message. The move's own calls go
+        between the answer and the screen."""
         screen, after = self._show(turn, move)
-        calls = []
-        if incoming.kind is Kind.CALLBACK:
-            calls.append(answer(incoming.callback_id, move.toast))
-            if incoming.chat_id is not None and not stale and incoming.message_id is not None:
-                calls.append(edit(incoming.chat_id, incoming.message_id, screen))
-            elif incoming.chat_id is not None:
-                calls.append(send(incoming.chat_id, screen))
+        pressed = incoming.kind is Kind.CALLBACK
+        calls = [answer(incoming.callback_id, move.toast)] if pressed else []
+        calls.extend(move.calls)  # a document, a preview: before the screen
+        if pressed and not stale and incoming.chat_id is not None and incoming.message_id:
+            calls.append(edit(incoming.chat_id, incoming.message_id, screen))
         elif incoming.chat_id is not None:
             calls.append(send(incoming.chat_id, screen))
-        calls.extend(move.calls)
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
         return Outcome(after.dump(state), calls, effects=effects)
 

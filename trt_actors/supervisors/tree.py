@@ -14,7 +14,8 @@
         ├── dispatcher       replays the inbox at start, then routes updates to sessions
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
         ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
-        └── warmup           once, in the background, under a budget (temporary)
+        ├── warmup           once, in the background, under a budget (temporary)
+        └── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
 
 Children start in list order and stop in reverse: at shutdown the intake closes first, the
 sessions finish what they handle, the outbound actor sends their last replies, the store
@@ -32,6 +33,7 @@ import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import ActorRef, actor_child
+from trt_actors.actors.broadcaster import BroadcasterActor
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.job import JobRuntime
@@ -102,7 +104,8 @@ class Tree:
         self.catalog = load_catalog()
         self.handler = handler or Journey(self.catalog)
         self.jobs: dict[str, DynamicSupervisor[int]] = {}
-        self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
+        # Telegram's; a self-hosted Bot API server may differ; scaled only for an emulator
+        self.limits = limits or Limits().scaled(settings.telegram_rate_scale)
         self.tenants = [TenantConfig.from_settings(settings)]
         self.doors = WebhookDoors(
             default_tenant=settings.tenant_id,
@@ -257,6 +260,12 @@ class Tree:
             restart=Restart.TEMPORARY,
             tenant=tid,
         )
+        coordination = self.root.child("coordination")
+        broadcaster, _ = actor_child(
+            "broadcaster",
+            lambda: BroadcasterActor(tid, store, outbound, coordination),
+            tenant=tid,
+        )
         return [
             outbound_spec,
             ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
@@ -269,6 +278,7 @@ class Tree:
             dispatcher_spec,
             *self._intake(tenant, api, store, dispatcher),
             warmup,
+            broadcaster,
         ]
 
     def _jobs(
