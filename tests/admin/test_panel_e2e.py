@@ -108,7 +108,10 @@ async def test_a_non_admin_reaching_for_the_panel_gets_nothing_but_an_audit_entr
     async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
         eve = bot.user("Eve", language_code="en")
         await eve.send("/start")
+        await eve.next_message()  # the first-run tutorial
+        await eve.send("/menu")
         menu = await eve.next_message()
+        assert "Balance" in str(menu["reply_markup"])  # the main menu
         labels = [b["text"] for row in menu["reply_markup"]["inline_keyboard"] for b in row]
         assert not any("Admin" in label for label in labels)
 
@@ -131,3 +134,59 @@ async def test_a_non_admin_reaching_for_the_panel_gets_nothing_but_an_audit_entr
             assert "Stats" not in message.get("text", "")
         account = await store.read("default", lambda tx: tx.ledger.account(eve.id, Currency.RUB))
         assert account.balance == 0
+
+
+async def test_diagnostics_selftest_trace_and_a_partner_lead(
+    telegram_emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
+        boss = Conversation(telegram_emulator, boss_user)
+        await boss.send("/selftest")
+        report = (await boss.next_message())["text"]
+        assert "everything answers" in report, report
+        assert "✅ storage" in report and "✅ telegram: @" in report and "✅ kie:" in report
+
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("🩺 Diagnostics")
+        diagnostics = (await boss.next_edit())["text"]
+        assert "✅ storage" in diagnostics and "✅ redis: not configured" in diagnostics
+        assert "✅ webhook: none (polling)" in diagnostics
+
+        lead = bot.user("Lea", username="lea_shop", language_code="en")
+        await lead.send("/start")
+        await lead.next_message()  # the first-run tutorial
+        await lead.send("/menu")
+        menu = await lead.next_message()
+        await lead.press("🤝 I want a bot like this", menu)
+        await lead.next_edit()
+        await lead.send("A bot for my flower shop, call +1 555 0100")
+        assert "passed on" in (await lead.next_message())["text"]
+        note = await boss.next_message()
+        assert "New partner lead" in note["text"] and "@lea_shop" in note["text"]
+        assert "flower shop" in note["text"]
+
+        # the path of Lea's /start, recorded by the correlation flush
+        store = bot.tree.root.child("store")
+        first_update = telegram_emulator.config.first_update_id
+        trail_id = None
+        with trio.fail_after(10):
+            while trail_id is None:
+                for update_id in range(first_update, first_update + 10):
+                    steps = await store.read(
+                        "default", lambda tx, u=update_id: tx.correlations.trail(f"u{u}")
+                    )
+                    if any(step.step == "session" for step in steps):
+                        trail_id = f"u{update_id}"
+                        break
+                await trio.sleep(0.2)
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("🩺 Diagnostics")
+        await boss.next_edit()
+        await boss.press("🔎 Trace an update")
+        await boss.next_edit()
+        await boss.send(trail_id)
+        trace = (await boss.next_message())["text"]
+        assert trace.startswith(f"🔎 {trail_id}") and "session" in trace, trace

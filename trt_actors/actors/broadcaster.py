@@ -143,6 +143,8 @@ class BroadcasterActor(Actor[str]):
     ) -> None:
         def record(tx: Tx) -> None:
             tx.broadcasts.record_delivery(broadcast_id, user_id, outcome, error=error)
+            if outcome is DeliveryState.SKIPPED:  # with the record: a crash cannot split them
+                tx.users.set_blocked_bot(user_id, True)
 
         await self._run(record)
 

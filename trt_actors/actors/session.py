@@ -36,7 +36,7 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.operations import Site, perform_all, read_all
+from trt_actors.operations import Services, Site, is_probe, perform_all, probe_all, read_all
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
@@ -83,6 +83,7 @@ class SessionActor(Actor[InboxUpdate]):
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        services: Services | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -93,6 +94,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.start_job = start_job
         self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
         self.settings = settings
+        self.services = services  # the live parts probes use (admin diagnostics)
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -140,6 +142,8 @@ class SessionActor(Actor[InboxUpdate]):
         site = Site(self.tenant, self.user_id, update_id, today)
         is_admin = self.settings.is_admin(self.user_id)
         lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
+        live = [lookup for lookup in lookups if is_probe(lookup)]
+        lookups = [lookup for lookup in lookups if not is_probe(lookup)]
 
         def read(tx: Tx) -> tuple[int, int, bool, dict[Lookup, object]]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
@@ -151,6 +155,8 @@ class SessionActor(Actor[InboxUpdate]):
         balance, used, blocked, found = 0, 0, False, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
             balance, used, blocked, found = await self.store.read(self.tenant, read)
+        if live:
+            found.update(await probe_all(self.services, live, site))
         language = self.state.get("language")
         return Context(
             now=today,

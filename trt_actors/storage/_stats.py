@@ -86,6 +86,31 @@ class Stats(Repo):
         )
         return int(jobs), int(payments)
 
+    def inbox_counts(self) -> dict[str, int]:
+        """Inbox rows by state (pending, done, dead)."""
+        rows = self._db.execute(
+            "SELECT state, COUNT(*) AS n FROM inbox WHERE tenant_id = :t GROUP BY state",
+            self._params(),
+        )
+        return {str(row["state"]): int(row["n"]) for row in rows}
+
+    def last_errors(self, *, limit: int = 5) -> list[tuple[int, str, str]]:
+        """The latest failures, newest first: (time, where, error) from updates set aside
+        and generations that failed."""
+        updates = self._db.execute(
+            """SELECT received_at AS at, update_id, last_error FROM inbox
+               WHERE tenant_id = :t AND state = 'dead' ORDER BY received_at DESC LIMIT :lim""",
+            self._params(lim=limit),
+        )
+        jobs = self._db.execute(
+            """SELECT updated_at AS at, id, error FROM jobs
+               WHERE tenant_id = :t AND error IS NOT NULL ORDER BY updated_at DESC LIMIT :lim""",
+            self._params(lim=limit),
+        )
+        found = [(int(r["at"]), f"update {r['update_id']}", str(r["last_error"])) for r in updates]
+        found += [(int(r["at"]), f"job {r['id']}", str(r["error"])) for r in jobs]
+        return sorted(found, reverse=True)[:limit]
+
     def export(self, table: str) -> Iterator[Row]:
         """Every row of `table` ("users", "payments" or "jobs") of the tenant, in id order,
         read in pages. Columns are fixed per table (see `EXPORT_COLUMNS`)."""

@@ -60,6 +60,7 @@ from trt_actors.nodes.tenant import (
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector, metrics
+from trt_actors.operations import Services
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
@@ -246,7 +247,8 @@ class Tree:
         )
         outbound = Outbound(outbound_ref)
         jobs = self._jobs(tenant, clients, store, outbound)
-        sessions = self._sessions(tid, store, outbound, jobs)
+        services = Services(outbound, clients.kie, lambda: self.root.child("coordination"), store)
+        sessions = self._sessions(tid, store, outbound, jobs, services)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",
             lambda: DispatcherActor(tid, store, sessions),
@@ -298,7 +300,12 @@ class Tree:
         return jobs
 
     def _sessions(
-        self, tid: str, store: Store, outbound: Outbound, jobs: DynamicSupervisor[int]
+        self,
+        tid: str,
+        store: Store,
+        outbound: Outbound,
+        jobs: DynamicSupervisor[int],
+        services: Services,
     ) -> DynamicSupervisor[int]:
         terms = next(t.settings for t in self.tenants if t.tenant_id == tid)
         default = self.catalog.default_tariff()
@@ -325,6 +332,7 @@ class Tree:
                     start_job=start_job,
                     tariff=tariff,
                     settings=terms,
+                    services=services,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

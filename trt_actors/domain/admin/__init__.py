@@ -17,16 +17,19 @@ from ..moves import Move
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Screen
-from . import actions, screens
+from . import actions, lead, screens
 from .facts import (
     AdjustBalance,
     AuditTail,
     BroadcastStatus,
     CancelBroadcast,
+    CorrelationTrail,
     Denied,
+    Diagnostics,
     Export,
     GrantAdmin,
     PanelStats,
+    SelfTest,
     SetBlocked,
     StartBroadcast,
     StatsChart,
@@ -57,12 +60,24 @@ SCREENS: dict[str, ScreenFunction] = {
     "ax": _admin_only(lambda turn, state, press: screens.export_menu(turn, state)),
     "ab": _admin_only(lambda turn, state, press: screens.compose(turn, state)),
     "ap": _admin_only(lambda turn, state, press: screens.preview(turn, state)),
+    "aw": lambda turn, state, press: lead.prompt(turn, state),
+    "ad": _admin_only(lambda turn, state, press: screens.diagnostics(turn, state)),
+    "at": _admin_only(lambda turn, state, press: screens.selftest(turn, state)),
+    "ai": _admin_only(
+        lambda turn, state, press: (
+            screens.trace(turn, state, press.arg(0) or "")
+            if press.args
+            else screens.trace_prompt(turn, state)
+        )
+    ),
     "ar": _admin_only(
         lambda turn, state, press: screens.broadcast(turn, state, press.number(0) or 0)
     ),
 }
 
 ACTIONS: dict[str, actions.PressAction] = {
+    "aw": lead.ask,  # for users: not an admin action
+} | {
     code: actions.guarded(action)
     for code, action in {
         "a": actions.go("a"),
@@ -72,6 +87,9 @@ ACTIONS: dict[str, actions.PressAction] = {
         "al": actions.go("al"),
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
+        "ad": actions.go("ad"),
+        "at": actions.go("at"),
+        "ai": actions.go("ai"),
         "ak": actions.set_blocked,
         "ac": actions.ask_adjustment,
         "am": actions.grant_admin,
@@ -88,6 +106,8 @@ INPUTS: dict[str, actions.InputAction] = {
     "af": actions.typed_target,
     "ac": actions.typed_adjustment,
     "ab": actions.typed_broadcast,
+    "ai": actions.typed_trace,
+    "aw": lead.typed,
 }
 
 COMMANDS: dict[str, actions.CommandAction] = {
@@ -96,6 +116,7 @@ COMMANDS: dict[str, actions.CommandAction] = {
     "block_user": actions.command(actions.block_command(True)),
     "unblock_user": actions.command(actions.block_command(False)),
     "add_admin": actions.command(actions.add_admin),
+    "selftest": actions.command(actions.selftest),
 }
 
 
@@ -108,6 +129,9 @@ SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
     "av": lambda press: [UserCard(press.arg(0) or "")],
     "al": lambda press: [AuditTail()],
     "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
+    "ad": lambda press: [Diagnostics()],
+    "at": lambda press: [SelfTest()],
+    "ai": lambda press: [CorrelationTrail(press.arg(0) or "")] if press.args else [],
 }
 
 SETTLERS: dict[type[Operation], Callable[[Turn, JourneyState, Any, Any], Move]] = {

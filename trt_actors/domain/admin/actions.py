@@ -38,6 +38,7 @@ InputAction = Callable[[Turn, JourneyState, Incoming], Move | None]
 
 USERNAME = re.compile(r"@?([A-Za-z0-9_]{4,32})")
 AMOUNT = re.compile(r"([+-]?\d+(?:[.,]\d{1,2})?)\s+(\S.{0,199})", re.DOTALL)
+TRACE_ID = re.compile(r"[uj]\d{1,18}")
 BUTTON_LINE = re.compile(r"^(.{1,60}?)\s*\|\s*(https://\S+)$")
 
 
@@ -83,7 +84,7 @@ def kopecks(text: str) -> int | None:
 
 def go(path: str) -> PressAction:
     def show(turn: Turn, state: JourneyState, press: Press) -> Move:
-        awaiting = {"au": "af", "ab": "ab"}.get(path)
+        awaiting = {"au": "af", "ab": "ab", "ai": "ai"}.get(path)
         return Move(replace(state.at(path), awaiting=awaiting))
 
     return show
@@ -176,6 +177,13 @@ def typed_target(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | 
     return Move(replace(state.at(f"av|{target}"), awaiting=None))
 
 
+def typed_trace(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
+    wanted = incoming.text.strip() if incoming.kind is Kind.TEXT else ""
+    if not TRACE_ID.fullmatch(wanted):
+        return Move(state, note=turn.t("adm_trace_hint"))
+    return Move(replace(state.at(f"ai|{wanted}"), awaiting=None))
+
+
 def typed_adjustment(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
     user_id = int((state.awaiting or "ac:0").split(":", 1)[1] or 0)
     match = AMOUNT.fullmatch(incoming.text.strip()) if incoming.kind is Kind.TEXT else None
@@ -253,6 +261,10 @@ def command(action: Callable[[Turn, JourneyState, str], Move | None]) -> Command
 
 def open_panel(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(replace(state, as_user=False, draft=None, screen="a"))
+
+
+def selftest(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(state.at("at"))
 
 
 def user_balance(turn: Turn, state: JourneyState, argument: str) -> Move | None:

@@ -197,3 +197,48 @@ class Refused:
 
     reason: str
     values: dict[str, str] = field(default_factory=dict)
+
+
+# -- diagnostics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostics(AdminLookup):
+    """Storage, coordination and webhook state, and the last errors (a live probe)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SelfTest(AdminLookup):
+    """A live check: storage write and read, Telegram getMe through the outbound actor, KIE
+    credits."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationTrail(AdminLookup):
+    """The recorded path of one update (u<update id>) or job (j<job id>)."""
+
+    correlation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of a live check: what, whether it passed, what was seen, how long it took."""
+
+    name: str
+    ok: bool
+    detail: str
+    millis: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticsFacts:
+    checks: list[Check]
+    inbox: dict[str, int]
+    last_errors: list[tuple[datetime.datetime, str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class TrailStep:
+    at: datetime.datetime
+    step: str
+    detail: dict[str, Any]

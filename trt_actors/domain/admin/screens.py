@@ -10,7 +10,12 @@ from .facts import (
     AuditTail,
     BroadcastFacts,
     BroadcastStatus,
+    Check,
+    CorrelationTrail,
+    Diagnostics,
+    DiagnosticsFacts,
     PanelStats,
+    SelfTest,
     StatsFacts,
     UserCard,
     UserFacts,
@@ -23,6 +28,7 @@ SECTIONS = (
     ("adm_btn_broadcast", "ab"),
     ("adm_btn_export", "ax"),
     ("adm_btn_audit", "al"),
+    ("adm_btn_diagnostics", "ad"),
 )
 
 
@@ -163,3 +169,62 @@ def broadcast(turn: Turn, state: JourneyState, broadcast_id: int) -> Screen:
         rows[0] += (Button(turn.t("adm_btn_broadcast_cancel"), encode("aq", broadcast_id)),)
     rows.append((back(turn),))
     return Screen(text, tuple(rows))
+
+
+def _checks(turn: Turn, checks: list[Check]) -> str:
+    return "\n".join(
+        f"{'✅' if check.ok else '❌'} {check.name}: {check.detail}"
+        + (f" ({check.millis} ms)" if check.millis else "")
+        for check in checks
+    )
+
+
+def diagnostics(turn: Turn, state: JourneyState) -> Screen:
+    facts = turn.context.lookup(Diagnostics())
+    rows = (
+        (
+            Button(turn.t("adm_btn_selftest"), encode("at")),
+            Button(turn.t("adm_btn_trace"), encode("ai")),
+        ),
+        (Button(turn.t("adm_btn_refresh"), encode("ad")), back(turn)),
+    )
+    if not isinstance(facts, DiagnosticsFacts):
+        return Screen(turn.t("adm_unavailable"), rows)
+    inbox = ", ".join(f"{state}: {count}" for state, count in sorted(facts.inbox.items()))
+    errors = "\n".join(
+        f"{at:%m-%d %H:%M} {where}: {error}" for at, where, error in facts.last_errors
+    )
+    text = turn.t(
+        "adm_diagnostics",
+        checks=_checks(turn, facts.checks),
+        inbox=inbox or "—",
+        errors=errors or "—",
+    )
+    return Screen(text, rows)
+
+
+def selftest(turn: Turn, state: JourneyState) -> Screen:
+    checks = turn.context.lookup(SelfTest())
+    rows = ((Button(turn.t("adm_btn_refresh"), encode("at")), back(turn)),)
+    if not isinstance(checks, list):
+        return Screen(turn.t("adm_unavailable"), rows)
+    verdict = "adm_selftest_ok" if all(c.ok for c in checks) else "adm_selftest_failed"
+    return Screen(f"{turn.t(verdict)}\n\n{_checks(turn, checks)}", rows)
+
+
+def trace_prompt(turn: Turn, state: JourneyState) -> Screen:
+    return Screen(turn.t("adm_trace_prompt"), ((back(turn),),))
+
+
+def trace(turn: Turn, state: JourneyState, correlation_id: str) -> Screen:
+    steps = turn.context.lookup(CorrelationTrail(correlation_id))
+    rows = ((Button(turn.t("adm_btn_trace"), encode("ai")), back(turn)),)
+    if not isinstance(steps, list) or not steps:
+        return Screen(turn.t("adm_trace_none", id=correlation_id), rows)
+    lines = "\n".join(
+        f"{step.at:%H:%M:%S.%f}"[:-3]
+        + f" {step.step} "
+        + " ".join(f"{k}={v}" for k, v in sorted(step.detail.items()))
+        for step in steps
+    )
+    return Screen(turn.t("adm_trace", id=correlation_id, lines=lines), rows)
