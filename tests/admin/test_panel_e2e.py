@@ -142,6 +142,24 @@ async def test_diagnostics_selftest_trace_and_a_partner_lead(
     boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
     async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
         boss = Conversation(telegram_emulator, boss_user)
+        store = bot.tree.root.child("store")
+
+        def old_job(tx):  # type: ignore[no-untyped-def]
+            tx.users.upsert(boss.id, first_name="Boss")
+            return tx.jobs.create(
+                boss.id, "flux-kontext-pro", {"prompt": "a red fox"}, price=0, currency=Currency.RUB
+            ).id
+
+        job_id = await store.run("default", old_job)
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("🎨 Generations")
+        listing = (await boss.next_edit())["text"]
+        assert f"#{job_id}" in listing and "flux-kontext-pro" in listing
+        await boss.press(f"#{job_id}")
+        detail = (await boss.next_edit())["text"]
+        assert "prompt: a red fox" in detail and "State: created" in detail
+
         await boss.send("/selftest")
         report = (await boss.next_message())["text"]
         assert "everything answers" in report, report
@@ -168,7 +186,6 @@ async def test_diagnostics_selftest_trace_and_a_partner_lead(
         assert "flower shop" in note["text"]
 
         # the path of Lea's /start, recorded by the correlation flush
-        store = bot.tree.root.child("store")
         first_update = telegram_emulator.config.first_update_id
         trail_id = None
         with trio.fail_after(10):

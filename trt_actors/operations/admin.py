@@ -24,6 +24,9 @@ from trt_actors.domain.admin.facts import (
     Export,
     FileFacts,
     GrantAdmin,
+    JobDetail,
+    JobFacts,
+    JobsPage,
     MoneyLine,
     PanelStats,
     Refused,
@@ -155,6 +158,38 @@ def _chart(tx: Tx, lookup: StatsChart, site: Site) -> FileFacts:
     first = site.now.date() - datetime.timedelta(days=lookup.days - 1)
     png = money_chart(first, lookup.days, days, title=f"{site.tenant}: {lookup.days} days")
     return FileFacts(f"stats-{site.now:%Y%m%d}.png", png, "image/png", len(days))
+
+
+def _job_facts(tx: Tx, job_id: int) -> JobFacts | None:
+    try:
+        job = tx.jobs.get(job_id)
+    except NotFound:
+        return None
+    return JobFacts(
+        job_id=job.id,
+        user_id=job.user_id,
+        model_id=job.model_id,
+        state=job.state.value,
+        params=job.params,
+        kie_task_id=job.kie_task_id,
+        price_kopecks=job.price,
+        error=job.error,
+        result_urls=list(job.result_urls),
+        created=_at(job.created_at),
+        submitted=_at(job.submitted_at) if job.submitted_at else None,
+        finished=_at(job.finished_at) if job.finished_at else None,
+    )
+
+
+@reads(JobsPage)
+def _jobs_page(tx: Tx, lookup: JobsPage, site: Site) -> list[JobFacts]:
+    ids = tx.stats.job_ids(before_id=lookup.before or None, limit=lookup.size)
+    return [facts for job_id in ids if (facts := _job_facts(tx, job_id)) is not None]
+
+
+@reads(JobDetail)
+def _job_detail(tx: Tx, lookup: JobDetail, site: Site) -> JobFacts | None:
+    return _job_facts(tx, lookup.job_id)
 
 
 # -- operations -----------------------------------------------------------------------------

@@ -86,6 +86,15 @@ class Stats(Repo):
         )
         return int(jobs), int(payments)
 
+    def job_ids(self, *, before_id: int | None = None, limit: int = 10) -> list[int]:
+        """Ids of the tenant's generations, newest first, paged by `before_id`."""
+        rows = self._db.execute(
+            """SELECT id FROM jobs WHERE tenant_id = :t AND id < :before
+               ORDER BY id DESC LIMIT :lim""",
+            self._params(before=2**62 if before_id is None else before_id, lim=limit),
+        )
+        return [int(row["id"]) for row in rows]
+
     def inbox_counts(self) -> dict[str, int]:
         """Inbox rows by state (pending, done, dead)."""
         rows = self._db.execute(

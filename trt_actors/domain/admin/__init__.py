@@ -28,6 +28,8 @@ from .facts import (
     Diagnostics,
     Export,
     GrantAdmin,
+    JobDetail,
+    JobsPage,
     PanelStats,
     SelfTest,
     SetBlocked,
@@ -62,6 +64,8 @@ SCREENS: dict[str, ScreenFunction] = {
     "ap": _admin_only(lambda turn, state, press: screens.preview(turn, state)),
     "aw": lambda turn, state, press: lead.prompt(turn, state),
     "ad": _admin_only(lambda turn, state, press: screens.diagnostics(turn, state)),
+    "ag": _admin_only(lambda turn, state, press: screens.jobs(turn, state, press.number(0) or 0)),
+    "aj": _admin_only(lambda turn, state, press: screens.job(turn, state, press.number(0) or 0)),
     "at": _admin_only(lambda turn, state, press: screens.selftest(turn, state)),
     "ai": _admin_only(
         lambda turn, state, press: (
@@ -88,6 +92,8 @@ ACTIONS: dict[str, actions.PressAction] = {
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
         "ad": actions.go("ad"),
+        "ag": actions.to_path,
+        "aj": actions.to_path,
         "at": actions.go("at"),
         "ai": actions.go("ai"),
         "ak": actions.set_blocked,
@@ -130,6 +136,8 @@ SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
     "al": lambda press: [AuditTail()],
     "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
     "ad": lambda press: [Diagnostics()],
+    "ag": lambda press: [JobsPage(press.number(0) or 0)],
+    "aj": lambda press: [JobDetail(press.number(0) or 0)],
     "at": lambda press: [SelfTest()],
     "ai": lambda press: [CorrelationTrail(press.arg(0) or "")] if press.args else [],
 }

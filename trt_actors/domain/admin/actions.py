@@ -90,6 +90,13 @@ def go(path: str) -> PressAction:
     return show
 
 
+def to_path(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    """A press whose arguments are its screen's (a page, an id): show that screen."""
+    if not all(arg.isdigit() for arg in press.args):
+        return None
+    return Move(state.at("|".join((press.code, *press.args))))
+
+
 def open_user(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     target = target_of(press.arg(0) or "")
     return Move(state.at(f"av|{target}")) if target else None

@@ -242,3 +242,36 @@ class TrailStep:
     at: datetime.datetime
     step: str
     detail: dict[str, Any]
+
+
+# -- generations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JobsPage(AdminLookup):
+    """The tenant's generations, newest first, `size` per page, before job `before` (0: the
+    newest)."""
+
+    before: int = 0
+    size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetail(AdminLookup):
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobFacts:
+    job_id: int
+    user_id: int
+    model_id: str
+    state: str
+    params: dict[str, Any]
+    kie_task_id: str | None
+    price_kopecks: int
+    error: str | None
+    result_urls: list[str]
+    created: datetime.datetime
+    submitted: datetime.datetime | None
+    finished: datetime.datetime | None

@@ -14,6 +14,9 @@ from .facts import (
     CorrelationTrail,
     Diagnostics,
     DiagnosticsFacts,
+    JobDetail,
+    JobFacts,
+    JobsPage,
     PanelStats,
     SelfTest,
     StatsFacts,
@@ -25,6 +28,7 @@ PANEL = "a"
 SECTIONS = (
     ("adm_btn_stats", "as"),
     ("adm_btn_users", "au"),
+    ("adm_btn_jobs", "ag"),
     ("adm_btn_broadcast", "ab"),
     ("adm_btn_export", "ax"),
     ("adm_btn_audit", "al"),
@@ -228,3 +232,47 @@ def trace(turn: Turn, state: JourneyState, correlation_id: str) -> Screen:
         for step in steps
     )
     return Screen(turn.t("adm_trace", id=correlation_id, lines=lines), rows)
+
+
+def jobs(turn: Turn, state: JourneyState, before: int) -> Screen:
+    found = turn.context.lookup(JobsPage(before))
+    if not isinstance(found, list):
+        return Screen(turn.t("adm_unavailable"), ((back(turn),),))
+    lines = "\n".join(
+        f"#{job.job_id} {job.created:%m-%d %H:%M} {job.model_id} · {job.state} · "
+        f"{turn.money(job.price_kopecks)} · {job.user_id}"
+        for job in found
+    )
+    buttons = [Button(f"#{job.job_id}", encode("aj", job.job_id)) for job in found]
+    rows = list(grid(buttons, 5))
+    if len(found) == JobsPage().size:
+        rows.append((Button(turn.t("adm_btn_older"), encode("ag", found[-1].job_id)),))
+    rows.append((back(turn),))
+    return Screen(turn.t("adm_jobs", lines=lines or "—"), tuple(rows))
+
+
+def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
+    found = turn.context.lookup(JobDetail(job_id))
+    rows = ((Button(turn.t("adm_btn_jobs"), encode("ag")), back(turn)),)
+    if not isinstance(found, JobFacts):
+        return Screen(turn.t("adm_job_not_found", id=job_id), rows)
+    params = "\n".join(f"  {key}: {value}" for key, value in sorted(found.params.items()))
+    when = [f"{found.created:%Y-%m-%d %H:%M:%S}"]
+    when += [f"{t:%H:%M:%S}" if t else "—" for t in (found.submitted, found.finished)]
+    text = turn.t(
+        "adm_job",
+        id=found.job_id,
+        model=found.model_id,
+        state=found.state,
+        user=found.user_id,
+        price=turn.money(found.price_kopecks),
+        task=found.kie_task_id or "—",
+        created=when[0],
+        submitted=when[1],
+        finished=when[2],
+        params=params or "  —",
+        error=found.error or "—",
+        results="\n".join(found.result_urls) or "—",
+    )
+    user_row = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
+    return Screen(text, (user_row, *rows))
