@@ -2,7 +2,7 @@
 
 Handlers are `func(args, settings) -> exit code`. Settings are loaded once, before the
 handler runs, for every command that needs them; a bad setting prints one line per problem
-and exits 2.
+and exits 2 (a bot of `TRT_TENANTS` too).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from trt_actors._version import __version__
 from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
+from trt_actors.tenant_config import load_tenants
 
 from . import catalog, config_cmd, db, run_cmd, sandbox, top
 
@@ -45,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "needs_settings", True):
         try:
             settings = load_settings(bot=getattr(args, "needs_bot", True))
+            if getattr(args, "needs_bot", True) and settings.trt_tenants is not None:
+                load_tenants(settings)  # each bot of TRT_TENANTS: the same errors and exit
         except ConfigError as exc:
             for problem in exc.problems:
                 print(f"trt: configuration error: {problem}", file=sys.stderr)

@@ -65,6 +65,7 @@ from trt_actors.settings import Settings
 from trt_actors.storage import Store, Tx
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
+from trt_actors.tenant_config import configured_tenants
 from trt_actors.web import Router
 
 from ._dynamic import DynamicSupervisor
@@ -103,9 +104,9 @@ class Tree:
         self.handler = handler or Journey(self.catalog)
         self.jobs: dict[str, DynamicSupervisor[int]] = {}
         self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
-        self.tenants = [TenantConfig.from_settings(settings)]
+        self.tenants = configured_tenants(settings)
         self.doors = WebhookDoors(
-            default_tenant=settings.tenant_id,
+            default_tenant=self.tenants[0].tenant_id,
             configured=frozenset(t.tenant_id for t in self.tenants),
         )
         self.outbound_stats = {t.tenant_id: OutboundStats() for t in self.tenants}
