@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from trt_actors.cli import main
 from trt_actors.settings import ConfigError, Settings
 from trt_actors.tenant_config import configured_tenants, load_tenants
 
@@ -171,19 +173,27 @@ def test_unknown_keys_and_shapes_are_refused(tmp_path: Path) -> None:
     assert unnamed.startswith("TRT_TENANTS: tenant #1, id: expected 1-32 characters")
 
 
-def test_the_command_line_reports_them_with_exit_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def run_config_check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "tenants.yaml"
-    path.write_text(VALID.replace("      markup: 1.5", "      markup: 0.5"), encoding="utf-8")
-    monkeypatch.setenv("TRT_TENANTS", str(path))
-    monkeypatch.setenv("BETA_TOKEN", TOKEN_B)
-    monkeypatch.chdir(tmp_path)
-    assert main(["config", "check"]) == 2
-    err = capsys.readouterr().err
-    assert "trt: configuration error: TRT_TENANTS: tenant 'acme', settings.markup" in err
-    path.write_text(VALID, encoding="utf-8")
-    assert main(["config", "check"]) == 0
-    out = capsys.readouterr().out
-    assert "tenant acme: mode=polling  token=***" in out and "tenant beta:" in out
-    assert TOKEN_A not in out and TOKEN_B not in out and "beta_secret-1" not in out
+    path.write_text(text, encoding="utf-8")
+    env = {"PATH": os.environ.get("PATH", ""), "TRT_TENANTS": str(path), "BETA_TOKEN": TOKEN_B}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "trt"), "config", "check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_command_line_reports_them_with_exit_2(tmp_path: Path) -> None:
+    bad = run_config_check(tmp_path, VALID.replace("      markup: 1.5", "      markup: 0.5"))
+    assert bad.returncode == 2
+    assert "trt: configuration error: TRT_TENANTS: tenant 'acme', settings.markup" in bad.stderr
+    good = run_config_check(tmp_path, VALID)
+    assert good.returncode == 0, good.stderr
+    assert "tenant acme: mode=polling  token=***" in good.stdout and "tenant beta:" in good.stdout
+    for secret in (TOKEN_A, TOKEN_B, "beta_secret-1"):
+        assert secret not in good.stdout + good.stderr

@@ -18,7 +18,7 @@ import datetime
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 import trio
@@ -60,6 +60,24 @@ class InboxUpdate:
         return cls(update_id, json.loads(payload))
 
 
+class TermsSource(Protocol):
+    """The tenant's current business terms and tariff (`nodes.terms.TenantTerms`)."""
+
+    @property
+    def current(self) -> TenantSettings: ...
+
+    @property
+    def tariff(self) -> Tariff: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedTerms:
+    """Terms that never change (tests, tools)."""
+
+    current: TenantSettings
+    tariff: Tariff
+
+
 class SessionSlot:
     """What outlives one incarnation of a user's session actor."""
 
@@ -80,6 +98,7 @@ class SessionActor(Actor[InboxUpdate]):
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        terms: TermsSource | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -88,8 +107,8 @@ class SessionActor(Actor[InboxUpdate]):
         self.handler = handler
         self.slot = slot
         self.start_job = start_job
-        self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
-        self.settings = settings
+        # The tree passes the tenant's live terms; without them, fixed ones.
+        self.terms = terms or FixedTerms(settings, tariff or load_catalog().default_tariff())
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -142,16 +161,17 @@ class SessionActor(Actor[InboxUpdate]):
         if self.user_id != SYSTEM_USER:
             balance, used = await self.store.read(self.tenant, read)
         language = self.state.get("language")
+        terms = self.terms.current  # read once: one update sees one version of the terms
         return Context(
             now=today,
-            tariff=self.tariff,
+            tariff=self.terms.tariff,
             balance_kopecks=balance,
-            free_left_today=max(0, self.settings.free_per_day - used),
-            free_per_day=self.settings.free_per_day,
-            is_admin=self.settings.is_admin(self.user_id),
-            support_contact=self.settings.support_contact,
+            free_left_today=max(0, terms.free_per_day - used),
+            free_per_day=terms.free_per_day,
+            is_admin=terms.is_admin(self.user_id),
+            support_contact=terms.support_contact,
             language=language if isinstance(language, str) else None,
-            settings=self.settings,
+            settings=terms,
         )
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
