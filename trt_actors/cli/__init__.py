@@ -16,7 +16,7 @@ from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
 from trt_actors.tenant_config import load_tenants
 
-from . import catalog, config_cmd, db, run_cmd, sandbox, top
+from . import catalog, config_cmd, db, doctor, run_cmd, sandbox, top
 
 EXIT_USAGE = 2
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.set_defaults(func=lambda args, settings: print(f"trt-actors {__version__}") or 0)
     version.set_defaults(needs_settings=False)
     config_cmd.register(commands)
+    doctor.register(commands)
     run_cmd.register(commands)
     db.register(commands)
     catalog.register(commands)
