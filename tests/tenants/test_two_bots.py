@@ -99,6 +99,9 @@ async def test_each_bot_answers_its_users_and_data_stays_apart(
         assert "Hi, Bob" in (await beta.next_message())["text"]
         assert len(alpha.messages()) == 1 and len(beta.messages()) == 1  # one answer each
 
+        with trio.fail_after(10):  # the session replies first, then commits the new user
+            while not await store.read("alpha", lambda tx: tx.users.exists(alpha.id)):
+                await trio.sleep(0.05)
         await store.run(
             "alpha",
             lambda tx: tx.ledger.credit(
