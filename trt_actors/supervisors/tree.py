@@ -50,6 +50,7 @@ from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
 from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs
 from trt_actors.nodes.media import telegram_media_fetcher
+from trt_actors.nodes.readiness import service_readiness
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import (
     TenantClients,
@@ -374,32 +375,8 @@ class Tree:
             warm()
 
     def readiness(self) -> dict[str, Any]:
-        """Ready when store, coordination and http run, and every tenant's intake is open.
-
-        A parked tenant (nodes/tenant_node.py) does not make the service unready, since the
-        other tenants serve; it is listed under `tenant_failures` with its reason."""
-        parts = {
-            name: self.root.child(name) is not None
-            for name in ("store", "coordination", "http", "ops")
-        }
-        tenants, failures = {}, {}
-        for tenant in self.tenants:
-            subtree = self.root.child(f"tenant:{tenant.tenant_id}")
-            tenants[tenant.tenant_id] = subtree is not None and subtree.child("intake") is not None
-            node = self.nodes.get(tenant.tenant_id)
-            if node is not None and node.health.state == "parked":
-                failures[tenant.tenant_id] = node.health.as_dict()
-        ready = (
-            all(parts.values())
-            and all(up or tid in failures for tid, up in tenants.items())
-            and len(failures) < len(tenants)
-        )
-        return {
-            "ready": ready,
-            "components": parts,
-            "tenants": tenants,
-            "tenant_failures": failures,
-        }
+        """What /readyz answers (`nodes/readiness.py`)."""
+        return service_readiness(self.root, [t.tenant_id for t in self.tenants], self.nodes)
 
 
 def _storage_figures(tx: Tx) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, int]]]:
