@@ -197,3 +197,10 @@ def test_the_command_line_reports_them_with_exit_2(tmp_path: Path) -> None:
     assert "tenant acme: mode=polling  token=***" in good.stdout and "tenant beta:" in good.stdout
     for secret in (TOKEN_A, TOKEN_B, "beta_secret-1"):
         assert secret not in good.stdout + good.stderr
+
+
+def test_a_bot_never_shows_its_secrets(tmp_path: Path) -> None:
+    _, beta = load_tenants(settings_for(tmp_path, VALID), {"BETA_TOKEN": TOKEN_B})
+    shown = repr(beta) + str(beta.redacted())
+    assert TOKEN_B not in shown and "beta_secret-1" not in shown
+    assert beta.redacted()["token"] == "***"

@@ -27,6 +27,7 @@ from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import Handler, Outcome
 from trt_actors.domain.tenant_settings import TenantSettings
+from trt_actors.domain.tenant_terms import TermError
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
     correlations,
@@ -61,7 +62,8 @@ class InboxUpdate:
 
 
 class TermsSource(Protocol):
-    """The tenant's current business terms and tariff (`nodes.terms.TenantTerms`)."""
+    """The tenant's current business terms and tariff, and an admin's change of them
+    (`nodes.terms.TenantTerms`: stored, audited, current at once; docs/configuration.md)."""
 
     @property
     def current(self) -> TenantSettings: ...
@@ -69,13 +71,23 @@ class TermsSource(Protocol):
     @property
     def tariff(self) -> Tariff: ...
 
+    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings: ...
+
+    async def reset(self, key: str, admin_id: int) -> TenantSettings: ...
+
 
 @dataclass(frozen=True, slots=True)
 class FixedTerms:
-    """Terms that never change (tests, tools)."""
+    """Terms that never change (tests, tools): an admin's change is refused."""
 
     current: TenantSettings
     tariff: Tariff
+
+    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings:
+        raise TermError(f"{key} cannot be changed here")
+
+    async def reset(self, key: str, admin_id: int) -> TenantSettings:
+        raise TermError(f"{key} cannot be changed here")
 
 
 class SessionSlot:
