@@ -20,7 +20,7 @@ import datetime
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 import trio
@@ -29,6 +29,7 @@ from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import Handler, Lookup, Operation, Outcome, StartGeneration
 from trt_actors.domain.tenant_settings import TenantSettings
+from trt_actors.domain.tenant_terms import TermError
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
     correlations,
@@ -63,6 +64,35 @@ class InboxUpdate:
         return cls(update_id, json.loads(payload))
 
 
+class TermsSource(Protocol):
+    """The tenant's current business terms and tariff, and an admin's change of them
+    (`nodes.terms.TenantTerms`: stored, audited, current at once; docs/configuration.md)."""
+
+    @property
+    def current(self) -> TenantSettings: ...
+
+    @property
+    def tariff(self) -> Tariff: ...
+
+    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings: ...
+
+    async def reset(self, key: str, admin_id: int) -> TenantSettings: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedTerms:
+    """Terms that never change (tests, tools): an admin's change is refused."""
+
+    current: TenantSettings
+    tariff: Tariff
+
+    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings:
+        raise TermError(f"{key} cannot be changed here")
+
+    async def reset(self, key: str, admin_id: int) -> TenantSettings:
+        raise TermError(f"{key} cannot be changed here")
+
+
 class SessionSlot:
     """What outlives one incarnation of a user's session actor."""
 
@@ -83,6 +113,7 @@ class SessionActor(Actor[InboxUpdate]):
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        terms: TermsSource | None = None,
         services: Services | None = None,
     ) -> None:
         self.tenant = tenant
@@ -92,8 +123,8 @@ class SessionActor(Actor[InboxUpdate]):
         self.handler = handler
         self.slot = slot
         self.start_job = start_job
-        self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
-        self.settings = settings
+        # The tree passes the tenant's live terms; without them, fixed ones.
+        self.terms = terms or FixedTerms(settings, tariff or load_catalog().default_tariff())
         self.services = services  # the live parts probes use (admin diagnostics)
         self.state: dict[str, Any] = {}
         self.version = 0
@@ -140,7 +171,8 @@ class SessionActor(Actor[InboxUpdate]):
         business terms from the tenant's settings."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
-        is_admin = self.settings.is_admin(self.user_id)
+        terms = self.terms.current  # read once: one update sees one version of the terms
+        is_admin = terms.is_admin(self.user_id)
         lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
         live = [lookup for lookup in lookups if is_probe(lookup)]
         lookups = [lookup for lookup in lookups if not is_probe(lookup)]
@@ -160,15 +192,15 @@ class SessionActor(Actor[InboxUpdate]):
         language = self.state.get("language")
         return Context(
             now=today,
-            tariff=self.tariff,
+            tariff=self.terms.tariff,
             balance_kopecks=balance,
-            free_left_today=max(0, self.settings.free_per_day - used),
-            free_per_day=self.settings.free_per_day,
+            free_left_today=max(0, terms.free_per_day - used),
+            free_per_day=terms.free_per_day,
             is_admin=is_admin,
             blocked=blocked and not is_admin,
-            support_contact=self.settings.support_contact,
+            support_contact=terms.support_contact,
             language=language if isinstance(language, str) else None,
-            settings=self.settings,
+            settings=terms,
             found=found,
         )
 
