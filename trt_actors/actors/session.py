@@ -24,8 +24,14 @@ import structlog
 import trio
 
 from trt_actors.catalog import Tariff, load_catalog
-from trt_actors.domain.context import NO_SETTINGS, Context
-from trt_actors.domain.effects import Handler, Outcome
+from trt_actors.domain.context import NO_SETTINGS, Context, JobView
+from trt_actors.domain.effects import (
+    CancelGeneration,
+    Handler,
+    Outcome,
+    RedeliverResult,
+    StartGeneration,
+)
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
@@ -34,11 +40,12 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.storage import Currency, InboxState, Store, Tx
+from trt_actors.storage import Currency, InboxState, NotFound, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
 from ._actor import Actor
-from .job import open_jobs
+from .job_lookups import JobLookups, Wanted, job_view, lookups_for
+from .job_opening import open_jobs
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
@@ -78,6 +85,7 @@ class SessionActor(Actor[InboxUpdate]):
         handler: Handler,
         slot: SessionSlot,
         start_job: Callable[[int], Awaitable[object]] | None = None,
+        wake_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
     ) -> None:
@@ -88,6 +96,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.handler = handler
         self.slot = slot
         self.start_job = start_job
+        self.wake_job = wake_job
         self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
         self.settings = settings
         self.state: dict[str, Any] = {}
@@ -129,18 +138,24 @@ class SessionActor(Actor[InboxUpdate]):
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
 
-    async def _context(self) -> Context:
+    async def _context(self, incoming: Incoming) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
-        storage; the tariff and the business terms from the tenant's settings."""
+        storage; the jobs the update names or lists (History, /status, a job's buttons);
+        the tariff and the business terms from the tenant's settings."""
         today = datetime.datetime.now(datetime.UTC)
+        wanted = lookups_for(incoming)
 
-        def read(tx: Tx) -> tuple[int, int]:
+        def read(tx: Tx) -> tuple[int, int, JobLookups]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
-            return account.available, tx.quota.used(self.user_id, today.date())
+            return (
+                account.available,
+                tx.quota.used(self.user_id, today.date()),
+                _looked_up(tx, self.user_id, wanted),
+            )
 
-        balance, used = (0, 0)
+        balance, used, found = (0, 0, JobLookups())
         if self.user_id != SYSTEM_USER:
-            balance, used = await self.store.read(self.tenant, read)
+            balance, used, found = await self.store.read(self.tenant, read)
         language = self.state.get("language")
         return Context(
             now=today,
@@ -152,10 +167,12 @@ class SessionActor(Actor[InboxUpdate]):
             support_contact=self.settings.support_contact,
             language=language if isinstance(language, str) else None,
             settings=self.settings,
+            recent_jobs=found.recent,
+            requested_job=found.requested,
         )
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        outcome = self.handler(self.state, incoming, await self._context())
+        outcome = self.handler(self.state, incoming, await self._context(incoming))
         for call in outcome.calls:
             try:
                 await self.outbound.call(call.method, call.params)
@@ -163,7 +180,7 @@ class SessionActor(Actor[InboxUpdate]):
                 outcome = replace(outcome, user_blocked=True)
                 break
         state = {**outcome.state, LAST_UPDATE: message.update_id}
-        self.version, job_ids = await self.store.run(
+        self.version, job_ids, woken = await self.store.run(
             self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
         )
         self.state = state
@@ -172,6 +189,11 @@ class SessionActor(Actor[InboxUpdate]):
                 log.warning("session.no_job_runner", job=job_id)
             else:
                 await self.start_job(job_id)
+        for job_id in woken:  # a stored Cancel or Send again: the job's actor acts on it
+            if self.wake_job is None:
+                log.warning("session.no_job_runner", job=job_id)
+            else:
+                await self.wake_job(job_id)
 
     def _commit(
         self,
@@ -180,9 +202,10 @@ class SessionActor(Actor[InboxUpdate]):
         incoming: Incoming,
         outcome: Outcome,
         state: dict[str, Any],
-    ) -> tuple[int, list[int]]:
-        """Profile, state, new jobs (with their holds) and the inbox row in one transaction;
-        the new state version and the new jobs' ids."""
+    ) -> tuple[int, list[int], list[int]]:
+        """Profile, state, new jobs (with their holds), the user's requests on jobs (Cancel,
+        Send again) and the inbox row in one transaction; the new state version, the new
+        jobs' ids and the ids of the jobs to wake."""
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
             profile = incoming.user
@@ -196,9 +219,19 @@ class SessionActor(Actor[InboxUpdate]):
             if outcome.user_blocked is not None:
                 tx.users.set_blocked_bot(profile.user_id, outcome.user_blocked)
             version = tx.sessions.save(self.user_id, state, expected_version=version).version
-        job_ids = open_jobs(tx, outcome.effects)
+        starts = [e for e in outcome.effects if isinstance(e, StartGeneration)]
+        job_ids = open_jobs(tx, starts)
+        woken = []
+        for effect in outcome.effects:
+            if isinstance(effect, CancelGeneration):
+                if tx.jobs.request_cancel(effect.job_id, self.user_id):
+                    woken.append(effect.job_id)
+            elif isinstance(effect, RedeliverResult) and tx.jobs.request_redelivery(
+                effect.job_id, self.user_id
+            ):
+                woken.append(effect.job_id)
         tx.inbox.mark_done(message.update_id)
-        return version, job_ids
+        return version, job_ids, woken
 
     async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
         """Count the failure; True when the update is now set aside (and the user told)."""
@@ -229,3 +262,16 @@ class SessionActor(Actor[InboxUpdate]):
             except TelegramError as exc:  # blocked, or Telegram down: the event above says why
                 log.warning("session.apology_failed", error_type=type(exc).__name__)
         return True
+
+
+def _looked_up(tx: Tx, user_id: int, wanted: Wanted) -> JobLookups:
+    recent: tuple[JobView, ...] = ()
+    if wanted.recent:
+        recent = tuple(job_view(job) for job in tx.jobs.for_user(user_id, limit=wanted.recent))
+    requested = None
+    if wanted.job_id is not None:
+        try:
+            requested = job_view(tx.jobs.get(wanted.job_id))
+        except NotFound:
+            requested = None
+    return JobLookups(recent, requested)

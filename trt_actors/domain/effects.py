@@ -42,8 +42,28 @@ class StartGeneration:
     idempotency_key: str
 
 
-Effect = StartGeneration
-"""Every effect other than a Bot API call (one kind so far)."""
+@dataclass(frozen=True, slots=True)
+class CancelGeneration:
+    """The owner pressed Cancel on a generation's progress: the session stores the request
+    (only for the owner's job, and only while it can still be cancelled) and wakes the job,
+    which abandons its KIE task, releases the hold and says so in its progress message."""
+
+    user_id: int
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedeliverResult:
+    """The owner asked History to send a delivered result again: the session stores the
+    request and starts the job's actor, which refreshes expired links (KIE's download-url)
+    and sends the result again. Nothing is charged."""
+
+    user_id: int
+    job_id: int
+
+
+Effect = StartGeneration | CancelGeneration | RedeliverResult
+"""Every effect other than a Bot API call."""
 
 
 @dataclass(frozen=True, slots=True)

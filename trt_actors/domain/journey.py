@@ -138,7 +138,7 @@ class Journey:
         screen, after = self._show(turn, move)
         calls = [answer(incoming.callback_id, move.toast)]
         if incoming.chat_id is not None:
-            if stale or incoming.message_id is None:
+            if stale or incoming.message_id is None or _on_media(incoming):
                 calls.append(send(incoming.chat_id, screen))
             else:
                 calls.append(edit(incoming.chat_id, incoming.message_id, screen))
@@ -151,3 +151,11 @@ class Journey:
             "error_message": turn.t("payments_unavailable"),
         }
         return BotCall("answerPreCheckoutQuery", params)
+
+
+def _on_media(incoming: Incoming) -> bool:
+    """True when the pressed button sits under a photo, video or audio (a result): its text
+    cannot be edited into a screen, so the screen comes as a new message."""
+    query = (incoming.raw or {}).get("callback_query")
+    message = query.get("message") if isinstance(query, Mapping) else None
+    return isinstance(message, Mapping) and "text" not in message and "caption" in message
