@@ -21,7 +21,7 @@ from trt_actors.emulators.kie import KieEmulator, KieEmulatorConfig, Schedule, o
 from trt_actors.kie import KieClient
 from trt_actors.storage import CreditKind, Currency, Job, Store
 from trt_actors.supervisors import Restart, Supervisor
-from trt_actors.testing.fake_bot_api import FakeBotApi
+from trt_actors.testing.fake_bot_api import FakeBotApi, Script
 from trt_actors.testing.inline_store import open_inline_store
 
 TENANT = "default"
@@ -37,8 +37,8 @@ def wall() -> float:
 class RecordingBot(FakeBotApi):
     """The fake Bot API, keeping every accepted call's method, params and time."""
 
-    def __init__(self) -> None:
-        super().__init__(latency=0.01)
+    def __init__(self, script: Script | None = None) -> None:
+        super().__init__(script, latency=0.01)
         self.calls: list[tuple[float, str, dict[str, Any]]] = []
 
     async def call(
@@ -132,12 +132,17 @@ class JobWorld:
 
 @asynccontextmanager
 async def job_world(
-    schedule: Schedule | None = None, *, callbacks: bool = True, language: str = "en"
+    schedule: Schedule | None = None,
+    *,
+    callbacks: bool = True,
+    language: str = "en",
+    files: httpx.AsyncBaseTransport | None = None,
+    bot: RecordingBot | None = None,
 ) -> AsyncIterator[JobWorld]:
     catalog = load_catalog()
     waker = CallbackWaker()
     config = KieEmulatorConfig(schedule=schedule or Schedule(waiting=1.0, generating=10.0))
-    bot = RecordingBot()
+    bot = bot or RecordingBot()
     async with (
         open_kie_emulator(config, serve=False, callback_transport=waker) as emu,
         open_inline_store(clock=lambda: int(wall() * 1000)) as store,
@@ -150,6 +155,7 @@ async def job_world(
                 base_url=emu.base_url,
                 upload_base_url=emu.upload_base_url,
                 transport=emu.transport(),
+                download_transport=files,
                 poll_bucket=poll_bucket,
             ) as kie,
             trio.open_nursery() as nursery,

@@ -21,20 +21,17 @@ from trt_actors.domain.screens import jobs as screens
 from trt_actors.domain.texts import DEFAULT_LANGUAGE, LANGUAGES
 from trt_actors.domain.turn import Turn
 from trt_actors.domain.view import CAPTION_LIMIT, Screen, edit, fit, markup, send
+from trt_actors.kie import KieClient, KieError, KieResultTooLarge
 from trt_actors.storage import Job
-from trt_actors.telegram.errors import TelegramError
+from trt_actors.telegram.errors import BadRequest, TelegramError
+from trt_actors.telegram.http_bot_api import telegram_file
 
+from . import job_delivery as delivery
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
 
 PROGRESS_EVERY = 15.0  # seconds between two edits of the progress message, at least
-SEND_METHODS = {
-    MediaKind.IMAGE: ("sendPhoto", "photo"),
-    MediaKind.VIDEO: ("sendVideo", "video"),
-    MediaKind.AUDIO: ("sendAudio", "audio"),
-}
-DOCUMENT = ("sendDocument", "document")
 TEXT_RESULT = "data:text/plain;charset=utf-8,"  # a text result kept among the result URLs
 
 
@@ -48,6 +45,8 @@ class JobSide(Protocol):
     @property
     def tariff(self) -> Tariff | None: ...
     @property
+    def kie(self) -> KieClient | None: ...
+    @property
     def wall_clock(self) -> Callable[[], float]: ...
 
 
@@ -56,6 +55,7 @@ class JobMessages:
 
     def __init__(self, runtime: JobSide, job: Job, language: str | None) -> None:
         self.outbound = runtime.outbound
+        self.kie = runtime.kie
         self.catalog = runtime.catalog
         self.tariff = runtime.tariff or runtime.catalog.default_tariff()
         self.job = job
@@ -122,34 +122,60 @@ class JobMessages:
     # -- result and failure ------------------------------------------------------------------
 
     async def result(self, urls: list[str]) -> bool:
-        """Send every result (the caption and buttons on the last); False when Telegram
-        refused, so the job keeps its result for a later delivery."""
-        turn = self.turn()
-        job = self.job
-        free = job.price == 0
-        caption = screens.result_caption(turn, job.model_id, job.params, job.price, free)
-        buttons = Screen("", screens.result_buttons(turn, job.id))
-        method, field = SEND_METHODS.get(self.output or MediaKind.FILE, DOCUMENT)
+        """Send every result (the caption and buttons on the last), each the way its size
+        allows (`job_delivery`); False when it could not be sent, so the job keeps its
+        result for a later delivery."""
         for number, url in enumerate(urls, start=1):
-            last = number == len(urls)
-            if url.startswith(TEXT_RESULT):
-                text = _text_of(url)
-                screen = screens.result_text(turn, job.model_id, text, job.id)
-                call = send(job.user_id, screen)
-                params = call.params
-                method_used = call.method
-            else:
-                params = {"chat_id": job.user_id, field: url}
-                method_used = method
-                if last:
-                    params["caption"] = fit(caption, CAPTION_LIMIT)
-                    params["reply_markup"] = markup(buttons)
             try:
-                await self.outbound.call(method_used, params)
-            except TelegramError as exc:  # blocked, or Telegram refused the URL: keep it
-                log.warning("job.delivery_failed", job=job.id, error=str(exc))
+                await self._one_result(url, last=number == len(urls))
+            except (TelegramError, KieError) as exc:  # blocked, or no way to send it now
+                log.warning("job.delivery_failed", job=self.job.id, error=str(exc))
                 return False
         return True
+
+    async def _one_result(self, url: str, *, last: bool) -> None:
+        turn, job = self.turn(), self.job
+        if url.startswith(TEXT_RESULT):
+            screen = screens.result_text(turn, job.model_id, _text_of(url), job.id)
+            await self.outbound.call("sendMessage", send(job.user_id, screen).params)
+            return
+        size = await self.kie.result_size(url) if self.kie is not None else None
+        chosen = delivery.plan(self.output, size)
+        if chosen.way is delivery.Way.URL:
+            try:
+                await self.outbound.call(chosen.method, self._media(chosen, url, last))
+            except BadRequest as exc:  # Telegram could not fetch it: upload it ourselves
+                if self.kie is None:
+                    raise
+                log.info("job.url_refused", job=job.id, error=str(exc))
+                chosen = delivery.upload_plan(self.output, size)
+            else:
+                return
+        if chosen.way is delivery.Way.UPLOAD and self.kie is not None:
+            try:
+                got = await self.kie.download(url, max_bytes=delivery.UPLOAD_LIMIT)
+            except KieResultTooLarge:
+                chosen = delivery.upload_plan(self.output, delivery.UPLOAD_LIMIT + 1)
+            else:
+                chosen = delivery.upload_plan(self.output, got.size)
+                upload = telegram_file(delivery.file_name(url), got.content, got.content_type)
+                await self.outbound.call(chosen.method, self._media(chosen, upload, last))
+                return
+        screen = screens.result_link(
+            turn, url, size or 0, delivery.LINK_VALID_HOURS, job.id, with_buttons=last
+        )
+        await self.outbound.call("sendMessage", send(job.user_id, screen).params)
+
+    def _media(self, chosen: delivery.Plan, file: object, last: bool) -> dict[str, Any]:
+        params: dict[str, Any] = {"chat_id": self.job.user_id, chosen.field: file}
+        if last:
+            turn, job = self.turn(), self.job
+            caption = screens.result_caption(
+                turn, job.model_id, job.params, job.price, job.price == 0
+            )
+            params["caption"] = fit(caption, CAPTION_LIMIT)
+            params["reply_markup"] = markup(Screen("", screens.result_buttons(turn, job.id)))
+        return params
 
     async def failure(self, error: str | None) -> None:
         """What went wrong in plain words, the hold released, and Try again."""

@@ -157,11 +157,13 @@ def result_text(turn: Turn, model_id: str, text: str, job_id: int) -> Screen:
     return Screen(body, result_buttons(turn, job_id))
 
 
-def result_link(turn: Turn, url: str, size_bytes: int, valid_hours: int, job_id: int) -> Screen:
+def result_link(
+    turn: Turn, url: str, size_bytes: int, valid_hours: int, job_id: int, *, with_buttons: bool
+) -> Screen:
     """A result too big for Telegram: the link and how long it stays valid."""
     size = f"{size_bytes / 1_000_000:.0f}"
     body = turn.t("job_result_link", size=size, hours=valid_hours, url=url)
-    return Screen(body, result_buttons(turn, job_id))
+    return Screen(body, result_buttons(turn, job_id) if with_buttons else ())
 
 
 # -- failure ---------------------------------------------------------------------------------
