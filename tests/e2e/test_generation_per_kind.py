@@ -115,3 +115,39 @@ async def test_a_generation_of_each_kind_from_card_to_history_and_again(
     assert PROMPT in repeated["text"]
     assert any(d.startswith("v1|ok|") for d in data_of(repeated))  # price checked again
     assert bot_service.emulator.ctl.unanswered_callbacks() == []
+
+
+async def test_cancel_from_the_progress_message_releases_the_hold(
+    bot_service: BotService,
+) -> None:
+    ann = bot_service.user("Ann", language_code="en")
+    await ann.send("/start")
+    await ann.next_message()
+    await ann.press("Skip")
+    await ann.next_edit()
+    await seed_money(bot_service, ann.id)
+    bot_service.kie.ctl.set_schedule(waiting=1.0, generating=120.0)  # a long generation
+    confirmation = await confirm(ann, bot_service, "kling-2-6-t2v")
+    [ok] = [d for d in data_of(confirmation) if d.startswith("v1|ok|")]
+    await ann.press_data(ok)
+    await ann.next_edit()  # "starting"
+    progress = await ann.next_message(timeout=20)
+    [cancel] = [d for d in data_of(progress) if d.startswith("v1|jc|")]
+    await ann.press_data(cancel, progress)
+    with trio.fail_after(20):
+        final = await bot_service.emulator.ctl.wait_for(
+            ann.user,
+            lambda m: (
+                m["message_id"] == progress["message_id"] and "cancelled" in str(m.get("text", ""))
+            ),
+        )
+    assert final["text"].startswith("✖️") and not data_of(final)
+    notice = await bot_service.emulator.ctl.wait_for(
+        ann.user, lambda m: "was cancelled" in str(m.get("text", "")), timeout=10
+    )
+    assert any(d.startswith("v1|ja|") for d in data_of(notice))  # Try again
+    store: Store = bot_service.tree.root.child("store")
+    tenant = bot_service.tree.tenants[0].tenant_id
+    account = await store.read(tenant, lambda tx: tx.ledger.account(ann.id, Currency.RUB))
+    assert (account.balance, account.held) == (1_000_000, 0)
+    assert not [m for m in ann.messages() if "video" in m]
