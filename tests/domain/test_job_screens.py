@@ -11,13 +11,18 @@ import pytest
 
 from trt_actors.domain.callbacks import encode
 from trt_actors.domain.context import JobView
-from trt_actors.domain.effects import CancelGeneration, RedeliverResult
+from trt_actors.domain.effects import (
+    MEDIA_FACTS,
+    CancelGeneration,
+    RedeliverResult,
+    StartGeneration,
+)
 from trt_actors.domain.screens import jobs
 from trt_actors.domain.state import JourneyState
 from trt_actors.domain.texts import text
 from trt_actors.domain.view import CAPTION_LIMIT, utf16_length
 
-from .support import CHAT, NOW, Chat, callback_update, catalog, context
+from .support import CHAT, NOW, Chat, audio_update, callback_update, catalog, context
 
 LANGUAGES = ["ru", "en"]
 MODEL = "z-image"
@@ -35,7 +40,8 @@ def job(number: int = 7, owner: int = CHAT, state: str = "delivered", **more: An
         "result_urls": ("https://files.example/r.png",),
         **more,
     }
-    return JobView(str(number), MODEL, state, when, 6400, False, owner, **fields)
+    model_id = fields.pop("model_id", MODEL)
+    return JobView(str(number), model_id, state, when, 6400, False, owner, **fields)
 
 
 def turn(language: str) -> Any:
@@ -181,3 +187,24 @@ def test_status_says_queued_generating_delivered_or_failed(language: str) -> Non
     chat.ctx = context(requested_job=job(owner=1), is_admin=True)
     chat.send("/status 7")
     assert "Z-Image" in chat.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_again_prices_media_by_what_was_known_of_the_files(language: str) -> None:
+    """A model priced by its input's duration: the job kept the files' facts, so Again
+    confirms the same price instead of "cannot price"."""
+    chat = Chat(language, ctx=context(balance_kopecks=1_000_000)).started()
+    chat.press(encode("go", "elevenlabs-stt"))
+    chat.feed(audio_update(language, "voice-1", seconds=90))
+    while not any(d.startswith("v1|ok|") for d in chat.buttons().values()):
+        chat.tap(t(language, "btn_continue"))
+    first_price = chat.text
+    chat.tap(t(language, "btn_confirm", price="")[:4])
+    [effect] = chat.effects
+    assert isinstance(effect, StartGeneration) and effect.media["audio"][0]["s"] == "90"
+    params = {**effect.params, MEDIA_FACTS: effect.media}  # as the job stores them
+    stored = job(model_id="elevenlabs-stt", params=params)
+    chat.ctx = context(balance_kopecks=1_000_000, requested_job=stored)
+    _on_result(chat, encode("ja", 7))
+    assert any(d.startswith("v1|ok|") for d in chat.buttons().values())
+    assert chat.text.split("\n\n")[-1] == first_price.split("\n\n")[-1]  # the same price

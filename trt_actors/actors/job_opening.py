@@ -9,7 +9,7 @@ from typing import Any
 
 from trt_actors.catalog import MediaInput, NumberInput
 from trt_actors.catalog._inputs import Media, ParamValue
-from trt_actors.domain.effects import StartGeneration
+from trt_actors.domain.effects import MEDIA_FACTS, StartGeneration
 from trt_actors.storage import Currency, Tx
 
 
@@ -52,10 +52,13 @@ def open_jobs(tx: Tx, effects: Sequence[StartGeneration]) -> list[int]:
                 reference=effect.model_id,
             )
             hold_id = hold.hold_id
+        params: dict[str, Any] = dict(effect.params)
+        if effect.media:
+            params[MEDIA_FACTS] = effect.media
         job = tx.jobs.create(
             effect.user_id,
             effect.model_id,
-            dict(effect.params),
+            params,
             price=price,
             currency=Currency.RUB,
             hold_id=hold_id,

@@ -33,7 +33,7 @@ class JobView:
     price_kopecks: int
     free: bool
     owner_id: int
-    params: Mapping[str, str | bool | list[str]] = field(default_factory=dict)
+    params: Mapping[str, object] = field(default_factory=dict)
     result_urls: tuple[str, ...] = ()
     error: str | None = None
 

@@ -16,6 +16,7 @@ from trt_actors.catalog import Catalog, MediaInput, MediaKind, Model, Tariff
 from ..callbacks import encode
 from ..context import Context, JobView
 from ..draft import CONFIRM
+from ..effects import MEDIA_FACTS
 from ..state import Draft, MediaFile
 from ..turn import Turn
 from ..view import CAPTION_LIMIT, Button, Rows, Screen, fit, grid
@@ -102,10 +103,15 @@ def draft_of(model: Model, serial: int, params: Mapping[str, object], position: 
     """A job's parameters as a wizard draft (Again, Change parameters, the caption)."""
     values: dict[str, str | bool] = {}
     media: dict[str, tuple[MediaFile, ...]] = {}
+    facts = params.get(MEDIA_FACTS)
     for spec in model.inputs:
         value = params.get(spec.name)
         if isinstance(spec, MediaInput):
-            if isinstance(value, list):
+            known = facts.get(spec.name) if isinstance(facts, Mapping) else None
+            loaded = [MediaFile.load(f) for f in known] if isinstance(known, list) else []
+            if loaded and all(loaded):
+                media[spec.name] = tuple(f for f in loaded if f is not None)
+            elif isinstance(value, list):
                 media[spec.name] = tuple(MediaFile(str(v)) for v in value)
         elif isinstance(value, str | bool):
             values[spec.name] = value
