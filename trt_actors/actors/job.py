@@ -218,7 +218,8 @@ class JobActor(Actor[str]):
             if status is not None and status.finished:
                 return await self._finished(job, status)
             if status is not None and status.state is not TaskState.WAITING:
-                generating, waiting_since = True, trio.current_time()
+                waiting_since = trio.current_time()  # queued or generating: not stuck
+                generating = generating or status.state is TaskState.GENERATING
             elif status is not None and trio.current_time() - waiting_since >= stuck_after:
                 job = await self._resubmit(job)
                 waiting_since = trio.current_time()
