@@ -27,7 +27,15 @@ import trio
 
 from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
-from trt_actors.domain.effects import Handler, Lookup, Operation, Outcome, StartGeneration
+from trt_actors.domain.effects import (
+    CancelGeneration,
+    Handler,
+    Lookup,
+    Operation,
+    Outcome,
+    RedeliverResult,
+    StartGeneration,
+)
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.tenant_terms import TermError
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
@@ -42,7 +50,7 @@ from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
 from ._actor import Actor
-from .job import open_jobs
+from .job_opening import open_jobs
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
@@ -111,6 +119,7 @@ class SessionActor(Actor[InboxUpdate]):
         handler: Handler,
         slot: SessionSlot,
         start_job: Callable[[int], Awaitable[object]] | None = None,
+        wake_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
         terms: TermsSource | None = None,
@@ -126,6 +135,7 @@ class SessionActor(Actor[InboxUpdate]):
         # The tree passes the tenant's live terms; without them, fixed ones.
         self.terms = terms or FixedTerms(settings, tariff or load_catalog().default_tariff())
         self.services = services  # the live parts probes use (admin diagnostics)
+        self.wake_job = wake_job
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -234,7 +244,7 @@ class SessionActor(Actor[InboxUpdate]):
                 outcome = replace(outcome, user_blocked=True)
                 break
         state = {**outcome.state, LAST_UPDATE: message.update_id}
-        self.version, job_ids = await self.store.run(
+        self.version, job_ids, woken = await self.store.run(
             self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
         )
         self.state = state
@@ -243,6 +253,11 @@ class SessionActor(Actor[InboxUpdate]):
                 log.warning("session.no_job_runner", job=job_id)
             else:
                 await self.start_job(job_id)
+        for job_id in woken:  # a stored Cancel or Send again: the job's actor acts on it
+            if self.wake_job is None:
+                log.warning("session.no_job_runner", job=job_id)
+            else:
+                await self.wake_job(job_id)
 
     def _commit(
         self,
@@ -251,18 +266,29 @@ class SessionActor(Actor[InboxUpdate]):
         incoming: Incoming,
         outcome: Outcome,
         state: dict[str, Any],
-    ) -> tuple[int, list[int]]:
-        """Profile, state, new jobs (with their holds) and the inbox row in one transaction;
-        the new state version and the new jobs' ids."""
+    ) -> tuple[int, list[int], list[int]]:
+        """Profile, state, new jobs (with their holds), the user's requests on jobs (Cancel,
+        Send again) and the inbox row in one transaction; the new state version, the new
+        jobs' ids and the ids of the jobs to wake."""
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
             self._profile(tx, incoming, state)
             if outcome.user_blocked is not None:
                 tx.users.set_blocked_bot(incoming.user.user_id, outcome.user_blocked)
             version = tx.sessions.save(self.user_id, state, expected_version=version).version
-        job_ids = open_jobs(tx, [e for e in outcome.effects if isinstance(e, StartGeneration)])
+        starts = [e for e in outcome.effects if isinstance(e, StartGeneration)]
+        job_ids = open_jobs(tx, starts)
+        woken = []
+        for effect in outcome.effects:
+            if isinstance(effect, CancelGeneration):
+                if tx.jobs.request_cancel(effect.job_id, self.user_id):
+                    woken.append(effect.job_id)
+            elif isinstance(effect, RedeliverResult) and tx.jobs.request_redelivery(
+                effect.job_id, self.user_id
+            ):
+                woken.append(effect.job_id)
         tx.inbox.mark_done(message.update_id)
-        return version, job_ids
+        return version, job_ids, woken
 
     def _profile(self, tx: Tx, incoming: Incoming, state: dict[str, Any]) -> None:
         """Create or refresh the user's profile from the update (a no-op without a user)."""

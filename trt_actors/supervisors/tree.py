@@ -335,6 +335,15 @@ class Tree:
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
 
+        async def wake_job(job_id: int) -> object:
+            """Start the job's actor if it is not running, and make it look now."""
+            ref = await jobs.get_or_start(job_id)
+            try:
+                ref.send_nowait("callback")
+            except MailboxError:  # stopping, or its mailbox is full: it reads storage anyway
+                return False
+            return True
+
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
             spec, _ = actor_child(
@@ -349,6 +358,7 @@ class Tree:
                     start_job=start_job,
                     terms=terms,
                     services=services,
+                    wake_job=wake_job,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

@@ -78,6 +78,18 @@ class Conversation:
         self._versions[int(target["message_id"])] = str(target.get("text", ""))
         return str(self.ctl.press_button(self.user, int(target["message_id"]), label=label))
 
+    async def press_data(self, data: str, message: Mapping[str, Any] | None = None) -> str:
+        """Press the inline button whose callback_data is `data` on `message` (default: the
+        last one) — for buttons whose labels change (prices, counts)."""
+        target = message or self._last
+        if target is None:
+            raise AssertionError("no bot message to press a button on")
+        self._last = dict(target)
+        self._versions[int(target["message_id"])] = str(target.get("text", ""))
+        return str(
+            self.emulator.ctl.press_button(self.user, int(target["message_id"]), callback_data=data)
+        )
+
     async def next_edit(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
         """The last message, once the bot has edited it."""
         assert self._last is not None, "no bot message to wait for an edit of"
