@@ -7,12 +7,14 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import trio
 
 from trt_actors import storage
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
 from trt_actors.ops.doctor import (
@@ -24,6 +26,7 @@ from trt_actors.ops.doctor import (
     check_kie,
     check_redis,
     check_telegram,
+    settings_findings,
 )
 from trt_actors.settings import Settings
 from trt_actors.telegram.http_bot_api import HttpBotApi
@@ -172,3 +175,20 @@ async def test_bad_settings_are_findings_too(tmp_path: Path) -> None:
     code, out = await doctor({"TRT_TENANTS": str(tmp_path / "tenants.yaml")}, tmp_path)
     assert code == 1
     assert "FAIL  settings            TRT_TENANTS: tenant 'Acme!', id: expected" in out
+
+
+def test_settings_warn_of_bots_without_admins_and_unknown_hidden_models() -> None:
+    quiet = TenantConfig("acme", TOKEN, "https://api.telegram.org", "polling")
+    hiding = replace(
+        quiet,
+        tenant_id="beta",
+        settings=TenantSettings(admins=(1,), main_admin=1, hidden_models=frozenset({"z", "a"})),
+    )
+    found = settings_findings([quiet, hiding], True, frozenset({"a"}))
+    assert [str(f) for f in found] == [
+        "OK    settings            2 bot(s) from TRT_TENANTS",
+        "WARN  settings acme       no admins: nobody can run this bot from Telegram; add admins "
+        "to its entry",
+        "WARN  settings beta       hidden_models names models the catalog does not have: z; "
+        "`trt catalog list` shows the ids",
+    ]

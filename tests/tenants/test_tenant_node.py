@@ -22,6 +22,7 @@ class Telegram:
 
     def __init__(self) -> None:
         self.revoked = False
+        self.not_found: set[str] = set()  # methods answered 404 (InvalidToken too)
         self.calls: list[tuple[str, float]] = []
 
     async def call(
@@ -31,6 +32,8 @@ class Telegram:
         await trio.sleep(0.01)
         if self.revoked:
             raise InvalidToken("Unauthorized")
+        if method in self.not_found:
+            raise InvalidToken("Not Found")
         return {"username": "bot"} if method == "getMe" else []
 
     async def close(self) -> None:
@@ -78,14 +81,14 @@ async def test_a_rejected_token_parks_the_tenant_and_a_check_brings_it_back(
         assert node.child("intake") is None  # the subtree is stopped, not restarting
 
         await trio.sleep(220)  # checks 30, 60, 120 s apart: one getMe each, nothing restarted
-        assert telegram.times("getMe") == [40, 100, 220]
+        assert telegram.times("getMe") == [10, 40, 100, 220]  # the confirmation, then checks
         assert builds == [0.0]
         assert node.health.state == "parked" and node.health.parked_times == 1
         assert node.health.next_check_in == 120.0
 
         telegram.revoked = False  # a new token: the next check (at 340) resumes the tenant
         await trio.sleep(120)
-        assert telegram.times("getMe") == [40, 100, 220, 340]
+        assert telegram.times("getMe") == [10, 40, 100, 220, 340]
         assert node.health.state == "serving" and len(builds) == 2
         assert node.child("intake") is not None
         node.request_stop()
@@ -122,3 +125,22 @@ async def test_a_subtree_that_gives_up_is_parked_not_failed_upward(
         assert crashes[4] == 35.0
         node.request_stop()
     assert node.health.state == "stopped"
+
+
+async def test_a_404_on_one_method_does_not_park_a_bot_whose_token_works(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    telegram = Telegram()
+    watch = TokenWatch(telegram)
+    node = TenantNode("acme", watch, lambda: Supervisor("tenant:acme", [poller(watch)]))
+    async with trio.open_nursery() as nursery:
+        await nursery.start(node.run)
+        telegram.not_found.add("getUpdates")
+        await trio.sleep(5)
+        assert node.health.state == "serving" and node.child("intake") is not None
+        assert len(telegram.times("getMe")) == 5  # each 404 checked, each time the token works
+        telegram.not_found.clear()
+        telegram.revoked = True
+        await trio.sleep(2)
+        assert node.health.state == "parked"
+        node.request_stop()

@@ -10,6 +10,7 @@ import argparse
 
 import trio
 
+from trt_actors.catalog import load_catalog
 from trt_actors.ops.doctor import FAIL, WARN, Finding, run_checks, settings_findings
 from trt_actors.settings import ConfigError, Settings, load_settings
 from trt_actors.tenant_config import configured_tenants
@@ -49,5 +50,6 @@ def diagnose() -> list[Finding]:
         tenants = configured_tenants(settings)
     except ConfigError as exc:
         return [Finding(FAIL, "settings", str(problem)) for problem in exc.problems]
-    found = settings_findings(tenants, from_file=settings.trt_tenants is not None)
+    model_ids = frozenset(model.id for model in load_catalog().models(visible_only=False))
+    found = settings_findings(tenants, settings.trt_tenants is not None, model_ids)
     return found + trio.run(run_checks, settings, tenants)

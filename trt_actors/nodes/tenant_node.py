@@ -2,9 +2,10 @@
 
 One bot failing must not touch the others. Two failures are contained here:
 
-- Telegram rejects the bot's token (401/404: revoked, or the bot was deleted). Any Bot API
-  call of the tenant that gets `InvalidToken` (getUpdates, setWebhook, getMe, a send) trips
-  the tenant's `TokenWatch`; the node stops the subtree and parks the tenant.
+- Telegram rejects the bot's token (401: revoked, or the bot was deleted). Any Bot API call
+  of the tenant that gets `InvalidToken` (getUpdates, setWebhook, getMe, a send) trips the
+  tenant's `TokenWatch`; once a getMe confirms it (a 404 for one method reads the same), the
+  node stops the subtree and parks the tenant.
 - The subtree gives up (a child kept crashing past the tenant's restart intensity). The node
   parks the tenant instead of failing the root, which would restart the other tenants.
 
@@ -164,14 +165,21 @@ class TenantNode:
         return reason
 
     async def _stop_on(self, supervisor: Supervisor) -> None:
-        async with trio.open_nursery() as waits:
+        """Stop the subtree on a stop request, or once getMe confirms a rejected token (a
+        404 on one method also reads as `InvalidToken`; getMe tells them apart)."""
+        while not self._stop.is_set():
+            async with trio.open_nursery() as waits:
 
-            async def wait(event: trio.Event) -> None:
-                await event.wait()
-                waits.cancel_scope.cancel()
+                async def wait(event: trio.Event) -> None:
+                    await event.wait()
+                    waits.cancel_scope.cancel()
 
-            waits.start_soon(wait, self._stop)
-            waits.start_soon(wait, self.watch.rejected)
+                waits.start_soon(wait, self._stop)
+                waits.start_soon(wait, self.watch.rejected)
+            if self._stop.is_set() or not await self._token_accepted():
+                break
+            log.warning("tenant.token_still_valid", tenant=self.tenant_id, call=self.watch.where)
+            self.watch.reset()
         supervisor.request_stop()
 
     def _set_serving(self) -> None:

@@ -81,11 +81,23 @@ def _bound(
     return lambda: check(tenant)
 
 
-def settings_findings(tenants: list[TenantConfig], from_file: bool) -> list[Finding]:
-    """What the (valid) settings say about each bot."""
+def settings_findings(
+    tenants: list[TenantConfig], from_file: bool, model_ids: frozenset[str]
+) -> list[Finding]:
+    """What the (valid) settings say about each bot; `model_ids`: the catalog's models."""
     where = "TRT_TENANTS" if from_file else "the environment"
     findings = [Finding(OK, "settings", f"{len(tenants)} bot(s) from {where}")]
     for tenant in tenants:
+        unknown = sorted(tenant.settings.hidden_models - model_ids)
+        if unknown:
+            findings.append(
+                Finding(
+                    WARN,
+                    f"settings {tenant.tenant_id}",
+                    f"hidden_models names models the catalog does not have: "
+                    f"{', '.join(unknown)}; `trt catalog list` shows the ids",
+                )
+            )
         if not tenant.settings.admins:
             findings.append(
                 Finding(
