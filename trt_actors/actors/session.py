@@ -45,7 +45,16 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.operations import Services, Site, is_probe, perform_all, probe_all, read_all
+from trt_actors.operations import (
+    Services,
+    Site,
+    is_live,
+    is_probe,
+    perform_all,
+    perform_live,
+    probe_all,
+    read_all,
+)
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
@@ -229,9 +238,16 @@ class SessionActor(Actor[InboxUpdate]):
         if not operations:
             return outcome
         site = Site(self.tenant, self.user_id, message.update_id, context.now)
-        results = await self.store.run(
-            self.tenant, lambda tx: self._perform(tx, incoming, outcome, operations, site)
+        stored = [operation for operation in operations if not is_live(operation)]
+        done = iter(
+            await self.store.run(
+                self.tenant, lambda tx: self._perform(tx, incoming, outcome, stored, site)
+            )
         )
+        results = [
+            await perform_live(self.services, operation, site) if is_live(operation) else next(done)
+            for operation in operations
+        ]
         context = await self._context(message.update_id, wanted)
         return self.handler.settle(outcome, incoming, context, results)
 

@@ -269,7 +269,9 @@ class Tree:
         )
         outbound = Outbound(outbound_ref)
         jobs = self._jobs(tenant, clients, store, outbound)
-        services = Services(outbound, clients.kie, lambda: self.root.child("coordination"), store)
+        services = Services(
+            outbound, clients.kie, lambda: self.root.child("coordination"), store, self.terms[tid]
+        )
         sessions = self._sessions(tid, store, outbound, jobs, services)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",

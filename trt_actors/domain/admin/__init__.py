@@ -17,12 +17,13 @@ from ..moves import Move
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Screen
-from . import actions, lead, screens
+from . import actions, lead, screens, settings
 from .facts import (
     AdjustBalance,
     AuditTail,
     BroadcastStatus,
     CancelBroadcast,
+    ChangeTerm,
     CorrelationTrail,
     Denied,
     Diagnostics,
@@ -31,6 +32,7 @@ from .facts import (
     JobDetail,
     JobsPage,
     PanelStats,
+    ResetTerm,
     SelfTest,
     SetBlocked,
     StartBroadcast,
@@ -64,6 +66,13 @@ SCREENS: dict[str, ScreenFunction] = {
     "ap": _admin_only(lambda turn, state, press: screens.preview(turn, state)),
     "aw": lambda turn, state, press: lead.prompt(turn, state),
     "ad": _admin_only(lambda turn, state, press: screens.diagnostics(turn, state)),
+    "an": _admin_only(
+        lambda turn, state, press: (
+            settings.term(turn, state, press.arg(0) or "")
+            if press.args
+            else settings.listing(turn, state)
+        )
+    ),
     "ag": _admin_only(lambda turn, state, press: screens.jobs(turn, state, press.number(0) or 0)),
     "aj": _admin_only(lambda turn, state, press: screens.job(turn, state, press.number(0) or 0)),
     "at": _admin_only(lambda turn, state, press: screens.selftest(turn, state)),
@@ -92,6 +101,8 @@ ACTIONS: dict[str, actions.PressAction] = {
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
         "ad": actions.go("ad"),
+        "an": settings.open_term,
+        "anr": settings.reset_term,
         "ag": actions.to_path,
         "aj": actions.to_path,
         "at": actions.go("at"),
@@ -114,6 +125,7 @@ INPUTS: dict[str, actions.InputAction] = {
     "ab": actions.typed_broadcast,
     "ai": actions.typed_trace,
     "aw": lead.typed,
+    "an": settings.typed_value,
 }
 
 COMMANDS: dict[str, actions.CommandAction] = {
@@ -149,4 +161,6 @@ SETTLERS: dict[type[Operation], Callable[[Turn, JourneyState, Any, Any], Move]] 
     GrantAdmin: actions.settled_plain,
     StartBroadcast: actions.settled_broadcast,
     CancelBroadcast: actions.settled_plain,
+    ChangeTerm: actions.settled_plain,
+    ResetTerm: actions.settled_plain,
 }

@@ -275,3 +275,24 @@ class JobFacts:
     created: datetime.datetime
     submitted: datetime.datetime | None
     finished: datetime.datetime | None
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTerm(Operation):
+    """Override one of the tenant's business terms (a live operation: current at once,
+    stored and audited by the tenant's terms)."""
+
+    admin_id: int
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResetTerm(Operation):
+    """Drop an admin's override: the configured value applies again."""
+
+    admin_id: int
+    key: str

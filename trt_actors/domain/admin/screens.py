@@ -31,6 +31,7 @@ SECTIONS = (
     ("adm_btn_jobs", "ag"),
     ("adm_btn_broadcast", "ab"),
     ("adm_btn_export", "ax"),
+    ("adm_btn_settings", "an"),
     ("adm_btn_audit", "al"),
     ("adm_btn_diagnostics", "ad"),
 )
