@@ -229,3 +229,18 @@ async def test_overrides_change_what_sessions_see_without_a_restart(
         await bot.tree.terms["alpha"].reset("free_per_day", admin_id=ann.id)
         await ann.send("terms?")
         assert (await ann.next_message())["text"] == "admin=True free=5"
+
+
+async def test_the_main_admin_of_the_first_bot_sees_every_bot_in_the_stats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with two_bots(tmp_path, monkeypatch) as (bot, ann):
+        bea = bot.user("Bea", bot=TOKEN_B)  # a user of the second bot
+        await bea.send("/start")
+        await bea.next_message()
+        await ann.send("/admin")
+        await ann.next_message()
+        await ann.press("📊 Stats")
+        stats = (await ann.next_edit())["text"]
+        assert "All bots" in stats
+        assert "• alpha: 1 /" in stats and "• beta: 1 /" in stats, stats

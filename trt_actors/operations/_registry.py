@@ -98,6 +98,8 @@ class Services:
     coordination: Callable[[], Any]
     store: Any
     terms: Any = None
+    wake_job: Callable[[int], Awaitable[object]] | None = None  # start or wake a job's actor
+    tenants: tuple[str, ...] = ()  # every tenant of this process, the default one first
 
 
 Probe = Callable[[Services, Any, Site], Awaitable[object]]

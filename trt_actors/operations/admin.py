@@ -15,6 +15,7 @@ import trio
 
 from trt_actors.domain.admin.facts import (
     AdjustBalance,
+    AdminRedeliver,
     AuditLine,
     AuditTail,
     BroadcastFacts,
@@ -308,6 +309,31 @@ async def _change_term(services: Services, operation: ChangeTerm, site: Site) ->
 async def _reset_term(services: Services, operation: ResetTerm, site: Site) -> Done | Refused:
     try:
         await services.terms.reset(operation.key, operation.admin_id)
+    except (StorageError, trio.TooSlowError):
+        return Refused("adm_unavailable")
+    return Done()
+
+
+@performs_live(AdminRedeliver)
+async def _redeliver(services: Services, operation: AdminRedeliver, site: Site) -> Done | Refused:
+    def request(tx: Tx) -> bool:
+        try:
+            job = tx.jobs.get(operation.job_id)
+        except NotFound:
+            return False
+        if not tx.jobs.request_redelivery(job.id, job.user_id):
+            return False
+        details = {"user": job.user_id}
+        tx.audit.record(operation.admin_id, "redeliver", target=str(job.id), details=details)
+        return True
+
+    try:
+        with trio.fail_after(STORE_DEADLINE):
+            requested = await services.store.run(site.tenant, request)
+        if not requested:
+            return Refused("adm_job_not_delivered")
+        if services.wake_job is not None:
+            await services.wake_job(operation.job_id)
     except (StorageError, trio.TooSlowError):
         return Refused("adm_unavailable")
     return Done()

@@ -50,7 +50,7 @@ from trt_actors.domain.effects import Handler
 from trt_actors.domain.journey import Journey
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
-from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs
+from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs, wake_job
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.nodes.readiness import service_readiness
 from trt_actors.nodes.store import run_coordination, run_store
@@ -270,7 +270,13 @@ class Tree:
         outbound = Outbound(outbound_ref)
         jobs = self._jobs(tenant, clients, store, outbound)
         services = Services(
-            outbound, clients.kie, lambda: self.root.child("coordination"), store, self.terms[tid]
+            outbound,
+            clients.kie,
+            lambda: self.root.child("coordination"),
+            store,
+            self.terms[tid],
+            wake_job=functools.partial(wake_job, jobs),
+            tenants=tuple(t.tenant_id for t in self.tenants),
         )
         sessions = self._sessions(tid, store, outbound, jobs, services)
         dispatcher_spec, dispatcher = actor_child(
@@ -337,14 +343,7 @@ class Tree:
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
 
-        async def wake_job(job_id: int) -> object:
-            """Start the job's actor if it is not running, and make it look now."""
-            ref = await jobs.get_or_start(job_id)
-            try:
-                ref.send_nowait("callback")
-            except MailboxError:  # stopping, or its mailbox is full: it reads storage anyway
-                return False
-            return True
+        wake_job = services.wake_job
 
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()

@@ -20,6 +20,7 @@ from ..view import Screen
 from . import actions, lead, screens, settings
 from .facts import (
     AdjustBalance,
+    AdminRedeliver,
     AuditTail,
     BroadcastStatus,
     CancelBroadcast,
@@ -31,12 +32,14 @@ from .facts import (
     GrantAdmin,
     JobDetail,
     JobsPage,
+    KieCredits,
     PanelStats,
     ResetTerm,
     SelfTest,
     SetBlocked,
     StartBroadcast,
     StatsChart,
+    TenantsOverview,
     UserCard,
 )
 
@@ -103,6 +106,7 @@ ACTIONS: dict[str, actions.PressAction] = {
         "ad": actions.go("ad"),
         "an": settings.open_term,
         "anr": settings.reset_term,
+        "aje": actions.redeliver,
         "ag": actions.to_path,
         "aj": actions.to_path,
         "at": actions.go("at"),
@@ -143,7 +147,7 @@ PRESS_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
     "ah": lambda press: [StatsChart()],
 }
 SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
-    "as": lambda press: [PanelStats()],
+    "as": lambda press: [PanelStats(), KieCredits(), TenantsOverview()],
     "av": lambda press: [UserCard(press.arg(0) or "")],
     "al": lambda press: [AuditTail()],
     "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
@@ -163,4 +167,5 @@ SETTLERS: dict[type[Operation], Callable[[Turn, JourneyState, Any, Any], Move]] 
     CancelBroadcast: actions.settled_plain,
     ChangeTerm: actions.settled_plain,
     ResetTerm: actions.settled_plain,
+    AdminRedeliver: actions.settled_plain,
 }

@@ -20,6 +20,7 @@ from ..turn import Turn
 from ..updates import Incoming, Kind
 from .facts import (
     AdjustBalance,
+    AdminRedeliver,
     CancelBroadcast,
     Denied,
     Done,
@@ -168,6 +169,13 @@ def cancel_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | No
 def refresh_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     broadcast_id = press.number(0)
     return Move(state.at(f"ar|{broadcast_id}")) if broadcast_id is not None else None
+
+
+def redeliver(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    job_id = press.number(0)
+    if job_id is None:
+        return None
+    return Move(state.at(f"aj|{job_id}"), effects=(AdminRedeliver(turn.user_id, job_id),))
 
 
 def as_user(turn: Turn, state: JourneyState, press: Press) -> Move:

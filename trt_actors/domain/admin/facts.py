@@ -296,3 +296,32 @@ class ResetTerm(Operation):
 
     admin_id: int
     key: str
+
+
+@dataclass(frozen=True, slots=True)
+class KieCredits(AdminLookup):
+    """KIE's credit balance now (a live probe): a `Fraction` of credits."""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantsOverview(AdminLookup):
+    """Every bot of this process, for the main admin of the default one (a live probe):
+    a list of `TenantLine`, or None for anyone else."""
+
+    days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class TenantLine:
+    tenant: str
+    users: int
+    generations: int
+    revenue_kopecks: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRedeliver(Operation):
+    """Send a delivered result to its owner again (refreshed links, nothing charged)."""
+
+    admin_id: int
+    job_id: int

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from ..callbacks import encode
 from ..state import JourneyState
 from ..turn import Turn
@@ -17,9 +20,11 @@ from .facts import (
     JobDetail,
     JobFacts,
     JobsPage,
+    KieCredits,
     PanelStats,
     SelfTest,
     StatsFacts,
+    TenantsOverview,
     UserCard,
     UserFacts,
 )
@@ -66,6 +71,26 @@ def stats(turn: Turn, state: JourneyState, days: int = 30) -> Screen:
         revenue=turn.money(facts.revenue_kopecks),
         spend=turn.money(facts.spend_kopecks),
     )
+    credits = turn.context.lookup(KieCredits())
+    if isinstance(credits, Fraction):
+        tariff = turn.context.tariff
+        value = math.ceil(credits * tariff.credit_usd * tariff.rub_per_usd * 100)
+        text += "\n" + turn.t(
+            "adm_kie_credits", credits=str(math.floor(credits)), value=turn.money(value)
+        )
+    else:
+        text += "\n" + turn.t("adm_kie_unknown")
+    tenants = turn.context.lookup(TenantsOverview())
+    if isinstance(tenants, list) and len(tenants) > 1:
+        text += (
+            "\n\n"
+            + turn.t("adm_all_bots")
+            + "\n"
+            + "\n".join(
+                f"• {t.tenant}: {t.users} / {t.generations} / {turn.money(t.revenue_kopecks)}"
+                for t in tenants
+            )
+        )
     rows = ((Button(turn.t("adm_btn_chart"), encode("ah")), back(turn)),)
     return Screen(text, rows)
 
@@ -275,5 +300,7 @@ def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
         error=found.error or "—",
         results="\n".join(found.result_urls) or "—",
     )
-    user_row = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
+    user_row: tuple[Button, ...] = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
+    if found.state == "delivered":
+        user_row += (Button(turn.t("adm_btn_redeliver"), encode("aje", found.job_id)),)
     return Screen(text, (user_row, *rows))
