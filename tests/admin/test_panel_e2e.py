@@ -245,3 +245,19 @@ async def test_settings_change_at_once_audited_and_the_main_admin_appoints_admin
         assert "Admin panel" in (await ann.next_message())["text"]
         await ann.send(f"/add_admin {boss.id}")  # only the main admin appoints
         assert "Only the main admin" in (await ann.next_message())["text"]
+
+
+async def test_the_configuration_check_says_what_to_fix(
+    telegram_emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(
+        tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,), kie_api_key=None
+    ) as bot:
+        assert bot.settings.kie_api_key is None
+        boss = Conversation(telegram_emulator, boss_user)
+        await boss.send("/config_check")
+        report = (await boss.next_message())["text"]
+        assert report.startswith("🧰 Configuration: something needs fixing."), report
+        assert "✅ database" in report
+        assert "❌ kie" in report and "KIE_API_KEY" in report, report

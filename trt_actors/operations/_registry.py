@@ -100,6 +100,8 @@ class Services:
     terms: Any = None
     wake_job: Callable[[int], Awaitable[object]] | None = None  # start or wake a job's actor
     tenants: tuple[str, ...] = ()  # every tenant of this process, the default one first
+    settings: Any = None  # the process's Settings (for the configuration check)
+    tenant_config: Any = None  # this tenant's TenantConfig
 
 
 Probe = Callable[[Services, Any, Site], Awaitable[object]]

@@ -277,6 +277,8 @@ class Tree:
             self.terms[tid],
             wake_job=functools.partial(wake_job, jobs),
             tenants=tuple(t.tenant_id for t in self.tenants),
+            settings=self.settings,
+            tenant_config=tenant,
         )
         sessions = self._sessions(tid, store, outbound, jobs, services)
         dispatcher_spec, dispatcher = actor_child(

@@ -25,6 +25,7 @@ from .facts import (
     BroadcastStatus,
     CancelBroadcast,
     ChangeTerm,
+    ConfigCheck,
     CorrelationTrail,
     Denied,
     Diagnostics,
@@ -69,6 +70,7 @@ SCREENS: dict[str, ScreenFunction] = {
     "ap": _admin_only(lambda turn, state, press: screens.preview(turn, state)),
     "aw": lambda turn, state, press: lead.prompt(turn, state),
     "ad": _admin_only(lambda turn, state, press: screens.diagnostics(turn, state)),
+    "acc": _admin_only(lambda turn, state, press: screens.config_check(turn, state)),
     "an": _admin_only(
         lambda turn, state, press: (
             settings.term(turn, state, press.arg(0) or "")
@@ -104,6 +106,7 @@ ACTIONS: dict[str, actions.PressAction] = {
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
         "ad": actions.go("ad"),
+        "acc": actions.go("acc"),
         "an": settings.open_term,
         "anr": settings.reset_term,
         "aje": actions.redeliver,
@@ -139,6 +142,7 @@ COMMANDS: dict[str, actions.CommandAction] = {
     "unblock_user": actions.command(actions.block_command(False)),
     "add_admin": actions.command(actions.add_admin),
     "selftest": actions.command(actions.selftest),
+    "config_check": actions.command(actions.config_check),
 }
 
 
@@ -152,6 +156,7 @@ SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
     "al": lambda press: [AuditTail()],
     "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
     "ad": lambda press: [Diagnostics()],
+    "acc": lambda press: [ConfigCheck()],
     "ag": lambda press: [JobsPage(press.number(0) or 0)],
     "aj": lambda press: [JobDetail(press.number(0) or 0)],
     "at": lambda press: [SelfTest()],

@@ -282,6 +282,10 @@ def selftest(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(state.at("at"))
 
 
+def config_check(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(state.at("acc"))
+
+
 def user_balance(turn: Turn, state: JourneyState, argument: str) -> Move | None:
     target = target_of(argument)
     return Move(state.at(f"av|{target}")) if target else None

@@ -325,3 +325,16 @@ class AdminRedeliver(Operation):
 
     admin_id: int
     job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigCheck(AdminLookup):
+    """The deployment's configuration checked for this bot, with fixes (a live probe, the
+    checks of `trt doctor`): a list of `ConfigLine`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigLine:
+    level: str  # ok | warn | fail
+    subject: str
+    text: str

@@ -14,6 +14,7 @@ from .facts import (
     BroadcastFacts,
     BroadcastStatus,
     Check,
+    ConfigCheck,
     CorrelationTrail,
     Diagnostics,
     DiagnosticsFacts,
@@ -214,8 +215,9 @@ def diagnostics(turn: Turn, state: JourneyState) -> Screen:
     rows = (
         (
             Button(turn.t("adm_btn_selftest"), encode("at")),
-            Button(turn.t("adm_btn_trace"), encode("ai")),
+            Button(turn.t("adm_btn_config"), encode("acc")),
         ),
+        (Button(turn.t("adm_btn_trace"), encode("ai")),),
         (Button(turn.t("adm_btn_refresh"), encode("ad")), back(turn)),
     )
     if not isinstance(facts, DiagnosticsFacts):
@@ -304,3 +306,16 @@ def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
     if found.state == "delivered":
         user_row += (Button(turn.t("adm_btn_redeliver"), encode("aje", found.job_id)),)
     return Screen(text, (user_row, *rows))
+
+
+LEVEL_MARK = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+
+
+def config_check(turn: Turn, state: JourneyState) -> Screen:
+    lines = turn.context.lookup(ConfigCheck())
+    rows = ((Button(turn.t("adm_btn_refresh"), encode("acc")), back(turn)),)
+    if not isinstance(lines, list):
+        return Screen(turn.t("adm_unavailable"), rows)
+    body = "\n".join(f"{LEVEL_MARK.get(x.level, '•')} {x.subject}: {x.text}" for x in lines)
+    verdict = "adm_config_fail" if any(x.level == "fail" for x in lines) else "adm_config_ok"
+    return Screen(f"{turn.t(verdict)}\n\n{body}", rows)
