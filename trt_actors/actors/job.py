@@ -36,9 +36,11 @@ import trio
 
 from trt_actors.catalog import Catalog, MediaInput, MediaKind, NumberInput
 from trt_actors.catalog._inputs import Media, ParamValue
-from trt_actors.domain.context import DEFAULT_FREE_PER_DAY
+from trt_actors.domain.context import NO_SETTINGS
 from trt_actors.domain.effects import StartGeneration
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.kie import KieClient, KieError, TaskStatus
+from trt_actors.money import consume_free
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import Currency, Job, JobState, Store, Tx
@@ -60,7 +62,6 @@ SEND_METHODS = {
     MediaKind.AUDIO: ("sendAudio", "audio"),
 }
 INTERRUPTED = "the submission to KIE was interrupted; nothing was charged"
-FREE_PER_DAY = DEFAULT_FREE_PER_DAY  # until the tenant setting exists
 NOT_CONFIGURED = "generations are not configured on this bot yet (no KIE key)"
 
 MediaFetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
@@ -78,6 +79,7 @@ class JobRuntime:
     catalog: Catalog
     fetch_media: MediaFetcher
     callback_url: Callable[[int], str | None]  # the job's KIE callback URL, if public
+    terms: TenantSettings = NO_SETTINGS  # free quota, its time zone, admins
 
 
 class JobActor(Actor[str]):
@@ -210,9 +212,9 @@ class JobActor(Actor[str]):
     def _capture(self, tx: Tx, job: Job) -> Job:
         if job.hold_id is not None:
             tx.ledger.capture(job.hold_id, key=f"capture:job:{job.id}", actor="jobs")
-        elif job.price == 0:  # a free generation uses one of today's free uses, once
-            today = datetime.datetime.now(datetime.UTC).date()
-            tx.quota.try_consume(job.user_id, today, limit=FREE_PER_DAY)
+        elif job.price == 0:  # a free generation uses one free use (quota, else bonus), once
+            now = datetime.datetime.now(datetime.UTC)
+            consume_free(tx, self.rt.terms, job.user_id, job.id, now)
         return tx.jobs.transition(job.id, JobState.DELIVERED)
 
     # -- failure --------------------------------------------------------------------------------

@@ -282,6 +282,7 @@ class Tree:
             self.catalog,
             telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files),
             callback_url=functools.partial(self._kie_callback_url, tenant),
+            terms=tenant.settings,
         )
         jobs = jobs_supervisor(lambda: runtime, tenant.tenant_id)
         self.jobs[tenant.tenant_id] = jobs
