@@ -26,11 +26,10 @@ from trt_actors.money import consume_free, perform
 from trt_actors.storage import Currency, PaymentStatus, Store, Tx
 
 ADMIN = 900
-TERMS = TenantSettings(admins=(ADMIN,), stars_rate_kopecks=150, free_per_day=5)
 
 
-async def do(store: Store, op: MoneyOperation, terms: TenantSettings = TERMS) -> MoneyResult:
-    return await store.run(TENANT, lambda tx: perform(tx, op, terms))
+async def do(store: Store, op: MoneyOperation) -> MoneyResult:
+    return await store.run(TENANT, lambda tx: perform(tx, op))
 
 
 async def balance(store: Store, user_id: int) -> int:
@@ -87,11 +86,11 @@ async def test_a_transfer_is_credited_once_by_an_admin_and_reviewer_recorded(
     queue = await store.read(TENANT, lambda tx: tx.payments.by_status(PaymentStatus.PENDING))
     assert [p.id for p in queue] == [pid]
 
-    stranger = await do(store, ReviewTransfer(pid, 1, approve=True))
+    stranger = await do(store, ReviewTransfer(pid, 1, approve=True, by_admin=False))
     assert stranger.outcome == "not_admin" and await balance(store, 1) == 0
 
-    approved = await do(store, ReviewTransfer(pid, ADMIN, approve=True))
-    twice = await do(store, ReviewTransfer(pid, ADMIN, approve=True))
+    approved = await do(store, ReviewTransfer(pid, ADMIN, approve=True, by_admin=True))
+    twice = await do(store, ReviewTransfer(pid, ADMIN, approve=True, by_admin=True))
     assert (approved.outcome, approved.balance_after, approved.user_id) == ("approved", 50_000, 1)
     assert twice.outcome == "already_reviewed" and twice.reviewer_id == ADMIN
     assert await balance(store, 1) == 50_000
@@ -100,7 +99,9 @@ async def test_a_transfer_is_credited_once_by_an_admin_and_reviewer_recorded(
 
     other = await do(store, SubmitTransfer(1, 7_000, "photo-2", "msg:1:11"))
     assert other.payment_id is not None
-    rejected = await do(store, ReviewTransfer(other.payment_id, ADMIN, False, "no such transfer"))
+    rejected = await do(
+        store, ReviewTransfer(other.payment_id, ADMIN, False, True, "no such transfer")
+    )
     assert rejected.outcome == "rejected" and await balance(store, 1) == 50_000
     stored = await store.read(TENANT, lambda tx: tx.payments.get(other.payment_id or 0))
     assert stored.status is PaymentStatus.REJECTED and stored.note == "no such transfer"
@@ -108,10 +109,16 @@ async def test_a_transfer_is_credited_once_by_an_admin_and_reviewer_recorded(
 
 async def test_every_promo_failure_has_its_answer(store: Store) -> None:
     await add_users(store, 1, 2, ADMIN)
-    assert (await do(store, CreatePromo(1, "X", 100, None, None))).outcome == "not_admin"
-    assert (await do(store, CreatePromo(ADMIN, "gift", 500, 1, None))).outcome == "created"
-    assert (await do(store, CreatePromo(ADMIN, "GIFT", 1, 1, None))).outcome == "exists"
-    await do(store, CreatePromo(ADMIN, "OLD", 500, None, expires_at=1))
+    assert (
+        await do(store, CreatePromo(1, "X", 100, None, None, by_admin=False))
+    ).outcome == "not_admin"
+    assert (
+        await do(store, CreatePromo(ADMIN, "gift", 500, 1, None, by_admin=True))
+    ).outcome == "created"
+    assert (
+        await do(store, CreatePromo(ADMIN, "GIFT", 1, 1, None, by_admin=True))
+    ).outcome == "exists"
+    await do(store, CreatePromo(ADMIN, "OLD", 500, None, expires_at=1, by_admin=True))
     assert (await do(store, RedeemPromo(1, "nope"))).outcome == "unknown"
     assert (await do(store, RedeemPromo(1, "old"))).outcome == "expired"
     redeemed = await do(store, RedeemPromo(1, "gift"))
@@ -126,7 +133,7 @@ async def test_every_promo_failure_has_its_answer(store: Store) -> None:
 async def test_concurrent_redemptions_of_a_one_use_code_have_one_winner(store: Store) -> None:
     users = list(range(1, 13))
     await add_users(store, ADMIN, *users)
-    await do(store, CreatePromo(ADMIN, "ONCE", 1_000, 1, None))
+    await do(store, CreatePromo(ADMIN, "ONCE", 1_000, 1, None, by_admin=True))
     outcomes: list[str] = []
 
     async def redeem(user_id: int) -> None:
@@ -146,7 +153,7 @@ async def _join(store: Store, user_id: int, referrer: int, *, existed: bool) -> 
     def arrive(tx: Tx) -> MoneyResult:
         new = not tx.users.exists(user_id)
         tx.users.upsert(user_id, first_name="new")
-        return perform(tx, JoinWithReferral(user_id, referrer, 10), TERMS, user_is_new=new)
+        return perform(tx, JoinWithReferral(user_id, referrer, 10, new_user=new))
 
     return await store.run(TENANT, arrive)
 
@@ -165,7 +172,9 @@ async def test_referral_bonus_once_for_both_never_self_or_existing(store: Store)
         )
 
     assert await store.read(TENANT, bonus) == (10, 10, 1, 1)
-    again = await store.run(TENANT, lambda tx: perform(tx, JoinWithReferral(2, 1, 10), TERMS))
+    again = await store.run(
+        TENANT, lambda tx: perform(tx, JoinWithReferral(2, 1, 10, new_user=False))
+    )
     assert again.outcome == "not_new"
     assert (await _join(store, 3, 3, existed=False)).outcome == "refused"
     assert (await _join(store, 4, 1, existed=True)).outcome == "not_new"
@@ -181,7 +190,7 @@ async def test_welcome_bonus_once_and_only_for_new_users(store: Store) -> None:
         def unit(tx: Tx) -> MoneyResult:
             new = not tx.users.exists(user_id)
             tx.users.upsert(user_id, first_name="n")
-            return perform(tx, WelcomeBonus(user_id, 3_000), TERMS, user_is_new=new)
+            return perform(tx, WelcomeBonus(user_id, 3_000, new_user=new))
 
         return unit
 

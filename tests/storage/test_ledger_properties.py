@@ -30,7 +30,6 @@ from trt_actors.domain.money_effects import (
     ReviewTransfer,
     SubmitTransfer,
 )
-from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.money import perform
 from trt_actors.storage import (
     CreditKind,
@@ -45,7 +44,6 @@ from trt_actors.storage import (
 
 USERS = (1, 2)
 ADMIN = 99
-TERMS = TenantSettings(admins=(ADMIN,), stars_rate_kopecks=150)
 PROMOS = ("ONCE", "MANY")
 amounts = st.integers(min_value=1, max_value=500)
 currencies = st.sampled_from([Currency.RUB, Currency.XTR])
@@ -109,12 +107,12 @@ def money_steps(op: Op, key: str) -> list[MoneyOperation]:
 async def run_money(store: Store, model: Model, op: Op) -> None:
     key = f"op-{next(model.keys)}"
     for step in money_steps(op, key):
-        result = await store.run(model.tenant, lambda tx, s=step: perform(tx, s, TERMS))
+        result = await store.run(model.tenant, lambda tx, s=step: perform(tx, s))
         record_money(model, result.outcome, result.amount, result.user_id or op[1])
         if result.outcome == "submitted" and result.payment_id is not None:
-            review = ReviewTransfer(result.payment_id, ADMIN, approve=op[3])
+            review = ReviewTransfer(result.payment_id, ADMIN, approve=op[3], by_admin=True)
             for _ in range(2):  # pressed twice: credited once
-                again = await store.run(model.tenant, lambda tx, r=review: perform(tx, r, TERMS))
+                again = await store.run(model.tenant, lambda tx, r=review: perform(tx, r))
                 record_money(model, again.outcome, again.amount, op[1])
 
 
@@ -175,8 +173,8 @@ async def example(url: str, plan: list[list[Op]]) -> None:
         def create_users(tx: Tx) -> None:
             for user in (*USERS, ADMIN):
                 tx.users.upsert(user, first_name="p")
-            perform(tx, CreatePromo(ADMIN, "ONCE", 300, 1, None), TERMS)
-            perform(tx, CreatePromo(ADMIN, "MANY", 200, None, None), TERMS)
+            perform(tx, CreatePromo(ADMIN, "ONCE", 300, 1, None, by_admin=True))
+            perform(tx, CreatePromo(ADMIN, "MANY", 200, None, None, by_admin=True))
 
         await store.run(model.tenant, create_users)
         for batch in plan:

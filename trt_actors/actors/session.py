@@ -28,6 +28,7 @@ import trio
 from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import Handler, Lookup, Operation, Outcome, StartGeneration
+from trt_actors.domain.quota import quota_day
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
@@ -83,6 +84,7 @@ class SessionActor(Actor[InboxUpdate]):
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        secret: bytes = b"",
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -93,6 +95,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.start_job = start_job
         self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
         self.settings = settings
+        self.secret = secret  # signs invoices and referral codes (domain.invoice)
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -139,14 +142,15 @@ class SessionActor(Actor[InboxUpdate]):
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
 
-        def read(tx: Tx) -> tuple[int, int, dict[Lookup, object]]:
+        def read(tx: Tx) -> tuple[int, int, int, dict[Lookup, object]]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
-            used = tx.quota.used(self.user_id, today.date())
-            return account.available, used, read_all(tx, lookups, site)
+            used = tx.quota.used(self.user_id, quota_day(today, self.settings.timezone))
+            bonus = tx.free_bonus.left(self.user_id)
+            return account.available, used, bonus, read_all(tx, lookups, site)
 
-        balance, used, found = 0, 0, dict[Lookup, object]()
+        balance, used, bonus, found = 0, 0, 0, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
-            balance, used, found = await self.store.read(self.tenant, read)
+            balance, used, bonus, found = await self.store.read(self.tenant, read)
         language = self.state.get("language")
         return Context(
             now=today,
@@ -159,6 +163,9 @@ class SessionActor(Actor[InboxUpdate]):
             language=language if isinstance(language, str) else None,
             settings=self.settings,
             found=found,
+            tenant_id=self.tenant,
+            secret=self.secret,
+            free_bonus_left=bonus,
         )
 
     async def _handled(self, message: InboxUpdate, incoming: Incoming) -> Outcome:

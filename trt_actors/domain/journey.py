@@ -23,8 +23,10 @@ from .commands import run_command
 from .context import Context
 from .effects import BotCall, Effect, Lookup, Operation, Outcome
 from .media import received_media
+from .money_area import money_message
 from .moves import Move
 from .needs import needs
+from .payments import pre_checkout
 from .presses import press
 from .screens import render
 from .settle import settled
@@ -45,7 +47,7 @@ class Journey:
         journey = self._load(state, incoming, context)
         turn = self._turn(journey, incoming, context)
         if incoming.kind is Kind.PRE_CHECKOUT:
-            return Outcome(journey.dump(state), [self._refuse_payment(incoming, turn)])
+            return Outcome(journey.dump(state), [pre_checkout(turn, incoming)])
         if incoming.kind is Kind.MEMBERSHIP:
             status = ((incoming.raw or {}).get("my_chat_member") or {}).get("new_chat_member", {})
             blocked = isinstance(status, Mapping) and status.get("status") == "kicked"
@@ -133,6 +135,9 @@ class Journey:
     def _message(self, journey: JourneyState, turn: Turn, incoming: Incoming) -> Move:
         if incoming.kind is Kind.COMMAND:
             return run_command(turn, journey, incoming.command, incoming.argument)
+        money = money_message(turn, journey, incoming)
+        if money is not None:
+            return money
         move: Move | None = None
         if incoming.kind is Kind.TEXT and incoming.text:
             move = accept_text(turn, journey, incoming.text)
@@ -160,19 +165,23 @@ class Journey:
         calls = []
         if incoming.kind is Kind.CALLBACK:
             calls.append(answer(incoming.callback_id, move.toast))
-            if incoming.chat_id is not None and not stale and incoming.message_id is not None:
+            if incoming.chat_id is not None and not stale and _has_text(incoming):
+                assert incoming.message_id is not None
                 calls.append(edit(incoming.chat_id, incoming.message_id, screen))
             elif incoming.chat_id is not None:
                 calls.append(send(incoming.chat_id, screen))
         elif incoming.chat_id is not None:
             calls.append(send(incoming.chat_id, screen))
+        calls.extend(move.calls)
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
         return Outcome(after.dump(state), calls, effects=effects)
 
-    def _refuse_payment(self, incoming: Incoming, turn: Turn) -> BotCall:
-        params = {
-            "pre_checkout_query_id": incoming.callback_id,
-            "ok": False,
-            "error_message": turn.t("payments_unavailable"),
-        }
-        return BotCall("answerPreCheckoutQuery", params)
+
+def _has_text(incoming: Incoming) -> bool:
+    """The pressed message can be edited as text (not a photo with a caption, e.g. an
+    admin's review notice)."""
+    query = (incoming.raw or {}).get("callback_query") or {}
+    message = query.get("message") if isinstance(query, Mapping) else None
+    if incoming.message_id is None:
+        return False
+    return not isinstance(message, Mapping) or "text" in message or "caption" not in message

@@ -21,6 +21,9 @@ CommandNeeds = Callable[[str], Sequence[Lookup]]
 PRESS_NEEDS: dict[str, PressNeeds] = {}
 COMMAND_NEEDS: dict[str, CommandNeeds] = {}
 SCREEN_NEEDS: dict[str, PressNeeds] = {}
+USER_NEEDS: dict[str, Callable[[int], Sequence[Lookup]]] = {}
+"""Lookups about the sender, by "command:<name>", "screen:<code>" or an update kind
+("pre_checkout"): they take the user's id."""
 
 
 def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:
@@ -35,4 +38,11 @@ def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:
     shown = parse_path(state.screen)
     if shown is not None and shown.code in SCREEN_NEEDS:
         found += SCREEN_NEEDS[shown.code](shown)
+    if incoming.user is not None:
+        keys = [str(incoming.kind), f"screen:{shown.code if shown else ''}"]
+        if incoming.kind is Kind.COMMAND:
+            keys.append(f"command:{incoming.command}")
+        for key in keys:
+            if key in USER_NEEDS:
+                found += USER_NEEDS[key](incoming.user.user_id)
     return list(dict.fromkeys(found))

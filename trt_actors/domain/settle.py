@@ -37,5 +37,6 @@ def settled(
             toast=step.toast or move.toast,
             screen=step.screen or move.screen,
             effects=(*move.effects, *step.effects),
+            calls=(*move.calls, *step.calls),
         )
     return replace(move, note="\n".join(notes) or None)

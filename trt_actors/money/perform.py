@@ -4,9 +4,9 @@ Every balance change is a ledger row with a key derived from what identifies the
 (the Stars charge id, the payment id, the promo code and user), so performing an operation
 twice changes nothing the second time and reports the first time's result as a duplicate.
 
-`JoinWithReferral` and `WelcomeBonus` are for new users only: the caller checks whether the
-user's row existed, creates (upserts) it in the same transaction, and passes
-`user_is_new=True` only when it did not exist — a user seen before gets no bonus.
+`JoinWithReferral` and `WelcomeBonus` are for new users only (`new_user`, which the domain
+sets from a lookup made before the update: the user was unknown to storage); the user's row
+is created earlier in the same transaction. Reviews and new codes carry `by_admin`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from trt_actors.domain.money_effects import (
     SubmitTransfer,
     WelcomeBonus,
 )
-from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.storage import (
     CreditKind,
     Currency,
@@ -46,22 +45,19 @@ log = structlog.get_logger(__name__)
 REFERRAL_REASON = "referral"
 
 
-def perform(
-    tx: Tx, operation: MoneyOperation, terms: TenantSettings, *, user_is_new: bool = False
-) -> MoneyResult:
-    """Do `operation` in `tx`; what came of it. `user_is_new`: the operation's user was
-    created in this transaction (bonuses for new users need it)."""
-    if isinstance(operation, JoinWithReferral | WelcomeBonus) and not user_is_new:
+def perform(tx: Tx, operation: MoneyOperation) -> MoneyResult:
+    """Do `operation` in `tx`; what came of it."""
+    if isinstance(operation, JoinWithReferral | WelcomeBonus) and not operation.new_user:
         return MoneyResult(operation, "not_new")
-    handler: Callable[[Tx, Any, TenantSettings], MoneyResult] = _HANDLERS[type(operation)]
-    return handler(tx, operation, terms)
+    handler: Callable[[Tx, Any], MoneyResult] = _HANDLERS[type(operation)]
+    return handler(tx, operation)
 
 
 def _available(tx: Tx, user_id: int) -> int:
     return tx.ledger.account(user_id, Currency.RUB).available
 
 
-def _credit_stars(tx: Tx, op: CreditStars, terms: TenantSettings) -> MoneyResult:
+def _credit_stars(tx: Tx, op: CreditStars) -> MoneyResult:
     payment, new = tx.payments.record_stars(op.user_id, op.stars, charge_id=op.charge_id)
     if not new:  # recorded before, and credited in that same transaction
         return MoneyResult(
@@ -82,7 +78,7 @@ def _credit_stars(tx: Tx, op: CreditStars, terms: TenantSettings) -> MoneyResult
     )
 
 
-def _refund_stars(tx: Tx, op: RefundStars, terms: TenantSettings) -> MoneyResult:
+def _refund_stars(tx: Tx, op: RefundStars) -> MoneyResult:
     payment = tx.payments.find_external(PaymentMethod.STARS, op.charge_id)
     if payment is None:
         return MoneyResult(op, "not_found", user_id=op.user_id)
@@ -109,7 +105,7 @@ def _refund_stars(tx: Tx, op: RefundStars, terms: TenantSettings) -> MoneyResult
     )
 
 
-def _submit_transfer(tx: Tx, op: SubmitTransfer, terms: TenantSettings) -> MoneyResult:
+def _submit_transfer(tx: Tx, op: SubmitTransfer) -> MoneyResult:
     payment, new = tx.payments.submit_transfer(
         op.user_id, op.kopecks, Currency.RUB, reference=op.reference, proof=op.proof
     )
@@ -123,8 +119,8 @@ def _submit_transfer(tx: Tx, op: SubmitTransfer, terms: TenantSettings) -> Money
     )
 
 
-def _review_transfer(tx: Tx, op: ReviewTransfer, terms: TenantSettings) -> MoneyResult:
-    if not terms.is_admin(op.reviewer_id):
+def _review_transfer(tx: Tx, op: ReviewTransfer) -> MoneyResult:
+    if not op.by_admin:
         log.warning("money.review_refused", payment=op.payment_id, user=op.reviewer_id)
         return MoneyResult(op, "not_admin", payment_id=op.payment_id)
     try:
@@ -176,7 +172,7 @@ def _review_transfer(tx: Tx, op: ReviewTransfer, terms: TenantSettings) -> Money
     )
 
 
-def _redeem_promo(tx: Tx, op: RedeemPromo, terms: TenantSettings) -> MoneyResult:
+def _redeem_promo(tx: Tx, op: RedeemPromo) -> MoneyResult:
     code = op.code.strip().upper()
     try:
         promo = tx.promos.redeem(code, op.user_id)
@@ -196,8 +192,9 @@ def _redeem_promo(tx: Tx, op: RedeemPromo, terms: TenantSettings) -> MoneyResult
     return MoneyResult(op, "redeemed", promo.amount, _available(tx, op.user_id), op.user_id)
 
 
-def _create_promo(tx: Tx, op: CreatePromo, terms: TenantSettings) -> MoneyResult:
-    if not terms.is_admin(op.admin_id):
+def _create_promo(tx: Tx, op: CreatePromo) -> MoneyResult:
+    if not op.by_admin:
+        log.warning("money.promo_refused", user=op.admin_id)
         return MoneyResult(op, "not_admin")
     code = op.code.strip().upper()
     try:
@@ -217,7 +214,7 @@ def _create_promo(tx: Tx, op: CreatePromo, terms: TenantSettings) -> MoneyResult
     return MoneyResult(op, "created", promo.amount)
 
 
-def _join_with_referral(tx: Tx, op: JoinWithReferral, terms: TenantSettings) -> MoneyResult:
+def _join_with_referral(tx: Tx, op: JoinWithReferral) -> MoneyResult:
     if op.referrer_id == op.user_id or not tx.users.exists(op.referrer_id):
         return MoneyResult(op, "refused")
     if not tx.referrals.record(op.referrer_id, op.user_id):
@@ -230,7 +227,7 @@ def _join_with_referral(tx: Tx, op: JoinWithReferral, terms: TenantSettings) -> 
     return MoneyResult(op, "granted", op.bonus_free, user_id=op.referrer_id)
 
 
-def _welcome_bonus(tx: Tx, op: WelcomeBonus, terms: TenantSettings) -> MoneyResult:
+def _welcome_bonus(tx: Tx, op: WelcomeBonus) -> MoneyResult:
     if op.kopecks <= 0:
         return MoneyResult(op, "not_new")
     entry = tx.ledger.credit(
@@ -246,7 +243,7 @@ def _welcome_bonus(tx: Tx, op: WelcomeBonus, terms: TenantSettings) -> MoneyResu
     return MoneyResult(op, outcome, op.kopecks, _available(tx, op.user_id), op.user_id)
 
 
-_HANDLERS: dict[type, Callable[[Tx, Any, TenantSettings], MoneyResult]] = {
+_HANDLERS: dict[type, Callable[[Tx, Any], MoneyResult]] = {
     CreditStars: _credit_stars,
     RefundStars: _refund_stars,
     SubmitTransfer: _submit_transfer,

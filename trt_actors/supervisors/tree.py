@@ -42,6 +42,7 @@ from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.effects import Handler
+from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
@@ -291,7 +292,9 @@ class Tree:
     def _sessions(
         self, tid: str, store: Store, outbound: Outbound, jobs: DynamicSupervisor[int]
     ) -> DynamicSupervisor[int]:
-        terms = next(t.settings for t in self.tenants if t.tenant_id == tid)
+        config = next(t for t in self.tenants if t.tenant_id == tid)
+        terms = config.settings
+        secret = tenant_secret(config.token, tid)
         default = self.catalog.default_tariff()
         tariff = Tariff(
             default.credit_usd,
@@ -316,6 +319,7 @@ class Tree:
                     start_job=start_job,
                     tariff=tariff,
                     settings=terms,
+                    secret=secret,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
