@@ -69,6 +69,8 @@ async def test_a_refund_debits_what_is_covered_and_records_why(store: Store) -> 
     short = await do(store, RefundStars(1, "c2", None, "refunded_payment"))
     assert (short.outcome, short.amount) == ("not_covered", 0)
     assert await balance(store, 1) == 1_500
+    audit = await store.read(TENANT, lambda tx: tx.audit.recent(limit=5))
+    assert "stars_refund_not_covered" in [entry.action for entry in audit]
     unknown = await do(store, RefundStars(1, "nope", None, "x"))
     assert unknown.outcome == "not_found"
 

@@ -35,7 +35,6 @@ from trt_actors.storage import (
     InvalidState,
     NotFound,
     PaymentMethod,
-    PaymentStatus,
     PromoRejected,
     Tx,
 )
@@ -83,22 +82,31 @@ def _refund_stars(tx: Tx, op: RefundStars) -> MoneyResult:
     if payment is None:
         return MoneyResult(op, "not_found", user_id=op.user_id)
     credit = tx.ledger.entry(f"stars:{op.charge_id}")
-    if payment.status is not PaymentStatus.APPROVED or credit is None:
+    try:  # first, so that of two concurrent refunds one wins here and the other stops
+        tx.payments.mark_refunded(payment.id, reviewer_id=op.actor_id, note=op.reason[:500] or None)
+    except InvalidState:
         return MoneyResult(op, "duplicate", 0, _available(tx, payment.user_id), payment.user_id)
     actor = "telegram" if op.actor_id is None else f"admin:{op.actor_id}"
-    try:
-        tx.ledger.debit(
-            payment.user_id,
-            credit.amount,
-            Currency.RUB,
-            key=f"stars-refund:{op.charge_id}",
-            actor=actor,
-            reference=f"payment:{payment.id}",
-        )
-        outcome, taken, note = "refunded", credit.amount, op.reason
-    except InsufficientFunds:  # spent already: Telegram returned the Stars, we record it
-        outcome, taken, note = "not_covered", 0, f"{op.reason} (balance did not cover it)"
-    tx.payments.mark_refunded(payment.id, reviewer_id=op.actor_id, note=note[:500] or None)
+    outcome, taken = "not_covered", 0
+    if credit is not None:
+        try:
+            tx.ledger.debit(
+                payment.user_id,
+                credit.amount,
+                Currency.RUB,
+                key=f"stars-refund:{op.charge_id}",
+                actor=actor,
+                reference=f"payment:{payment.id}",
+            )
+            outcome, taken = "refunded", credit.amount
+        except InsufficientFunds:  # spent already: Telegram returned the Stars; recorded
+            pass
+    tx.audit.record(
+        op.actor_id or 0,
+        "stars_refunded" if outcome == "refunded" else "stars_refund_not_covered",
+        target=f"payment:{payment.id}",
+        details={"debited": taken, "reason": op.reason},
+    )
     log.info("money.stars_refunded", payment=payment.id, debited=taken, actor=actor)
     return MoneyResult(
         op, outcome, taken, _available(tx, payment.user_id), payment.user_id, payment.id
