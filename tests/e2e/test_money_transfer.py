@@ -63,6 +63,12 @@ async def test_transfer_reviewed_by_an_admin_is_credited_once(
         )
         assert [(p.user_id, p.amount) for p in queue] == [(ann.id, 150_000)]
         payment_id = queue[0].id
+        await admin.send("/transfers")  # the review queue, for admins
+        listed = await admin.next_message()
+        assert text("en", "pay_queue_title", n=1) in listed["text"]
+        assert f"#{payment_id} · 1,500 ₽ · user {ann.id}" in listed["text"]
+        await mallory.send("/transfers")  # not for others: the main menu
+        assert "Transfers waiting" not in (await mallory.next_message())["text"]
 
         # a non-admin pressing Approve (a forged press on the admin's notice) is refused
         ctl.press_button(mallory.user, notice, chat=admin.user, label="✅ Approve")
@@ -83,6 +89,8 @@ async def test_transfer_reviewed_by_an_admin_is_credited_once(
         assert await balance(bot, ann.id) == 150_000
         payment = await store_of(bot).read("default", lambda tx: tx.payments.get(payment_id))
         assert payment.status is PaymentStatus.APPROVED and payment.reviewer_id == ADMIN
+        await admin.send("/transfers")
+        assert text("en", "pay_queue_title", n=0) in (await admin.next_message())["text"]
 
         notice = await transfer(bot, ann, "700", admin)
         ctl.press_button(admin.user, notice, label="❌ Reject")

@@ -14,6 +14,7 @@ Imported once by `journey` (registration by import). Callback codes: the account
 | `pq` | screen | payment support (`/paysupport`) |
 | `pa\\|<payment>` / `pr\\|<payment>` | action | admin: approve / reject a transfer |
 | `pj\\|<payment>` | screen | admin: type the reason of a rejection |
+| `pl` | screen | admin: the transfers waiting for review (`/transfers`) |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .money_effects import (
     CreditStars,
     JoinWithReferral,
     MoneySummary,
+    PendingTransfers,
     RedeemPromo,
     ReferralStats,
     RefundStars,
@@ -52,6 +54,7 @@ SCREENS.update(
         "pp": lambda turn, state, press: promos.promo_screen(turn, state),
         "pq": lambda turn, state, press: account.pay_support(turn, state),
         "pj": lambda turn, state, press: transfers.reason_screen(turn, state, press.number(0) or 0),
+        "pl": lambda turn, state, press: transfers.queue_screen(turn, state),
     }
 )
 presses.ACTIONS.update(
@@ -70,6 +73,7 @@ settle.SETTLERS.update(
     }
 )
 needs.COMMAND_NEEDS["refund"] = payments.refund_needs
+needs.SCREEN_NEEDS["pl"] = lambda press: [PendingTransfers()]
 needs.USER_NEEDS.update(
     {
         "command:start": lambda user: [UserStanding(user)],
@@ -94,6 +98,7 @@ for _command in (
     Command("topup", _go("u"), listed=False),
     Command("newpromo", promos.new_promo_command, listed=False),
     Command("refund", payments.refund_command, listed=False),
+    Command("transfers", _go("pl"), listed=False),
 ):
     commands.BY_NAME[_command.name] = _command
 commands.COMMANDS = tuple(commands.BY_NAME.values())

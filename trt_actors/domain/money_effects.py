@@ -200,3 +200,18 @@ class ChargeFacts:
     stars: int
     status: str
     payment_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTransfers(Lookup):
+    """The bank transfers waiting for review, oldest first (the admins' queue)."""
+
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    payment_id: int
+    user_id: int
+    kopecks: int
+    created_at_ms: int

@@ -14,7 +14,13 @@ from decimal import Decimal, InvalidOperation
 
 from .callbacks import Press, encode
 from .effects import BotCall
-from .money_effects import MoneyResult, ReviewTransfer, SubmitTransfer
+from .money_effects import (
+    MoneyResult,
+    PendingTransfers,
+    ReviewTransfer,
+    SubmitTransfer,
+    TransferView,
+)
 from .moves import Move
 from .state import MENU, JourneyState
 from .turn import Turn
@@ -24,6 +30,7 @@ from .view import Button, Screen
 AMOUNT = "pb"
 REQUISITES = "pt"
 REASON = "pj"
+QUEUE = "pl"
 MIN_KOPECKS = 100 * 100  # 100 ₽
 MAX_KOPECKS = 1_000_000 * 100
 
@@ -54,6 +61,35 @@ def reason_screen(turn: Turn, state: JourneyState, payment_id: int) -> Screen | 
     if not turn.context.is_admin:
         return None
     return Screen(turn.t("pay_reject_ask", payment=payment_id), ())
+
+
+def queue_screen(turn: Turn, state: JourneyState) -> Screen | None:
+    """Admins: the transfers waiting for review, each with Approve / Reject (`/transfers`)."""
+    if not turn.context.is_admin:
+        return None
+    found = turn.context.lookup(PendingTransfers())
+    pending = found if isinstance(found, tuple) else ()
+    rows: list[tuple[Button, ...]] = []
+    lines = [turn.t("pay_queue_title", n=len(pending))]
+    for item in pending:
+        if not isinstance(item, TransferView):
+            continue
+        lines.append(
+            turn.t(
+                "pay_queue_line",
+                payment=item.payment_id,
+                amount=turn.money(item.kopecks),
+                user=item.user_id,
+            )
+        )
+        rows.append(
+            (
+                Button(f"✅ #{item.payment_id}", encode("pa", item.payment_id)),
+                Button(f"❌ #{item.payment_id}", encode("pr", item.payment_id)),
+            )
+        )
+    rows.append((Button(turn.t("btn_menu"), encode(MENU)),))
+    return Screen("\n".join(lines), tuple(rows))
 
 
 def typed_amount(turn: Turn, state: JourneyState, typed: str) -> Move:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trt_actors.domain.effects import Operation
 from trt_actors.domain.money_effects import (
     ChargeFacts,
     CreatePromo,
@@ -11,6 +12,7 @@ from trt_actors.domain.money_effects import (
     MoneyResult,
     MoneySummary,
     Movement,
+    PendingTransfers,
     RedeemPromo,
     ReferralFacts,
     ReferralStats,
@@ -19,12 +21,13 @@ from trt_actors.domain.money_effects import (
     Standing,
     StarsCharge,
     SubmitTransfer,
+    TransferView,
     UserStanding,
     WelcomeBonus,
 )
 from trt_actors.money import perform
 from trt_actors.money.perform import REFERRAL_REASON
-from trt_actors.storage import Currency, PaymentMethod, Tx
+from trt_actors.storage import Currency, PaymentMethod, PaymentStatus, Tx
 
 from ._registry import Site, performs, reads
 
@@ -35,7 +38,7 @@ def _perform(tx: Tx, operation: object, site: Site) -> MoneyResult:
     return perform(tx, operation)  # type: ignore[arg-type]
 
 
-for _kind in (
+MONEY_OPERATIONS: tuple[type[Operation], ...] = (
     CreditStars,
     RefundStars,
     SubmitTransfer,
@@ -44,7 +47,8 @@ for _kind in (
     CreatePromo,
     JoinWithReferral,
     WelcomeBonus,
-):
+)
+for _kind in MONEY_OPERATIONS:
     performs(_kind)(_perform)
 
 
@@ -80,3 +84,13 @@ def _stars_charge(tx: Tx, lookup: StarsCharge, site: Site) -> ChargeFacts | None
     if payment is None:
         return None
     return ChargeFacts(payment.user_id, payment.amount, str(payment.status), payment.id)
+
+
+@reads(PendingTransfers)
+def _pending_transfers(tx: Tx, lookup: PendingTransfers, site: Site) -> tuple[TransferView, ...]:
+    pending = tx.payments.by_status(PaymentStatus.PENDING, limit=lookup.limit)
+    return tuple(
+        TransferView(p.id, p.user_id, p.amount, p.created_at)
+        for p in pending
+        if p.method is PaymentMethod.BANK_TRANSFER
+    )
