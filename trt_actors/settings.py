@@ -60,6 +60,7 @@ EXPECTED = {
     "log_level": "one of debug, info, warning, error",
     "log_format": "'json' or 'console'",
     "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
+    "telegram_rate_scale": "a number from 1 to 100 (above 1 only against an emulator)",
 }
 
 
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] | None = None
     shutdown_grace_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Telegram's pacing rates multiplied by this: only for a local emulator whose flood limits
+    # are scaled alike (load tests that would otherwise take minutes). Never above 1 for real.
+    telegram_rate_scale: float = Field(default=1.0, ge=1, le=100)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -73,15 +73,15 @@ def crawl(language: str, ctx: Context) -> tuple[int, set[str]]:
             if "callback_query" in update:
                 presses += 1
                 assert methods[0] == "answerCallbackQuery", methods
-                assert methods[1:2] in (["editMessageText"], ["sendMessage"]), methods
-                assert set(methods[2:]) <= {"sendInvoice"}, methods  # a package's invoice
+                if methods[1:2] == ["sendInvoice"]:  # a Stars package: its invoice, then the screen
+                    methods = [methods[0], *methods[2:]]
+                assert methods[1:] in (["editMessageText"], ["sendMessage"]), methods
             else:
                 assert methods == ["sendMessage"], methods
             key = _key(outcome.state)
             if key not in seen:
                 seen.add(key)
-                shown = outcome.calls[1] if "callback_query" in update else outcome.calls[0]
-                queue.append((outcome.state, shown, depth + 1))
+                queue.append((outcome.state, outcome.calls[-1], depth + 1))
     return presses, data_seen
 
 

@@ -37,7 +37,7 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.operations import Site, perform_all, read_all
+from trt_actors.operations import Services, Site, is_probe, perform_all, probe_all, read_all
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
@@ -84,6 +84,7 @@ class SessionActor(Actor[InboxUpdate]):
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        services: Services | None = None,
         secret: bytes = b"",
     ) -> None:
         self.tenant = tenant
@@ -95,6 +96,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.start_job = start_job
         self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
         self.settings = settings
+        self.services = services  # the live parts probes use (admin diagnostics)
         self.secret = secret  # signs invoices and referral codes (domain.invoice)
         self.state: dict[str, Any] = {}
         self.version = 0
@@ -141,16 +143,24 @@ class SessionActor(Actor[InboxUpdate]):
         business terms from the tenant's settings."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
+        is_admin = self.settings.is_admin(self.user_id)
+        lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
+        live = [lookup for lookup in lookups if is_probe(lookup)]
+        lookups = [lookup for lookup in lookups if not is_probe(lookup)]
 
-        def read(tx: Tx) -> tuple[int, int, int, dict[Lookup, object]]:
+        def read(tx: Tx) -> tuple[int, int, int, bool, dict[Lookup, object]]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
             used = tx.quota.used(self.user_id, quota_day(today, self.settings.timezone))
             bonus = tx.free_bonus.left(self.user_id)
-            return account.available, used, bonus, read_all(tx, lookups, site)
+            user = tx.users.find(self.user_id)
+            blocked = user is not None and user.is_blocked
+            return account.available, used, bonus, blocked, read_all(tx, lookups, site)
 
-        balance, used, bonus, found = 0, 0, 0, dict[Lookup, object]()
+        balance, used, bonus, blocked, found = 0, 0, 0, False, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
-            balance, used, bonus, found = await self.store.read(self.tenant, read)
+            balance, used, bonus, blocked, found = await self.store.read(self.tenant, read)
+        if live:
+            found.update(await probe_all(self.services, live, site))
         language = self.state.get("language")
         return Context(
             now=today,
@@ -158,7 +168,8 @@ class SessionActor(Actor[InboxUpdate]):
             balance_kopecks=balance,
             free_left_today=max(0, self.settings.free_per_day - used),
             free_per_day=self.settings.free_per_day,
-            is_admin=self.settings.is_admin(self.user_id),
+            is_admin=is_admin,
+            blocked=blocked and not is_admin,
             support_contact=self.settings.support_contact,
             language=language if isinstance(language, str) else None,
             settings=self.settings,

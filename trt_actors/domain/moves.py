@@ -15,7 +15,7 @@ class Move:
 
     `note` is a short line above the screen (a hint, a confirmation); `toast` is the text of
     the callback answer; `screen` replaces the state's screen for one-off answers (/status);
-    `calls` are Bot API calls made after the screen is shown (an invoice, a notice to admins).
+    `calls` are sent before the screen (a document, a preview, a note to an admin).
     """
 
     state: JourneyState

@@ -105,7 +105,7 @@ def pre_checkout(turn: Turn, incoming: Incoming) -> BotCall:
 
 def _pre_checkout_problem(turn: Turn, query: dict[str, Any]) -> str | None:
     standing = turn.context.lookup(UserStanding(turn.user_id))
-    if isinstance(standing, Standing) and standing.blocked:
+    if turn.context.blocked or (isinstance(standing, Standing) and standing.blocked):
         return "pay_refused_blocked"
     terms = turn.context.settings
     claim = read_invoice(

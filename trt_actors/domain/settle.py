@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from . import admin
 from .effects import Operation
 from .moves import Move
 from .state import JourneyState
@@ -18,7 +19,7 @@ from .turn import Turn
 
 Settler = Callable[[Turn, JourneyState, Any, Any], Move]
 
-SETTLERS: dict[type[Operation], Settler] = {}
+SETTLERS: dict[type[Operation], Settler] = {**admin.SETTLERS}
 
 
 def settled(

@@ -34,6 +34,7 @@ from ._referrals import Referrals
 from ._sessions import Sessions
 from ._settings import TenantSettings
 from ._sql import SqlConn
+from ._stats import Stats
 from ._users import Users
 
 __all__ = ["Tx"]
@@ -106,3 +107,7 @@ class Tx:
     @functools.cached_property
     def correlations(self) -> Correlations:
         return Correlations(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def stats(self) -> Stats:
+        return Stats(self._db, self.tenant_id, self.now)

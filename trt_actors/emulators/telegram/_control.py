@@ -182,6 +182,17 @@ class Control:
         target = self.chat(chat if chat is not None else sender)
         stored = self._bot_message(target, message_id)
         data = _find_button_data(stored, callback_data, label)
+        return self._push_callback(sender, target, stored, data)
+
+    def forge_callback(self, user: User | int, message_id: int, data: str) -> str:
+        """A press carrying `data` that no button of the message has (a forged, stale or
+        hand-made callback, as a modified client can send); returns the callback query id."""
+        sender = self._user(user)
+        target = self.chat(sender)
+        return self._push_callback(sender, target, self._bot_message(target, message_id), data)
+
+    def _push_callback(self, sender: User, target: Any, stored: StoredMessage, data: str) -> str:
+        message_id = stored.message_id
         query_id = f"{self.bot.user.id}{self.bot.next_id():012d}"
         self.bot.callbacks[query_id] = CallbackRecord(
             query_id, sender.id, target.id, message_id, data
