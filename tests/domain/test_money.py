@@ -110,10 +110,7 @@ def pre_checkout_update(
 )
 def test_the_pre_checkout_verdict(update: dict[str, Any], blocked: bool, ok: bool) -> None:
     incoming = read(update)
-    wanted = journey().lookups({}, incoming)
-    assert UserStanding(CHAT) in wanted
-    ctx = money_context(found={UserStanding(CHAT): Standing(known=True, blocked=blocked)})
-    outcome = journey()({}, incoming, ctx)
+    outcome = journey()({}, incoming, money_context(blocked=blocked))
     [call] = outcome.calls
     assert call.method == "answerPreCheckoutQuery" and call.params["ok"] is ok
     assert ok or call.params["error_message"]

@@ -77,7 +77,6 @@ needs.SCREEN_NEEDS["pl"] = lambda press: [PendingTransfers()]
 needs.USER_NEEDS.update(
     {
         "command:start": lambda user: [UserStanding(user)],
-        "pre_checkout": lambda user: [UserStanding(user)],
         "screen:b": lambda user: [MoneySummary(user)],
         "screen:r": lambda user: [ReferralStats(user)],
     }

@@ -4,7 +4,8 @@
   with an empty provider token and a signed payload (`invoice.sign_invoice`).
 - `pre_checkout_query` is answered from memory: the payload must be genuine, fresh, issued
   to this payer by this tenant, for the amount being paid, within the tenant's limits, and the
-  payer not blocked (looked up before handling). No storage write, no wait: well within 10 s.
+  payer not blocked (`Context.blocked`, read before every update). No storage write, no
+  wait: well within 10 s.
 - `successful_payment` becomes `CreditStars` (the charge id is the idempotency key); the answer
   comes from its result: thanks with the new balance, or "already credited" for a replay.
 - `refunded_payment` becomes `RefundStars` by Telegram; an admin's `/refund <charge> [reason]`
@@ -23,9 +24,7 @@ from .money_effects import (
     CreditStars,
     MoneyResult,
     RefundStars,
-    Standing,
     StarsCharge,
-    UserStanding,
 )
 from .moves import Move
 from .state import JourneyState
@@ -104,8 +103,7 @@ def pre_checkout(turn: Turn, incoming: Incoming) -> BotCall:
 
 
 def _pre_checkout_problem(turn: Turn, query: dict[str, Any]) -> str | None:
-    standing = turn.context.lookup(UserStanding(turn.user_id))
-    if turn.context.blocked or (isinstance(standing, Standing) and standing.blocked):
+    if turn.context.blocked:  # read with the balance, before every update
         return "pay_refused_blocked"
     terms = turn.context.settings
     claim = read_invoice(
