@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trt_actors.domain.callbacks import encode
+from trt_actors.domain.referral_code import referrer_of
 from trt_actors.domain.screens.models import PAGE_SIZE
 from trt_actors.domain.texts import keys, text
 from trt_actors.domain.updates import read
@@ -114,21 +115,28 @@ def test_balance_comes_from_the_context(language: str) -> None:
     chat.started()
     chat.send("/balance")
     amount = "500 ₽"
-    assert chat.text == t(language, "balance", balance=amount, free_left=2, free_per_day=5)
+    assert chat.text.startswith(t(language, "pay_balance", balance=amount))
+    assert t(language, "pay_balance_free", free_left=2, free_per_day=5) in chat.text
     chat.tap(t(language, "btn_topup"))
-    assert t(language, "topup_soon") in chat.text
+    assert chat.text.startswith(
+        t(language, "pay_topup", rate="1,50 ₽" if language == "ru" else "1.50 ₽")
+    )
+    assert encode("ps", 100) in chat.buttons().values()
     chat.tap(t(language, "btn_back"))
     assert amount in chat.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_referral_shows_the_personal_link_when_the_bot_name_is_known(language: str) -> None:
+def test_referral_link_carries_a_code_not_the_user_id(language: str) -> None:
     chat = Chat(language).started()
     chat.press(encode("r"))
-    assert chat.text == t(language, "referral_soon")
-    chat = Chat(language, ctx=context(bot_username="trt_bot")).started()
+    assert chat.text == t(language, "referral_soon")  # no tenant secret: no codes
+    secret = b"k" * 32
+    chat = Chat(language, ctx=context(bot_username="trt_bot", secret=secret)).started()
     chat.press(encode("r"))
-    assert f"https://t.me/trt_bot?start=ref_{CHAT}" in chat.text
+    link = next(w for w in chat.text.split() if w.startswith("https://t.me/trt_bot?start=ref_"))
+    code = link.rsplit("ref_", 1)[1]
+    assert str(CHAT) not in code and referrer_of(secret, code) == CHAT
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

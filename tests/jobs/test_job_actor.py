@@ -3,9 +3,10 @@ upload API, the result comes back to the chat, and the money follows the job."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from trt_actors.actors import actor_child
 from trt_actors.actors.job import INTERRUPTED, JobActor, JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor
 from trt_actors.catalog import Catalog, MediaInput, load_catalog
+from trt_actors.domain.quota import quota_day
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import FaultKind, KieEmulatorConfig, Schedule, open_kie_emulator
 from trt_actors.emulators.kie._media import png
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
@@ -205,3 +208,37 @@ async def test_a_job_interrupted_while_waiting_is_resumed_and_delivered_once(
         assert len(w.kie_emu.ctl.tasks()) == 1  # resumed by polling, not submitted again
         photos = [m for m in w.tg.ctl.bot_messages(w.user) if "photo" in m]
         assert len(photos) == 1
+
+
+async def test_free_jobs_use_the_tenant_day_quota_and_admins_use_none(tmp_path: Path) -> None:
+    async with world(tmp_path) as w:
+        model = next(
+            m for m in w.runtime.catalog.models("text_to_image") if m.route.api.id == "market"
+        )
+        prompt = next(i for i in model.inputs if i.required)
+        zone = "Pacific/Kiritimati"  # UTC+14: its day is not UTC's for 14 hours of each day
+        w.runtime = replace(w.runtime, terms=TenantSettings(free_per_day=5, timezone=zone))
+
+        async def free_job() -> None:
+            def create(tx: Any) -> int:
+                job = tx.jobs.create(
+                    w.user.id, model.id, {prompt.name: "a cat"}, price=0, currency=Currency.RUB
+                )
+                return int(job.id)
+
+            job = await run_job(w, await w.store.run(TENANT, create))
+            assert job.state is JobState.DELIVERED
+
+        def used(tx: Any) -> int:
+            return int(
+                tx.quota.used(w.user.id, quota_day(datetime.datetime.now(datetime.UTC), zone))
+            )
+
+        await free_job()
+        await free_job()
+        assert await w.store.read(TENANT, used) == 2
+        w.runtime = replace(w.runtime, terms=TenantSettings(admins=(w.user.id,), timezone=zone))
+        await free_job()  # an admin's generation: recorded, free, no quota used
+        assert await w.store.read(TENANT, used) == 2
+        jobs = await w.store.read(TENANT, lambda tx: tx.jobs.for_user(w.user.id))
+        assert len(jobs) == 3

@@ -41,7 +41,7 @@ import structlog
 import trio
 
 from trt_actors.catalog import Api, Catalog, KieRequest, MediaKind, Tariff
-from trt_actors.domain.context import DEFAULT_FREE_PER_DAY
+from trt_actors.domain.context import NO_SETTINGS
 from trt_actors.domain.screens.jobs import (
     CANCELLED,
     INTERRUPTED,
@@ -51,7 +51,9 @@ from trt_actors.domain.screens.jobs import (
     NOT_CONFIGURED,
     TIMEOUT,
 )
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.kie import KieClient, KieError, KieValidationError, TaskState, TaskStatus
+from trt_actors.money import consume_free
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import Job, JobState, Store, Tx
@@ -73,7 +75,6 @@ POLL = Backoff(initial=2.0, maximum=30.0, factor=1.5, jitter=0.2)
 STUCK_AFTER = {MediaKind.IMAGE: 150.0, MediaKind.VIDEO: 480.0, MediaKind.AUDIO: 240.0}
 DEFAULT_STUCK_AFTER = 240.0
 MAX_RESUBMITS = 2
-FREE_PER_DAY = DEFAULT_FREE_PER_DAY  # until the tenant setting exists
 
 MediaFetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
 """Fetch a Telegram file by id: its bytes and file name (getFile, then the file URL)."""
@@ -92,6 +93,7 @@ class JobRuntime:
     callback_url: Callable[[int], str | None]  # the job's KIE callback URL, if public
     tariff: Tariff | None = None  # for the texts' money; the catalog's default when None
     wall_clock: Callable[[], float] = time.time  # Unix seconds (tests pass a virtual one)
+    terms: TenantSettings = NO_SETTINGS  # free quota, its time zone, admins
 
 
 class JobActor(Actor[str]):
@@ -291,9 +293,9 @@ class JobActor(Actor[str]):
     def _capture(self, tx: Tx, job: Job) -> Job:
         if job.hold_id is not None:
             tx.ledger.capture(job.hold_id, key=f"capture:job:{job.id}", actor="jobs")
-        elif job.price == 0:  # a free generation uses one of today's free uses, once
-            today = datetime.datetime.fromtimestamp(self.rt.wall_clock(), datetime.UTC).date()
-            tx.quota.try_consume(job.user_id, today, limit=FREE_PER_DAY)
+        elif job.price == 0:  # a free generation uses one free use (quota, else bonus), once
+            now = datetime.datetime.fromtimestamp(self.rt.wall_clock(), datetime.UTC)
+            consume_free(tx, self.rt.terms, job.user_id, job.id, now)
         return tx.jobs.transition(job.id, JobState.DELIVERED)
 
     async def _redeliver(self, job: Job) -> None:

@@ -36,6 +36,7 @@ from trt_actors.domain.effects import (
     RedeliverResult,
     StartGeneration,
 )
+from trt_actors.domain.quota import quota_day
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.tenant_terms import TermError
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
@@ -133,6 +134,7 @@ class SessionActor(Actor[InboxUpdate]):
         settings: TenantSettings = NO_SETTINGS,
         terms: TermsSource | None = None,
         services: Services | None = None,
+        secret: bytes = b"",
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -145,6 +147,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.terms = terms or FixedTerms(settings, tariff or load_catalog().default_tariff())
         self.services = services  # the live parts probes use (admin diagnostics)
         self.wake_job = wake_job
+        self.secret = secret  # signs invoices and referral codes (domain.invoice)
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -196,16 +199,17 @@ class SessionActor(Actor[InboxUpdate]):
         live = [lookup for lookup in lookups if is_probe(lookup)]
         lookups = [lookup for lookup in lookups if not is_probe(lookup)]
 
-        def read(tx: Tx) -> tuple[int, int, bool, dict[Lookup, object]]:
+        def read(tx: Tx) -> tuple[int, int, int, bool, dict[Lookup, object]]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
-            used = tx.quota.used(self.user_id, today.date())
+            used = tx.quota.used(self.user_id, quota_day(today, terms.timezone))
+            bonus = tx.free_bonus.left(self.user_id)
             user = tx.users.find(self.user_id)
             blocked = user is not None and user.is_blocked
-            return account.available, used, blocked, read_all(tx, lookups, site)
+            return account.available, used, bonus, blocked, read_all(tx, lookups, site)
 
-        balance, used, blocked, found = 0, 0, False, dict[Lookup, object]()
+        balance, used, bonus, blocked, found = 0, 0, 0, False, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
-            balance, used, blocked, found = await self.store.read(self.tenant, read)
+            balance, used, bonus, blocked, found = await self.store.read(self.tenant, read)
         if live:
             found.update(await probe_all(self.services, live, site))
         language = self.state.get("language")
@@ -221,6 +225,9 @@ class SessionActor(Actor[InboxUpdate]):
             language=language if isinstance(language, str) else None,
             settings=terms,
             found=found,
+            tenant_id=self.tenant,
+            secret=self.secret,
+            free_bonus_left=bonus,
         )
 
     async def _handled(self, message: InboxUpdate, incoming: Incoming) -> Outcome:

@@ -52,7 +52,7 @@ class Command:
     listed: bool = True  # shown in Telegram's command menu
 
 
-COMMANDS = (
+COMMANDS: tuple[Command, ...] = (
     Command("start", start),
     Command("generate", _go("k")),
     Command("models", _go("k")),

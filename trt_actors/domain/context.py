@@ -52,7 +52,9 @@ class Context:
     generations, newest first; `requested_job` is the job named by `/status <id>` when the
     session found it (owner or admin), else None. `settings` are the tenant's effective
     business settings (`tenant_settings.TenantSettings`). `found` maps each lookup the handler
-    asked for (`effects.Lookup`) to what the session read.
+    asked for (`effects.Lookup`) to what the session read. `tenant_id` and `secret` (the
+    tenant's key, derived from its bot token) sign invoices and referral codes;
+    `free_bonus_left` counts bonus free generations (referrals) beyond today's quota.
     """
 
     now: datetime.datetime
@@ -69,6 +71,9 @@ class Context:
     requested_job: JobView | None = None
     settings: TenantSettings = NO_SETTINGS
     found: Mapping[Any, object] = field(default_factory=dict)
+    tenant_id: str = ""
+    secret: bytes = b""
+    free_bonus_left: int = 0
 
     def lookup(self, key: object) -> object | None:
         """What the session found for lookup `key` (None when it was not looked up)."""

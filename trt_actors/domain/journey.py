@@ -25,8 +25,10 @@ from .effects import BotCall, Effect, Lookup, Operation, Outcome
 from .inputs import awaited
 from .job_lookups import with_jobs
 from .media import received_media
+from .money_area import money_message
 from .moves import Move
 from .needs import needs
+from .payments import pre_checkout
 from .presses import press
 from .screens import render
 from .settle import settled
@@ -48,13 +50,13 @@ class Journey:
         journey = self._load(state, incoming, context)
         turn = self._turn(journey, incoming, context)
         if incoming.kind is Kind.PRE_CHECKOUT:
-            return Outcome(journey.dump(state), [self._refuse_payment(incoming, turn)])
+            return Outcome(journey.dump(state), [pre_checkout(turn, incoming)])
         if incoming.kind is Kind.MEMBERSHIP:
             status = ((incoming.raw or {}).get("my_chat_member") or {}).get("new_chat_member", {})
             blocked = isinstance(status, Mapping) and status.get("status") == "kicked"
             return Outcome(journey.dump(state), user_blocked=blocked)
         stale = False
-        if context.blocked:
+        if context.blocked and incoming.kind is not Kind.PAYMENT:  # paid Stars still count
             return self._blocked(state, turn, incoming, journey)
         if incoming.kind is Kind.CALLBACK:
             pressed = decode(incoming.callback_data)
@@ -143,6 +145,9 @@ class Journey:
         move: Move | None = awaited(turn, journey, incoming)
         if move is not None:
             return move
+        move = money_message(turn, journey, incoming)
+        if move is not None:
+            return move
         if incoming.kind is Kind.TEXT and incoming.text:
             move = accept_text(turn, journey, incoming.text)
         elif incoming.kind is Kind.MEDIA:
@@ -170,9 +175,9 @@ class Journey:
         pressed = incoming.kind is Kind.CALLBACK
         calls = [answer(incoming.callback_id, move.toast)] if pressed else []
         calls.extend(move.calls)  # a document, a preview: before the screen
-        message_id = None if _on_media(incoming) else incoming.message_id  # a caption is no screen
-        if pressed and not stale and incoming.chat_id is not None and message_id is not None:
-            calls.append(edit(incoming.chat_id, message_id, screen))
+        if pressed and not stale and incoming.chat_id is not None and _has_text(incoming):
+            assert incoming.message_id is not None
+            calls.append(edit(incoming.chat_id, incoming.message_id, screen))
         elif incoming.chat_id is not None:
             calls.append(send(incoming.chat_id, screen))
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
@@ -190,18 +195,12 @@ class Journey:
             calls.append(BotCall("sendMessage", {"chat_id": incoming.chat_id, "text": note}))
         return Outcome(journey.dump(state), calls)
 
-    def _refuse_payment(self, incoming: Incoming, turn: Turn) -> BotCall:
-        params = {
-            "pre_checkout_query_id": incoming.callback_id,
-            "ok": False,
-            "error_message": turn.t("payments_unavailable"),
-        }
-        return BotCall("answerPreCheckoutQuery", params)
 
-
-def _on_media(incoming: Incoming) -> bool:
-    """True when the pressed button sits under a photo, video or audio (a result): its text
-    cannot be edited into a screen, so the screen comes as a new message."""
-    query = (incoming.raw or {}).get("callback_query")
+def _has_text(incoming: Incoming) -> bool:
+    """The pressed message can be edited as text (not a photo with a caption, e.g. an
+    admin's review notice)."""
+    query = (incoming.raw or {}).get("callback_query") or {}
     message = query.get("message") if isinstance(query, Mapping) else None
-    return isinstance(message, Mapping) and "text" not in message and "caption" in message
+    if incoming.message_id is None:
+        return False
+    return not isinstance(message, Mapping) or "text" in message or "caption" not in message

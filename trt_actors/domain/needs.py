@@ -22,6 +22,9 @@ CommandNeeds = Callable[[str], Sequence[Lookup]]
 PRESS_NEEDS: dict[str, PressNeeds] = {**admin.PRESS_NEEDS, **job_lookups.PRESS_NEEDS}
 COMMAND_NEEDS: dict[str, CommandNeeds] = {**job_lookups.COMMAND_NEEDS}
 SCREEN_NEEDS: dict[str, PressNeeds] = {**admin.SCREEN_NEEDS, **job_lookups.SCREEN_NEEDS}
+USER_NEEDS: dict[str, Callable[[int], Sequence[Lookup]]] = {}
+"""Lookups about the sender, by "command:<name>", "screen:<code>" or an update kind
+("pre_checkout"): they take the user's id."""
 
 
 def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:
@@ -36,4 +39,11 @@ def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:
     shown = parse_path(state.screen)
     if shown is not None and shown.code in SCREEN_NEEDS:
         found += SCREEN_NEEDS[shown.code](shown)
+    if incoming.user is not None:
+        keys = [str(incoming.kind), f"screen:{shown.code if shown else ''}"]
+        if incoming.kind is Kind.COMMAND:
+            keys.append(f"command:{incoming.command}")
+        for key in keys:
+            if key in USER_NEEDS:
+                found += USER_NEEDS[key](incoming.user.user_id)
     return list(dict.fromkeys(found))

@@ -21,7 +21,8 @@ class Order:
 
     `problems` are user-worded reasons the request cannot be sent (missing or wrong values);
     `unavailable` is why it cannot be priced; otherwise `price` is set. `free` means one of
-    today's free generations covers it; `shortfall` is the money missing (0 when enough).
+    today's free generations (or a bonus one) covers it, or the user is an admin;
+    `shortfall` is the money missing (0 when enough).
     """
 
     problems: tuple[str, ...] = ()
@@ -29,6 +30,8 @@ class Order:
     price: Price | None = None
     free: bool = False
     shortfall: int = 0
+    admin: bool = False  # free because the user is an admin (the job is still recorded)
+    free_used_up: bool = False  # a free-quota model, but no free generation left today
 
     @property
     def ready(self) -> bool:
@@ -54,7 +57,14 @@ def assess(turn: Turn, model: Model, draft: Draft) -> Order:
     found = turn.price(model, params)
     if isinstance(found, Unavailable):
         return Order(unavailable=found.reason.get(turn.language))
-    free = found.free and turn.context.free_left_today > 0
-    balance = turn.context.balance_kopecks
-    shortfall = 0 if free else max(found.kopecks - balance, 0)
-    return Order(price=found, free=free, shortfall=shortfall)
+    context = turn.context
+    free_uses = context.free_left_today + context.free_bonus_left
+    free = context.is_admin or (found.free and free_uses > 0)
+    shortfall = 0 if free else max(found.kopecks - context.balance_kopecks, 0)
+    return Order(
+        price=found,
+        free=free,
+        shortfall=shortfall,
+        admin=context.is_admin,
+        free_used_up=found.free and free_uses == 0 and not context.is_admin,
+    )

@@ -37,7 +37,7 @@ from ._migrate import SchemaStatus
 from ._money import CreditKind, Currency, LedgerKind
 from ._payments import Payment, PaymentMethod, Payments, PaymentStatus
 from ._promos import PromoCode, Promos
-from ._quota import FreeQuota
+from ._quota import FreeBonus, FreeQuota
 from ._referrals import Referral, Referrals
 from ._sessions import Session, Sessions
 from ._settings import TenantSettings
@@ -69,6 +69,7 @@ __all__ = [
     "DeliveryState",
     "Discrepancy",
     "DuplicateKey",
+    "FreeBonus",
     "FreeQuota",
     "History",
     "HistoryEvent",

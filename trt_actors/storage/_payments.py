@@ -140,6 +140,15 @@ class Payments(Repo):
             raise NotFound("payment", payment_id)
         return _payment(row)
 
+    def find_external(self, method: PaymentMethod, external_id: str) -> Payment | None:
+        """The payment of `method` with that external id (a Stars charge id), or None."""
+        row = self._db.one(
+            f"""SELECT {_COLUMNS} FROM payments
+                WHERE tenant_id = :t AND method = :m AND external_id = :ext""",
+            self._params(m=PaymentMethod(method).value, ext=external_id),
+        )
+        return None if row is None else _payment(row)
+
     def by_status(self, status: PaymentStatus, *, limit: int = 50) -> list[Payment]:
         """Payments in `status`, oldest first (the admin review queue for ``pending``)."""
         rows = self._db.execute(

@@ -65,3 +65,13 @@ class Referrals(Repo):
                 self._params(r=referrer_id),
             )
         )
+
+    def rewarded_for(self, referrer_id: int) -> int:
+        """How many of the users `referrer_id` brought earned the bonus (activated)."""
+        return int(
+            self._db.scalar(
+                """SELECT count(*) FROM referrals
+                   WHERE tenant_id = :t AND referrer_id = :r AND rewarded_at IS NOT NULL""",
+                self._params(r=referrer_id),
+            )
+        )

@@ -29,7 +29,7 @@ from ._jobs import Jobs
 from ._ledger import Ledger
 from ._payments import Payments
 from ._promos import Promos
-from ._quota import FreeQuota
+from ._quota import FreeBonus, FreeQuota
 from ._referrals import Referrals
 from ._sessions import Sessions
 from ._settings import TenantSettings
@@ -87,6 +87,10 @@ class Tx:
     @functools.cached_property
     def quota(self) -> FreeQuota:
         return FreeQuota(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def free_bonus(self) -> FreeBonus:
+        return FreeBonus(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def broadcasts(self) -> Broadcasts:

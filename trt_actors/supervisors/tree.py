@@ -29,6 +29,7 @@ it gets the new ones.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -47,6 +48,7 @@ from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
+from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
@@ -328,7 +330,12 @@ class Tree:
             telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files),
             callback_url=functools.partial(self._kie_callback_url, tenant),
         )
-        jobs = jobs_supervisor(lambda: runtime, tenant.tenant_id)
+        terms = self.terms[tenant.tenant_id]
+        # each job starts with the terms in force then (free quota, time zone, tariff)
+        jobs = jobs_supervisor(
+            lambda: dataclasses.replace(runtime, terms=terms.current, tariff=terms.tariff),
+            tenant.tenant_id,
+        )
         self.jobs[tenant.tenant_id] = jobs
         return jobs
 
@@ -341,6 +348,8 @@ class Tree:
         services: Services,
     ) -> DynamicSupervisor[int]:
         terms = self.terms[tid]  # current terms, read by the session at every update
+        config = next(t for t in self.tenants if t.tenant_id == tid)
+        secret = tenant_secret(config.token, tid)
 
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
@@ -362,6 +371,7 @@ class Tree:
                     terms=terms,
                     services=services,
                     wake_job=wake_job,
+                    secret=secret,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

@@ -19,12 +19,14 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import trio
 
 from trt_actors.domain.effects import Handler
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
 from trt_actors.emulators.telegram import (
     Control,
@@ -165,10 +167,12 @@ async def running_bot(
     emulator: TelegramEmulator | None = None,
     handler: Handler | None = None,
     limits: Limits | None = None,
+    terms: TenantSettings | None = None,
     **settings: Any,
 ) -> AsyncIterator[BotService]:
     """Start the emulators (the Telegram one unless given, and a KIE one) and the tree; stop
-    all of them at exit, gracefully."""
+    all of them at exit, gracefully. `terms` replaces the tenant's business terms (admins,
+    Stars rate, bank requisites, bonuses, ...)."""
     async with _emulator(emulator) as emu, open_kie_emulator() as kie:
         assert emu.base_url is not None, "the emulator is not serving"
         settings = {
@@ -180,6 +184,12 @@ async def running_bot(
         tree = Tree(
             service_settings(emu.base_url, emu.config.token, data_dir, **settings), handler, limits
         )
+        if terms is not None:
+            tree.tenants = [replace(tenant, settings=terms) for tenant in tree.tenants]
+            for tenant in tree.tenants:
+                live = tree.terms[tenant.tenant_id]
+                live.configured = terms
+                live.apply(live.overrides)
         async with trio.open_nursery() as nursery:
             await nursery.start(tree.root.run)
             try:

@@ -1,48 +1,125 @@
 """The user's account: balance, top-up and the referral programme (history and /status are
 in `jobs`).
 
-Everything shown here comes from the `Context` (balance, free generations); the
-screens only lay it out.
+Everything shown here comes from the `Context` (balance, free generations) and the
+lookups the screens name (`money_area`); the screens only lay it out.
 """
 
 from __future__ import annotations
 
+import datetime
+
 from ..callbacks import encode
+from ..money_effects import MoneyFacts, MoneySummary, Movement, ReferralFacts, ReferralStats
+from ..quota import zone
+from ..referral_code import PREFIX, referral_code
 from ..state import JourneyState
+from ..texts import text_or
 from ..turn import Turn
-from ..view import Button, Screen
+from ..view import Button, Screen, grid
 from .home import menu_button
 
 
 def balance(turn: Turn, state: JourneyState) -> Screen:
+    """Balance and held amount, free generations left today and bonus ones, the last
+    movements, and Top up."""
     context = turn.context
-    body = turn.t(
-        "balance",
-        balance=turn.money(context.balance_kopecks),
-        free_left=context.free_left_today,
-        free_per_day=context.free_per_day,
-    )
+    facts = context.lookup(MoneySummary(turn.user_id))
+    money = facts if isinstance(facts, MoneyFacts) else MoneyFacts(context.balance_kopecks)
+    lines = [
+        turn.t("pay_balance", balance=turn.money(money.balance - money.held)),
+    ]
+    if money.held:
+        lines.append(turn.t("pay_balance_held", held=turn.money(money.held)))
+    if context.is_admin:
+        lines.append(turn.t("pay_balance_admin"))
+    else:
+        lines.append(
+            turn.t(
+                "pay_balance_free",
+                free_left=context.free_left_today,
+                free_per_day=context.free_per_day,
+            )
+        )
+    if money.bonus_free:
+        lines.append(turn.t("pay_balance_bonus", n=money.bonus_free))
+    if money.movements:
+        lines.append("")
+        lines.append(turn.t("pay_balance_recent"))
+        lines += [_movement_line(turn, m) for m in money.movements]
     rows = (
-        (Button(turn.t("btn_topup"), encode("u")),),
+        (Button(turn.t("btn_topup"), encode("u")), Button(turn.t("pay_btn_promo"), encode("pp"))),
         (Button(turn.t("menu_history"), encode("h", 0)), menu_button(turn)),
     )
-    return Screen(body, rows)
+    return Screen("\n".join(lines), rows)
+
+
+def _movement_line(turn: Turn, movement: Movement) -> str:
+    when = datetime.datetime.fromtimestamp(
+        movement.at_ms / 1000, zone(turn.context.settings.timezone)
+    )
+    kind = text_or(turn.language, f"pay_kind_{movement.kind}", movement.kind)
+    sign = "+" if movement.kopecks > 0 else ""
+    return f"{when:%d.%m %H:%M} · {kind} · {sign}{turn.money(movement.kopecks)}"
 
 
 def topup(turn: Turn, state: JourneyState) -> Screen:
-    support = turn.context.support_contact
-    body = turn.t("topup_soon")
-    if support:
-        body += "\n" + turn.t("help_support", contact=support)
-    rows = ((Button(turn.t("btn_back"), encode("b")), menu_button(turn)),)
+    """Stars packages, a custom amount, the bank transfer when the tenant has requisites, a
+    promo code, and where to get help."""
+    terms = turn.context.settings
+    packages = [
+        Button(
+            turn.t(
+                "pay_btn_package", stars=stars, amount=turn.money(stars * terms.stars_rate_kopecks)
+            ),
+            encode("ps", stars),
+        )
+        for stars in terms.stars_packages
+        if terms.stars_min <= stars <= terms.stars_max
+    ]
+    extra = [Button(turn.t("pay_btn_custom"), encode("pc"))]
+    if terms.bank_requisites:
+        extra.append(Button(turn.t("pay_btn_transfer"), encode("pb")))
+    body = turn.t("pay_topup", rate=turn.money(terms.stars_rate_kopecks))
+    rows = (
+        *grid(packages, 2),
+        *grid(extra, 2),
+        (
+            Button(turn.t("pay_btn_promo"), encode("pp")),
+            Button(turn.t("pay_btn_support"), encode("pq")),
+        ),
+        (Button(turn.t("btn_back"), encode("b")), menu_button(turn)),
+    )
     return Screen(body, rows)
 
 
+def pay_support(turn: Turn, state: JourneyState) -> Screen:
+    """/paysupport: how to get help with a payment (Telegram requires bots that take
+    payments to answer it)."""
+    contact = turn.context.support_contact or turn.context.settings.support_contact
+    body = turn.t("pay_support")
+    if contact:
+        body += "\n" + turn.t("help_support", contact=contact)
+    return Screen(body, ((Button(turn.t("btn_topup"), encode("u")), menu_button(turn)),))
+
+
 def referral(turn: Turn, state: JourneyState) -> Screen:
-    username = turn.context.bot_username
-    if username:
-        link = f"https://t.me/{username}?start=ref_{turn.user_id}"
-        body = turn.t("referral", link=link)
-    else:
-        body = turn.t("referral_soon")
-    return Screen(body, ((menu_button(turn),),))
+    """The personal link (a code, never the raw id), invited and activated friends, bonuses."""
+    context = turn.context
+    rows = ((menu_button(turn),),)
+    if not context.secret or turn.user_id <= 0:
+        return Screen(turn.t("referral_soon"), rows)
+    payload = PREFIX + referral_code(context.secret, turn.user_id)
+    username = context.bot_username
+    link = f"https://t.me/{username}?start={payload}" if username else f"/start {payload}"
+    found = context.lookup(ReferralStats(turn.user_id))
+    stats = found if isinstance(found, ReferralFacts) else ReferralFacts()
+    body = turn.t(
+        "pay_referral",
+        link=link,
+        bonus=context.settings.referral_bonus_free,
+        invited=stats.invited,
+        activated=stats.activated,
+        earned=stats.bonus_earned,
+    )
+    return Screen(body, rows)

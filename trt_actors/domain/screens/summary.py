@@ -6,6 +6,7 @@ from trt_actors.catalog import Model
 
 from ..callbacks import encode
 from ..order import Order, assess
+from ..quota import next_reset
 from ..state import Draft, JourneyState
 from ..turn import Turn
 from ..view import Button, Screen, grid, stack
@@ -41,9 +42,14 @@ def _verdict(turn: Turn, order: Order) -> str:
     if order.unavailable is not None or order.price is None:
         return turn.t("confirm_unavailable", reason=order.unavailable or "")
     balance = turn.context.balance_kopecks
+    if order.admin:
+        return turn.t("pay_confirm_admin_free", price=turn.money(order.price.kopecks))
     if order.free:
-        return turn.t("confirm_free", left=turn.context.free_left_today)
+        left = turn.context.free_left_today + turn.context.free_bonus_left
+        return turn.t("confirm_free", left=left)
     lines = [turn.t("confirm_price", price=turn.money(order.price.kopecks))]
+    if order.free_used_up:
+        lines.insert(0, free_reset_line(turn))
     if order.shortfall:
         lines.append(
             turn.t(
@@ -55,6 +61,20 @@ def _verdict(turn: Turn, order: Order) -> str:
     else:
         lines.append(turn.t("confirm_balance_after", balance=turn.money(balance - order.charge)))
     return "\n".join(lines)
+
+
+def free_reset_line(turn: Turn) -> str:
+    """Today's free generations are used up, and when they come back (the tenant's day)."""
+    context = turn.context
+    reset = next_reset(context.now, context.settings.timezone)
+    return turn.t(
+        "pay_free_used_up",
+        per_day=context.free_per_day,
+        at=f"{reset:%H:%M}",
+        zone=context.settings.timezone,
+        hours=int((reset - context.now).total_seconds() // 3600),
+        minutes=int((reset - context.now).total_seconds() % 3600 // 60),
+    )
 
 
 def confirmation(turn: Turn, model: Model, draft: Draft) -> Screen:

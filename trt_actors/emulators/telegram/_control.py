@@ -215,10 +215,13 @@ class Control:
         *,
         chat: ChatRef | None = None,
         timeout: float | None = None,
+        payload: str | None = None,
     ) -> PaymentResult:
         """The user pays the invoice in message `message_id`: a pre_checkout_query goes to the
         bot; if it answers ok within `timeout` (default: config.pre_checkout_timeout), a
-        message with successful_payment follows and the charge becomes refundable."""
+        message with successful_payment follows and the charge becomes refundable.
+
+        `payload` replaces the invoice's payload on the way (a tampered client)."""
         sender = self._user(user)
         target = self.chat(chat if chat is not None else sender)
         invoice = self._bot_message(target, message_id)
@@ -235,7 +238,7 @@ class Control:
                 "from": sender.to_json(),
                 "currency": details["currency"],
                 "total_amount": details["total_amount"],
-                "invoice_payload": invoice.args.get("payload", ""),
+                "invoice_payload": invoice.args.get("payload", "") if payload is None else payload,
             },
         )
         with trio.move_on_after(timeout or self.config.pre_checkout_timeout):
@@ -268,6 +271,26 @@ class Control:
         }
         message = self._post(sender, {"successful_payment": paid}, chat)
         return PaymentResult("paid", query_id, charge_id=charge_id, message=message)
+
+    def redeliver(self, message: dict[str, Any]) -> None:
+        """Deliver a message the bot already received once more, as a new update (Telegram
+        repeating an update, e.g. a successful_payment)."""
+        self.bot.updates.push("message", dict(message))
+
+    def refund_by_telegram(self, charge_id: str) -> None:
+        """Telegram refunds a Stars charge on its own (a dispute): the payer's chat gets a
+        refunded_payment message, as after refundStarPayment."""
+        charge = self.bot.charges.get(charge_id)
+        if charge is None or charge.refunded:
+            raise ControlError(f"no refundable charge {charge_id}")
+        charge.refunded = True
+        refund = {
+            "currency": charge.currency,
+            "total_amount": charge.total_amount,
+            "invoice_payload": charge.payload,
+            "telegram_payment_charge_id": charge.charge_id,
+        }
+        self._post(charge.user_id, {"refunded_payment": refund}, None)
 
     def block_bot(self, user: User | int) -> None:
         """The user blocks the bot: a my_chat_member update (member → kicked); sends fail 403."""

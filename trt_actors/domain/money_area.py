@@ -1,0 +1,123 @@
+"""The money area plugged into the journey's tables: screens, presses, commands, lookups,
+settlers, and the messages it takes (payments, typed amounts and codes, screenshots).
+
+Imported once by `journey` (registration by import). Callback codes: the account screens
+`b` (balance), `u` (top-up), `r` (referral) and the `p…` codes below.
+
+| code | kind | does |
+|---|---|---|
+| `ps\\|<stars>` | action | send an invoice for a Stars package |
+| `pc` | screen | ask for a custom number of Stars (typed) |
+| `pb` | screen | bank transfer: ask for the amount in roubles (typed) |
+| `pt\\|<kopecks>` | screen | bank transfer: the requisites; the screenshot is expected here |
+| `pp` | screen | ask for a promo code (typed) |
+| `pq` | screen | payment support (`/paysupport`) |
+| `pa\\|<payment>` / `pr\\|<payment>` | action | admin: approve / reject a transfer |
+| `pj\\|<payment>` | screen | admin: type the reason of a rejection |
+| `pl` | screen | admin: the transfers waiting for review (`/transfers`) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import commands, needs, payments, presses, promos, settle, transfers
+from .callbacks import Press, parse_path
+from .commands import Command
+from .money_effects import (
+    CreatePromo,
+    CreditStars,
+    JoinWithReferral,
+    MoneySummary,
+    PendingTransfers,
+    RedeemPromo,
+    ReferralStats,
+    RefundStars,
+    ReviewTransfer,
+    SubmitTransfer,
+    UserStanding,
+    WelcomeBonus,
+)
+from .moves import Move
+from .screens import SCREENS, account
+from .state import JourneyState
+from .turn import Turn
+from .updates import Incoming, Kind
+
+SCREENS.update(
+    {
+        "pc": lambda turn, state, press: payments.custom_screen(turn, state),
+        "pb": lambda turn, state, press: transfers.amount_screen(turn, state),
+        "pt": lambda turn, state, press: transfers.requisites_screen(
+            turn, state, press.number(0) or 0
+        ),
+        "pp": lambda turn, state, press: promos.promo_screen(turn, state),
+        "pq": lambda turn, state, press: account.pay_support(turn, state),
+        "pj": lambda turn, state, press: transfers.reason_screen(turn, state, press.number(0) or 0),
+        "pl": lambda turn, state, press: transfers.queue_screen(turn, state),
+    }
+)
+presses.ACTIONS.update(
+    {"ps": payments.buy_package, "pa": transfers.approve, "pr": transfers.reject}
+)
+settle.SETTLERS.update(
+    {
+        CreditStars: payments.settle_credit,
+        RefundStars: payments.settle_refund,
+        SubmitTransfer: transfers.settle_submit,
+        ReviewTransfer: transfers.settle_review,
+        RedeemPromo: promos.settle_redeem,
+        CreatePromo: promos.settle_create,
+        JoinWithReferral: promos.settle_referral,
+        WelcomeBonus: promos.settle_welcome,
+    }
+)
+needs.COMMAND_NEEDS["refund"] = payments.refund_needs
+needs.SCREEN_NEEDS["pl"] = lambda press: [PendingTransfers()]
+needs.USER_NEEDS.update(
+    {
+        "command:start": lambda user: [UserStanding(user)],
+        "screen:b": lambda user: [MoneySummary(user)],
+        "screen:r": lambda user: [ReferralStats(user)],
+    }
+)
+
+
+def _go(path: str) -> commands.CommandAction:
+    def go(turn: Turn, state: JourneyState, argument: str) -> Move:
+        return Move(state.at(path))
+
+    return go
+
+
+commands.BY_NAME["start"] = replace(commands.BY_NAME["start"], action=promos.start_with_bonuses)
+for _command in (
+    Command("paysupport", _go("pq")),
+    Command("promo", promos.promo_command),
+    Command("topup", _go("u"), listed=False),
+    Command("newpromo", promos.new_promo_command, listed=False),
+    Command("refund", payments.refund_command, listed=False),
+    Command("transfers", _go("pl"), listed=False),
+):
+    commands.BY_NAME[_command.name] = _command
+commands.COMMANDS = tuple(commands.BY_NAME.values())
+
+
+def money_message(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
+    """A message the money area takes: a payment, or input typed / sent on one of its
+    screens. None when it is not for this area."""
+    if incoming.kind is Kind.PAYMENT:
+        return payments.payment_move(turn, state, incoming)
+    shown = parse_path(state.screen) or Press("m")
+    typed = incoming.text if incoming.kind is Kind.TEXT else None
+    if shown.code == "pc" and typed is not None:
+        return payments.custom_amount(turn, state, typed)
+    if shown.code == "pb" and typed is not None:
+        return transfers.typed_amount(turn, state, typed)
+    if shown.code == "pp" and typed is not None:
+        return promos.redeem(turn, state, typed)
+    if shown.code == "pj" and typed is not None and shown.number(0) is not None:
+        return transfers.typed_reason(turn, state, shown.number(0) or 0, typed)
+    if shown.code == "pt" and incoming.kind in (Kind.MEDIA, Kind.TEXT):
+        return transfers.screenshot(turn, state, incoming, shown.number(0) or 0)
+    return None

@@ -1,0 +1,217 @@
+"""Money operations a handler asks for, what came of them, and what it looks up.
+
+Each operation is an `effects.Operation` the session performs before replying, inside one
+storage transaction (`trt_actors.money.perform`), idempotently by what identifies it (the
+Stars charge id, the payment id, the code and user): performing it again — a replayed update,
+a button pressed twice — moves no money a second time and reports a duplicate. Results come
+back as `MoneyResult`, so the reply says what really happened. Policy is decided here, in the
+pure domain, and carried by the operation (`by_admin`, `new_user`): the performer refuses
+(and logs) what the domain marked as not allowed. Money is integer kopecks; Stars whole Stars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .effects import Lookup, Operation
+
+
+@dataclass(frozen=True, slots=True)
+class CreditStars(Operation):
+    """Telegram confirmed a Stars payment: record it and credit `kopecks`, once per charge."""
+
+    user_id: int
+    charge_id: str
+    stars: int
+    kopecks: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefundStars(Operation):
+    """A Stars payment was refunded (by an admin, `actor_id`, or Telegram: None): mark it and
+    take its credit back if the balance still covers it; `reason` is recorded."""
+
+    user_id: int
+    charge_id: str
+    actor_id: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitTransfer(Operation):
+    """A bank transfer with its screenshot (`proof`, a Telegram file id) joins the review
+    queue; `reference` makes it idempotent (the screenshot message)."""
+
+    user_id: int
+    kopecks: int
+    proof: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewTransfer(Operation):
+    """An admin approves (credit, once) or rejects (with `reason`) a pending transfer."""
+
+    payment_id: int
+    reviewer_id: int
+    approve: bool
+    by_admin: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemPromo(Operation):
+    user_id: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreatePromo(Operation):
+    """An admin creates a code worth `kopecks`, for `max_uses` users (None: unlimited),
+    valid until `expires_at` (Unix milliseconds; None: no expiry)."""
+
+    admin_id: int
+    code: str
+    kopecks: int
+    max_uses: int | None
+    expires_at: int | None
+    by_admin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JoinWithReferral(Operation):
+    """A new user came through `referrer_id`'s link: both get `bonus_free` generations."""
+
+    user_id: int
+    referrer_id: int
+    bonus_free: int
+    new_user: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeBonus(Operation):
+    """A new user gets `kopecks` once."""
+
+    user_id: int
+    kopecks: int
+    new_user: bool
+
+
+MoneyOperation = (
+    CreditStars
+    | RefundStars
+    | SubmitTransfer
+    | ReviewTransfer
+    | RedeemPromo
+    | CreatePromo
+    | JoinWithReferral
+    | WelcomeBonus
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyResult:
+    """What performing `operation` did.
+
+    `outcome` is one word: credited, duplicate, refunded, not_covered, not_found, submitted,
+    approved, rejected, already_reviewed, not_admin, redeemed, unknown, expired, exhausted,
+    inactive, already_redeemed, created, exists, granted, not_new, refused. `amount` is the
+    kopecks (or generations) moved; `balance_after` the payer's available kopecks after;
+    `user_id`, `payment_id` and `proof` name the payment's owner and screenshot for replies.
+    """
+
+    operation: MoneyOperation
+    outcome: str
+    amount: int = 0
+    balance_after: int | None = None
+    user_id: int | None = None
+    payment_id: int | None = None
+    proof: str | None = None
+    reviewer_id: int | None = None
+
+    @property
+    def moved(self) -> bool:
+        """True when this performance moved money (not a replay, not a refusal)."""
+        return self.outcome in ("credited", "refunded", "approved", "redeemed", "granted")
+
+
+# -- lookups ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One ledger row as the balance screen shows it."""
+
+    kind: str
+    kopecks: int  # signed change of the balance (holds show their held amount, negative)
+    at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class MoneySummary(Lookup):
+    """The user's money: balance, held, bonus generations, the last movements."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyFacts:
+    balance: int = 0
+    held: int = 0
+    bonus_free: int = 0
+    movements: tuple[Movement, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserStanding(Lookup):
+    """Whether the user is known to storage and not blocked by an admin."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    known: bool = False
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralStats(Lookup):
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFacts:
+    invited: int = 0
+    activated: int = 0
+    bonus_earned: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StarsCharge(Lookup):
+    """The Stars payment with this Telegram charge id."""
+
+    charge_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeFacts:
+    user_id: int
+    stars: int
+    status: str
+    payment_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTransfers(Lookup):
+    """The bank transfers waiting for review, oldest first (the admins' queue)."""
+
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    payment_id: int
+    user_id: int
+    kopecks: int
+    created_at_ms: int

@@ -1,0 +1,137 @@
+"""Promo codes, welcome and referral bonuses: the journey's side.
+
+- `/promo CODE` (or the Promo code button, then the code typed on `pp`) is `RedeemPromo`;
+  every refusal has its own answer (unknown, expired, used up, switched off, already used).
+- `/newpromo CODE AMOUNT_RUB [USES] [DAYS]` (admins) is `CreatePromo` — the minimal way to
+  make codes until the admin panel comes.
+- `/start` of a user storage does not know yet (looked up before handling) carries
+  `JoinWithReferral` when the deep link is ``ref_<code>`` of another user, and `WelcomeBonus`
+  when the tenant gives one.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from .callbacks import encode
+from .commands import start
+from .effects import BotCall, Operation
+from .money_effects import (
+    CreatePromo,
+    JoinWithReferral,
+    MoneyResult,
+    RedeemPromo,
+    Standing,
+    UserStanding,
+    WelcomeBonus,
+)
+from .moves import Move
+from .referral_code import payload_referrer
+from .state import JourneyState
+from .turn import Turn
+from .view import Button, Screen
+
+PROMO = "pp"
+CODE_LIMIT = 32
+
+
+def promo_screen(turn: Turn, state: JourneyState) -> Screen:
+    return Screen(turn.t("pay_promo_ask"), ((Button(turn.t("btn_back"), encode("u")),),))
+
+
+def redeem(turn: Turn, state: JourneyState, code: str) -> Move:
+    code = code.strip().split(" ", 1)[0]
+    if not code:
+        return Move(state.at(PROMO))
+    if len(code) > CODE_LIMIT:
+        return Move(state.at(PROMO), note=turn.t("pay_promo_unknown"))
+    return Move(state.at("b"), effects=(RedeemPromo(turn.user_id, code),))
+
+
+def promo_command(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return redeem(turn, state, argument)
+
+
+def new_promo_command(turn: Turn, state: JourneyState, argument: str) -> Move:
+    """`/newpromo CODE AMOUNT_RUB [USES] [DAYS]`, admins only."""
+    if not turn.context.is_admin:
+        return Move(state, note=turn.t("pay_admin_only"))
+    parts = argument.split()
+    try:
+        code = parts[0]
+        kopecks = int(Decimal(parts[1].replace(",", ".")) * 100)
+        uses = int(parts[2]) if len(parts) > 2 and parts[2] != "-" else None
+        days = int(parts[3]) if len(parts) > 3 else None
+    except (IndexError, ValueError, InvalidOperation):
+        return Move(state, note=turn.t("pay_newpromo_usage"))
+    if len(code) > CODE_LIMIT or kopecks <= 0 or (uses is not None and uses <= 0):
+        return Move(state, note=turn.t("pay_newpromo_usage"))
+    expires = None
+    if days is not None:
+        expires = int((turn.context.now + datetime.timedelta(days=days)).timestamp() * 1000)
+    op = CreatePromo(turn.user_id, code, kopecks, uses, expires, by_admin=True)
+    return Move(state, effects=(op,))
+
+
+def start_with_bonuses(turn: Turn, state: JourneyState, argument: str) -> Move:
+    """/start, plus the referral and welcome bonuses of a user seen for the first time."""
+    move = start(turn, state, argument)
+    standing = turn.context.lookup(UserStanding(turn.user_id))
+    if not isinstance(standing, Standing) or standing.known:
+        return move
+    terms = turn.context.settings
+    effects: list[Operation] = []
+    referrer = payload_referrer(turn.context.secret, argument.strip())
+    if referrer is not None and referrer != turn.user_id:
+        effects.append(JoinWithReferral(turn.user_id, referrer, terms.referral_bonus_free, True))
+    if terms.welcome_bonus_kopecks > 0:
+        effects.append(WelcomeBonus(turn.user_id, terms.welcome_bonus_kopecks, True))
+    return Move(move.state, note=move.note, effects=(*move.effects, *effects))
+
+
+_PROMO_ANSWERS = {
+    "unknown": "pay_promo_unknown",
+    "expired": "pay_promo_expired",
+    "exhausted": "pay_promo_exhausted",
+    "inactive": "pay_promo_inactive",
+    "already_redeemed": "pay_promo_already",
+}
+
+
+def settle_redeem(turn: Turn, state: JourneyState, op: RedeemPromo, result: MoneyResult) -> Move:
+    if result.outcome == "redeemed":
+        note = turn.t("pay_promo_redeemed", amount=turn.money(result.amount),
+                      balance=turn.money(result.balance_after or 0))  # fmt: skip
+        return Move(state.at("b"), note=note)
+    return Move(
+        state.at(PROMO), note=turn.t(_PROMO_ANSWERS.get(result.outcome, "pay_promo_unknown"))
+    )
+
+
+def settle_create(turn: Turn, state: JourneyState, op: CreatePromo, result: MoneyResult) -> Move:
+    if result.outcome == "created":
+        uses = str(op.max_uses) if op.max_uses is not None else "∞"
+        note = turn.t("pay_newpromo_done", code=op.code.upper(), amount=turn.money(op.kopecks),
+                      uses=uses)  # fmt: skip
+    elif result.outcome == "exists":
+        note = turn.t("pay_newpromo_exists", code=op.code.upper())
+    else:
+        note = turn.t("pay_admin_only")
+    return Move(state, note=note)
+
+
+def settle_referral(
+    turn: Turn, state: JourneyState, op: JoinWithReferral, result: MoneyResult
+) -> Move:
+    if result.outcome != "granted":
+        return Move(state)
+    told = turn.t("pay_referral_friend_joined", n=op.bonus_free)
+    call = BotCall("sendMessage", {"chat_id": op.referrer_id, "text": told})
+    return Move(state, note=turn.t("pay_referral_welcome", n=op.bonus_free), calls=(call,))
+
+
+def settle_welcome(turn: Turn, state: JourneyState, op: WelcomeBonus, result: MoneyResult) -> Move:
+    if result.outcome != "granted":
+        return Move(state)
+    return Move(state, note=turn.t("pay_welcome_bonus", amount=turn.money(op.kopecks)))

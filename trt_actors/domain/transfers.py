@@ -1,0 +1,204 @@
+"""Bank transfer (SBP) top-ups, reviewed by an admin — on when the tenant has requisites.
+
+The user picks an amount (`pb`, typed in roubles), sees the requisites (`pt|<kopecks>`) and
+sends a screenshot: `SubmitTransfer` puts it in the review queue and every admin gets the
+photo with Approve / Reject. Approve (`pa|<payment>`) is `ReviewTransfer`, credited once by
+payment id however often it is pressed; Reject (`pr|<payment>`) asks the admin for a reason
+(`pj|<payment>`), then rejects with it. The user is told either way. Nothing is ever credited
+from an image by itself. A non-admin's press is refused (and the performer logs it).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from .callbacks import Press, encode
+from .effects import BotCall
+from .money_effects import (
+    MoneyResult,
+    PendingTransfers,
+    ReviewTransfer,
+    SubmitTransfer,
+    TransferView,
+)
+from .moves import Move
+from .state import MENU, JourneyState
+from .turn import Turn
+from .updates import Incoming
+from .view import Button, Screen
+
+AMOUNT = "pb"
+REQUISITES = "pt"
+REASON = "pj"
+QUEUE = "pl"
+MIN_KOPECKS = 100 * 100  # 100 ₽
+MAX_KOPECKS = 1_000_000 * 100
+
+
+def enabled(turn: Turn) -> bool:
+    return bool(turn.context.settings.bank_requisites)
+
+
+def amount_screen(turn: Turn, state: JourneyState) -> Screen | None:
+    if not enabled(turn):
+        return None
+    body = turn.t("pay_transfer_ask", low=turn.money(MIN_KOPECKS), high=turn.money(MAX_KOPECKS))
+    return Screen(body, ((Button(turn.t("btn_back"), encode("u")),),))
+
+
+def requisites_screen(turn: Turn, state: JourneyState, kopecks: int) -> Screen | None:
+    if not enabled(turn) or not MIN_KOPECKS <= kopecks <= MAX_KOPECKS:
+        return None
+    body = turn.t(
+        "pay_transfer_requisites",
+        amount=turn.money(kopecks),
+        requisites=turn.context.settings.bank_requisites or "",
+    )
+    return Screen(body, ((Button(turn.t("btn_back"), encode(AMOUNT)),),))
+
+
+def reason_screen(turn: Turn, state: JourneyState, payment_id: int) -> Screen | None:
+    if not turn.context.is_admin:
+        return None
+    return Screen(turn.t("pay_reject_ask", payment=payment_id), ())
+
+
+def queue_screen(turn: Turn, state: JourneyState) -> Screen | None:
+    """Admins: the transfers waiting for review, each with Approve / Reject (`/transfers`)."""
+    if not turn.context.is_admin:
+        return None
+    found = turn.context.lookup(PendingTransfers())
+    pending = found if isinstance(found, tuple) else ()
+    rows: list[tuple[Button, ...]] = []
+    lines = [turn.t("pay_queue_title", n=len(pending))]
+    for item in pending:
+        if not isinstance(item, TransferView):
+            continue
+        lines.append(
+            turn.t(
+                "pay_queue_line",
+                payment=item.payment_id,
+                amount=turn.money(item.kopecks),
+                user=item.user_id,
+            )
+        )
+        rows.append(
+            (
+                Button(f"✅ #{item.payment_id}", encode("pa", item.payment_id)),
+                Button(f"❌ #{item.payment_id}", encode("pr", item.payment_id)),
+            )
+        )
+    rows.append((Button(turn.t("btn_menu"), encode(MENU)),))
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def typed_amount(turn: Turn, state: JourneyState, typed: str) -> Move:
+    """Roubles typed on `pb` ("1500", "1 500,50")."""
+    cleaned = typed.strip().replace(" ", "").replace("\u202f", "").replace(",", ".")
+    try:
+        kopecks = int(Decimal(cleaned) * 100)
+    except InvalidOperation:
+        kopecks = 0
+    if not MIN_KOPECKS <= kopecks <= MAX_KOPECKS or not enabled(turn):
+        low, high = turn.money(MIN_KOPECKS), turn.money(MAX_KOPECKS)
+        return Move(state.at(AMOUNT), note=turn.t("pay_transfer_invalid", low=low, high=high))
+    return Move(state.at(f"{REQUISITES}|{kopecks}"))
+
+
+def screenshot(turn: Turn, state: JourneyState, incoming: Incoming, kopecks: int) -> Move:
+    """A photo (or image file) sent on the requisites screen: the transfer to review."""
+    message = (incoming.raw or {}).get("message") or {}
+    photos = message.get("photo")
+    document = message.get("document") or {}
+    proof = None
+    if isinstance(photos, list) and photos and isinstance(photos[-1], dict):
+        proof = photos[-1].get("file_id")
+    elif str(document.get("mime_type", "")).startswith("image/"):
+        proof = document.get("file_id")
+    if not isinstance(proof, str) or not enabled(turn):
+        return Move(state, note=turn.t("pay_transfer_need_photo"))
+    reference = f"msg:{incoming.chat_id}:{incoming.message_id}"
+    return Move(state, effects=(SubmitTransfer(turn.user_id, kopecks, proof, reference),))
+
+
+def approve(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    payment_id = press.number(0)
+    if payment_id is None:
+        return None
+    review = ReviewTransfer(payment_id, turn.user_id, True, turn.context.is_admin)
+    return Move(state, effects=(review,))
+
+
+def reject(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    payment_id = press.number(0)
+    if payment_id is None:
+        return None
+    if not turn.context.is_admin:  # refused and logged by the performer
+        return Move(state, effects=(ReviewTransfer(payment_id, turn.user_id, False, False),))
+    return Move(state.at(f"{REASON}|{payment_id}"))
+
+
+def typed_reason(turn: Turn, state: JourneyState, payment_id: int, typed: str) -> Move:
+    review = ReviewTransfer(payment_id, turn.user_id, False, turn.context.is_admin, typed[:300])
+    return Move(state.at(MENU), effects=(review,))
+
+
+def settle_submit(turn: Turn, state: JourneyState, op: SubmitTransfer, result: MoneyResult) -> Move:
+    if result.outcome != "submitted" or result.payment_id is None:
+        return Move(state.at(MENU), note=turn.t("pay_transfer_already"))
+    pid = result.payment_id
+    caption = turn.t(
+        "pay_transfer_review",
+        payment=pid,
+        user=op.user_id,
+        name=turn.name,
+        amount=turn.money(op.kopecks),
+    )
+    markup = {
+        "inline_keyboard": [
+            [
+                {"text": turn.t("pay_btn_approve"), "callback_data": encode("pa", pid)},
+                {"text": turn.t("pay_btn_reject"), "callback_data": encode("pr", pid)},
+            ]
+        ]
+    }
+    notices = tuple(
+        BotCall(
+            "sendPhoto",
+            {"chat_id": admin, "photo": op.proof, "caption": caption, "reply_markup": markup},
+        )
+        for admin in _admins(turn)
+    )
+    note = turn.t("pay_transfer_submitted", amount=turn.money(op.kopecks), payment=pid)
+    return Move(state.at(MENU), note=note, calls=notices)
+
+
+def settle_review(turn: Turn, state: JourneyState, op: ReviewTransfer, result: MoneyResult) -> Move:
+    if result.outcome == "not_admin":
+        note = turn.t("pay_admin_only")
+        return Move(state, note=note, toast=note)
+    if result.outcome == "not_found":
+        return Move(state, note=turn.t("pay_transfer_not_found"))
+    if result.outcome == "already_reviewed":
+        note = turn.t("pay_transfer_reviewed_before", payment=op.payment_id)
+        return Move(state, note=note, toast=note)
+    amount = turn.money(result.amount)
+    if result.outcome == "approved":
+        told = turn.t("pay_transfer_approved_user", amount=amount,
+                      balance=turn.money(result.balance_after or 0))  # fmt: skip
+        note = turn.t("pay_transfer_approved_admin", payment=op.payment_id, amount=amount)
+    else:
+        told = turn.t("pay_transfer_rejected_user", amount=amount, reason=op.reason or "—")
+        note = turn.t("pay_transfer_rejected_admin", payment=op.payment_id)
+    calls: tuple[BotCall, ...] = ()
+    if result.user_id is not None:
+        calls = (BotCall("sendMessage", {"chat_id": result.user_id, "text": told}),)
+    return Move(state, note=note, toast=note, calls=calls)
+
+
+def _admins(turn: Turn) -> list[int]:
+    terms = turn.context.settings
+    admins = list(terms.admins)
+    if terms.main_admin is not None and terms.main_admin not in admins:
+        admins.append(terms.main_admin)
+    return admins

@@ -1,0 +1,96 @@
+"""The money area's lookups and operations (see `domain.money_effects`)."""
+
+from __future__ import annotations
+
+from trt_actors.domain.effects import Operation
+from trt_actors.domain.money_effects import (
+    ChargeFacts,
+    CreatePromo,
+    CreditStars,
+    JoinWithReferral,
+    MoneyFacts,
+    MoneyResult,
+    MoneySummary,
+    Movement,
+    PendingTransfers,
+    RedeemPromo,
+    ReferralFacts,
+    ReferralStats,
+    RefundStars,
+    ReviewTransfer,
+    Standing,
+    StarsCharge,
+    SubmitTransfer,
+    TransferView,
+    UserStanding,
+    WelcomeBonus,
+)
+from trt_actors.money import perform
+from trt_actors.money.perform import REFERRAL_REASON
+from trt_actors.storage import Currency, PaymentMethod, PaymentStatus, Tx
+
+from ._registry import Site, performs, reads
+
+MOVEMENTS_SHOWN = 5
+
+
+def _perform(tx: Tx, operation: object, site: Site) -> MoneyResult:
+    return perform(tx, operation)  # type: ignore[arg-type]
+
+
+MONEY_OPERATIONS: tuple[type[Operation], ...] = (
+    CreditStars,
+    RefundStars,
+    SubmitTransfer,
+    ReviewTransfer,
+    RedeemPromo,
+    CreatePromo,
+    JoinWithReferral,
+    WelcomeBonus,
+)
+for _kind in MONEY_OPERATIONS:
+    performs(_kind)(_perform)
+
+
+@reads(MoneySummary)
+def _money_summary(tx: Tx, lookup: MoneySummary, site: Site) -> MoneyFacts:
+    account = tx.ledger.account(lookup.user_id, Currency.RUB)
+    entries = tx.ledger.entries(lookup.user_id, currency=Currency.RUB, limit=MOVEMENTS_SHOWN)
+    movements = tuple(
+        Movement(str(e.kind), e.amount if e.amount else -e.held_delta, e.created_at)
+        for e in entries
+    )
+    return MoneyFacts(account.balance, account.held, tx.free_bonus.left(lookup.user_id), movements)
+
+
+@reads(UserStanding)
+def _user_standing(tx: Tx, lookup: UserStanding, site: Site) -> Standing:
+    user = tx.users.find(lookup.user_id)
+    return Standing(known=user is not None, blocked=user is not None and user.is_blocked)
+
+
+@reads(ReferralStats)
+def _referral_stats(tx: Tx, lookup: ReferralStats, site: Site) -> ReferralFacts:
+    return ReferralFacts(
+        invited=tx.referrals.count_for(lookup.user_id),
+        activated=tx.referrals.rewarded_for(lookup.user_id),
+        bonus_earned=tx.free_bonus.granted(lookup.user_id, reason=REFERRAL_REASON),
+    )
+
+
+@reads(StarsCharge)
+def _stars_charge(tx: Tx, lookup: StarsCharge, site: Site) -> ChargeFacts | None:
+    payment = tx.payments.find_external(PaymentMethod.STARS, lookup.charge_id)
+    if payment is None:
+        return None
+    return ChargeFacts(payment.user_id, payment.amount, str(payment.status), payment.id)
+
+
+@reads(PendingTransfers)
+def _pending_transfers(tx: Tx, lookup: PendingTransfers, site: Site) -> tuple[TransferView, ...]:
+    pending = tx.payments.by_status(PaymentStatus.PENDING, limit=lookup.limit)
+    return tuple(
+        TransferView(p.id, p.user_id, p.amount, p.created_at)
+        for p in pending
+        if p.method is PaymentMethod.BANK_TRANSFER
+    )
