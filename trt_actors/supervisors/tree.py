@@ -14,6 +14,7 @@
         ├── dispatcher       replays the inbox at start, then routes updates to sessions
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
         ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
+        ├── command_menu     once at start, as leader: setMyCommands for every language
         └── warmup           once, in the background, under a budget (temporary)
 
 Children start in list order and stop in reverse: at shutdown the intake closes first, the
@@ -32,6 +33,7 @@ import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import ActorRef, actor_child
+from trt_actors.actors.command_menu import CommandMenuActor
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.job import JobRuntime
@@ -41,8 +43,10 @@ from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import Tariff, load_catalog
+from trt_actors.domain.commands import commands_for
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.journey import Journey
+from trt_actors.domain.texts import LANGUAGES
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
 from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs
@@ -257,6 +261,13 @@ class Tree:
             restart=Restart.TEMPORARY,
             tenant=tid,
         )
+        menu = [call for language in LANGUAGES for call in commands_for(language)]
+        command_menu, _ = actor_child(
+            "command_menu",
+            lambda: CommandMenuActor(api, self.root.child("coordination"), menu, tenant=tid),
+            restart=Restart.TRANSIENT,
+            tenant=tid,
+        )
         return [
             outbound_spec,
             ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
@@ -268,6 +279,7 @@ class Tree:
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
             *self._intake(tenant, api, store, dispatcher),
+            command_menu,
             warmup,
         ]
 
