@@ -1,10 +1,12 @@
 """The session actor: one per user, the only place that user's updates are handled.
 
 It loads the user's state when it starts, handles updates one at a time in the order they
-were received, and for each one: runs the pure domain handler, makes the Bot API calls it asks
-for through the outbound actor, then saves the new state and marks the inbox row done in one
-transaction. A crash is retried by restarting the actor (the update is kept in the slot that
-outlives incarnations); an update that keeps failing is set aside with an event and the user
+were received, and for each one: reads what the pure domain handler asks for (its lookups),
+runs it, performs its operations in one transaction and lets it settle the answer (see
+docs/journey.md, "Lookups and operations"), makes the Bot API calls it asks for through the
+outbound actor, then saves the new state and marks the inbox row done in one transaction.
+A crash is retried by restarting the actor (the update is kept in the slot that outlives
+incarnations); an update that keeps failing is set aside with an event and the user
 gets an apology with the main-menu button — no update ends in silence.
 
 Delivery is at least once: a crash after the replies went out but before the commit repeats
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,7 +27,7 @@ import trio
 
 from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
-from trt_actors.domain.effects import Handler, Outcome
+from trt_actors.domain.effects import Handler, Lookup, Operation, Outcome, StartGeneration
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
@@ -34,6 +36,7 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
+from trt_actors.operations import Site, perform_all, read_all
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
@@ -129,18 +132,21 @@ class SessionActor(Actor[InboxUpdate]):
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
 
-    async def _context(self) -> Context:
+    async def _context(self, update_id: int, lookups: Sequence[Lookup] = ()) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
-        storage; the tariff and the business terms from the tenant's settings."""
+        storage, what the handler's lookups found (one read transaction), and the tariff and
+        business terms from the tenant's settings."""
         today = datetime.datetime.now(datetime.UTC)
+        site = Site(self.tenant, self.user_id, update_id, today)
 
-        def read(tx: Tx) -> tuple[int, int]:
+        def read(tx: Tx) -> tuple[int, int, dict[Lookup, object]]:
             account = tx.ledger.account(self.user_id, Currency.RUB)
-            return account.available, tx.quota.used(self.user_id, today.date())
+            used = tx.quota.used(self.user_id, today.date())
+            return account.available, used, read_all(tx, lookups, site)
 
-        balance, used = (0, 0)
+        balance, used, found = 0, 0, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
-            balance, used = await self.store.read(self.tenant, read)
+            balance, used, found = await self.store.read(self.tenant, read)
         language = self.state.get("language")
         return Context(
             now=today,
@@ -152,10 +158,32 @@ class SessionActor(Actor[InboxUpdate]):
             support_contact=self.settings.support_contact,
             language=language if isinstance(language, str) else None,
             settings=self.settings,
+            found=found,
         )
 
+    async def _handled(self, message: InboxUpdate, incoming: Incoming) -> Outcome:
+        """The handler's outcome for `incoming`, with everything it looked up and every
+        operation it asked for performed (see `domain.effects.Operation`)."""
+        wanted = list(self.handler.lookups(self.state, incoming))
+        context = await self._context(message.update_id, wanted)
+        outcome = self.handler(self.state, incoming, context)
+        more = [k for k in self.handler.lookups(outcome.state, incoming) if k not in wanted]
+        if more:  # the screen the handler moved to shows data not read yet: read, handle again
+            wanted += more
+            context = await self._context(message.update_id, wanted)
+            outcome = self.handler(self.state, incoming, context)
+        operations = [effect for effect in outcome.effects if isinstance(effect, Operation)]
+        if not operations:
+            return outcome
+        site = Site(self.tenant, self.user_id, message.update_id, context.now)
+        results = await self.store.run(
+            self.tenant, lambda tx: self._perform(tx, incoming, outcome, operations, site)
+        )
+        context = await self._context(message.update_id, wanted)
+        return self.handler.settle(outcome, incoming, context, results)
+
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        outcome = self.handler(self.state, incoming, await self._context())
+        outcome = await self._handled(message, incoming)
         for call in outcome.calls:
             try:
                 await self.outbound.call(call.method, call.params)
@@ -185,20 +213,35 @@ class SessionActor(Actor[InboxUpdate]):
         the new state version and the new jobs' ids."""
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
-            profile = incoming.user
-            tx.users.upsert(
-                profile.user_id,
-                first_name=profile.first_name,
-                username=profile.username,
-                last_name=profile.last_name,
-                language=state.get("language"),
-            )
+            self._profile(tx, incoming, state)
             if outcome.user_blocked is not None:
-                tx.users.set_blocked_bot(profile.user_id, outcome.user_blocked)
+                tx.users.set_blocked_bot(incoming.user.user_id, outcome.user_blocked)
             version = tx.sessions.save(self.user_id, state, expected_version=version).version
-        job_ids = open_jobs(tx, outcome.effects)
+        job_ids = open_jobs(tx, [e for e in outcome.effects if isinstance(e, StartGeneration)])
         tx.inbox.mark_done(message.update_id)
         return version, job_ids
+
+    def _profile(self, tx: Tx, incoming: Incoming, state: dict[str, Any]) -> None:
+        """Create or refresh the user's profile from the update (a no-op without a user)."""
+        profile = incoming.user
+        if profile is None or self.user_id == SYSTEM_USER:
+            return
+        language = state.get("language")
+        tx.users.upsert(
+            profile.user_id,
+            first_name=profile.first_name,
+            username=profile.username,
+            last_name=profile.last_name,
+            language=language if isinstance(language, str) else None,
+        )
+
+    def _perform(
+        self, tx: Tx, incoming: Incoming, outcome: Outcome, operations: list[Operation], site: Site
+    ) -> tuple[object, ...]:
+        """The operations' transaction: the profile first (a new user's first update may
+        credit them), then every operation."""
+        self._profile(tx, incoming, outcome.state)
+        return perform_all(tx, operations, site)
 
     async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
         """Count the failure; True when the update is now set aside (and the user told)."""

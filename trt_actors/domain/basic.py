@@ -7,11 +7,11 @@ one stays as the smallest `Handler` for tests of the runtime (it ignores the con
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .context import Context
-from .effects import BotCall, Outcome
+from .effects import BotCall, Lookup, Outcome
 from .texts import language_for, text
 from .updates import Incoming, Kind
 
@@ -53,6 +53,14 @@ class BasicBot:
             return Outcome(new_state)
         hint = {"chat_id": incoming.chat_id, "text": text(language, "hint")}
         return Outcome(new_state, [BotCall("sendMessage", hint)])
+
+    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> Sequence[Lookup]:
+        return ()
+
+    def settle(
+        self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]
+    ) -> Outcome:
+        return outcome
 
     def apology(self, incoming: Incoming) -> list[BotCall]:
         if incoming.chat_id is None:

@@ -7,7 +7,9 @@ only reads it, so screens stay pure functions of (state, update, context).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from trt_actors.catalog import Tariff
 
@@ -42,7 +44,8 @@ class Context:
     user outside the session state (None when unknown). `recent_jobs` is the user's latest
     generations, newest first; `requested_job` is the job named by `/status <id>` when the
     session found it (owner or admin), else None. `settings` are the tenant's effective
-    business settings (`tenant_settings.TenantSettings`).
+    business settings (`tenant_settings.TenantSettings`). `found` maps each lookup the handler
+    asked for (`effects.Lookup`) to what the session read.
     """
 
     now: datetime.datetime
@@ -57,3 +60,8 @@ class Context:
     recent_jobs: tuple[JobView, ...] = ()
     requested_job: JobView | None = None
     settings: TenantSettings = NO_SETTINGS
+    found: Mapping[Any, object] = field(default_factory=dict)
+
+    def lookup(self, key: object) -> object | None:
+        """What the session found for lookup `key` (None when it was not looked up)."""
+        return self.found.get(key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,8 +42,31 @@ class StartGeneration:
     idempotency_key: str
 
 
-Effect = StartGeneration
-"""Every effect other than a Bot API call (one kind so far)."""
+class Lookup:
+    """Base of the data a handler asks the session to read before it handles an update.
+
+    Subclasses are frozen dataclasses (hashable) named for what they find, e.g. a job by id;
+    the session reads each one (`trt_actors.operations`) and hands the results to the handler
+    in `Context.found`, keyed by the lookup itself."""
+
+    __slots__ = ()
+
+
+class Operation:
+    """Base of the writes a handler asks for whose outcome decides the answer: crediting a
+    payment, redeeming a promo code, approving a transfer.
+
+    Subclasses are frozen dataclasses carrying their own idempotency key. The session performs
+    every operation of an outcome in one transaction *before* any reply is sent, then calls the
+    handler's `settle` with their results, which renders the answer. Because each operation is
+    idempotent, an update handled again after a crash performs nothing twice and answers the
+    same."""
+
+    __slots__ = ()
+
+
+Effect = StartGeneration | Operation
+"""Every effect other than a Bot API call."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,4 +89,16 @@ class Handler(Protocol):
 
     def apology(self, incoming: Incoming) -> list[BotCall]:
         """What to say when handling this update failed for good."""
+        ...
+
+    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> Sequence[Lookup]:
+        """What to read before handling `incoming` in `state` (the session asks again with
+        the state the handler returns, so a screen gets the data it shows)."""
+        ...
+
+    def settle(
+        self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]
+    ) -> Outcome:
+        """The final outcome of an update whose operations ran: `results` in the order of the
+        operations in `outcome.effects`; `context` is read again after them."""
         ...

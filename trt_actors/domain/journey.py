@@ -11,7 +11,7 @@ with a short note. It never raises for any update or state it is given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,11 +21,13 @@ from .answers import accept_caption, accept_media, accept_text, unusable
 from .callbacks import decode, encode
 from .commands import run_command
 from .context import Context
-from .effects import BotCall, Outcome
+from .effects import BotCall, Effect, Lookup, Operation, Outcome
 from .media import received_media
 from .moves import Move
+from .needs import needs
 from .presses import press
 from .screens import render
+from .settle import settled
 from .state import JourneyState
 from .texts import LANGUAGES, keys, language_for, text
 from .turn import Turn
@@ -48,14 +50,32 @@ class Journey:
             status = ((incoming.raw or {}).get("my_chat_member") or {}).get("new_chat_member", {})
             blocked = isinstance(status, Mapping) and status.get("status") == "kicked"
             return Outcome(journey.dump(state), user_blocked=blocked)
+        stale = False
         if incoming.kind is Kind.CALLBACK:
-            return self._pressed(state, journey, turn, incoming)
-        if incoming.chat_id is None or incoming.kind is Kind.OTHER:
+            pressed = decode(incoming.callback_data)
+            found = press(turn, journey, pressed) if pressed else None
+            stale = found is None
+            move = found or Move(journey, note=turn.t("note_stale"), toast=turn.t("note_stale"))
+        elif incoming.chat_id is None or incoming.kind is Kind.OTHER:
             return Outcome(journey.dump(state))
-        move = self._message(journey, turn, incoming)
-        screen, after = self._show(turn, move)
-        calls = [send(incoming.chat_id, screen)]
-        return Outcome(after.dump(state), calls, effects=list(move.effects))
+        else:
+            move = self._message(journey, turn, incoming)
+        if any(isinstance(effect, Operation) for effect in move.effects):
+            # shown by `settle`, once the session has performed the operations
+            return Outcome(move.state.dump(state), effects=list(move.effects))
+        return self._respond(state, turn, incoming, move, stale)
+
+    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> list[Lookup]:
+        return needs(JourneyState.load(state), incoming)
+
+    def settle(
+        self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]
+    ) -> Outcome:
+        journey = JourneyState.load(outcome.state)
+        turn = self._turn(journey, incoming, context)
+        operations = [e for e in outcome.effects if isinstance(e, Operation)]
+        move = settled(turn, journey, operations, results)
+        return self._respond(outcome.state, turn, incoming, move, stale=False)
 
     def warm(self) -> None:
         """Read the text tables now (the tree's warmup calls this at start), so the first
@@ -126,23 +146,28 @@ class Journey:
             return move
         return Move(journey.at("m"), note=turn.t("hint_not_understood"))
 
-    def _pressed(
-        self, state: Mapping[str, Any], journey: JourneyState, turn: Turn, incoming: Incoming
+    def _respond(
+        self,
+        state: Mapping[str, Any],
+        turn: Turn,
+        incoming: Incoming,
+        move: Move,
+        stale: bool,
     ) -> Outcome:
-        pressed = decode(incoming.callback_data)
-        move = press(turn, journey, pressed) if pressed else None
-        stale = move is None
-        if move is None:
-            note = turn.t("note_stale")
-            move = Move(journey, note=note, toast=note)
+        """Show `move`: a press is answered, then its message edited in place (a stale one
+        gets a new message); anything else gets a new message."""
         screen, after = self._show(turn, move)
-        calls = [answer(incoming.callback_id, move.toast)]
-        if incoming.chat_id is not None:
-            if stale or incoming.message_id is None:
-                calls.append(send(incoming.chat_id, screen))
-            else:
+        calls = []
+        if incoming.kind is Kind.CALLBACK:
+            calls.append(answer(incoming.callback_id, move.toast))
+            if incoming.chat_id is not None and not stale and incoming.message_id is not None:
                 calls.append(edit(incoming.chat_id, incoming.message_id, screen))
-        return Outcome(after.dump(state), calls, effects=list(move.effects))
+            elif incoming.chat_id is not None:
+                calls.append(send(incoming.chat_id, screen))
+        elif incoming.chat_id is not None:
+            calls.append(send(incoming.chat_id, screen))
+        effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
+        return Outcome(after.dump(state), calls, effects=effects)
 
     def _refuse_payment(self, incoming: Incoming, turn: Turn) -> BotCall:
         params = {
