@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from .._dialect import Dialect
-from . import m0001_initial, m0002_correlations, m0003_job_submission
+from . import m0001_initial, m0002_correlations, m0003_job_submission, m0004_knowledge
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
 
@@ -42,5 +42,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(version=2, name="correlations", shared=m0002_correlations.SHARED),
     Migration(version=3, name="job_submission", shared=m0003_job_submission.SHARED),
+    Migration(
+        version=4,
+        name="knowledge",
+        shared=m0004_knowledge.SHARED,
+        sqlite=m0004_knowledge.SQLITE,
+        postgresql=m0004_knowledge.POSTGRESQL,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
