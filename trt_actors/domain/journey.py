@@ -120,6 +120,7 @@ class Journey:
             user_id=user.user_id if user else 0,
             chat_id=incoming.chat_id,
             first_name=user.first_name if user else "",
+            update_id=incoming.update_id,
         )
 
     def _show(self, turn: Turn, move: Move) -> tuple[Screen, JourneyState]:

@@ -7,6 +7,7 @@ this package holds the functions that read and write storage for each, registere
 when the handler's outcome carries operations.
 """
 
+from . import knowledge  # noqa: F401  (registers the knowledge base's readers and performers)
 from ._registry import Site, perform_all, performs, read_all, reads
 
 __all__ = ["Site", "perform_all", "performs", "read_all", "reads"]

@@ -75,4 +75,4 @@ def help_screen(turn: Turn, state: JourneyState) -> Screen:
         (Button(turn.t("btn_tutorial_again"), encode("t", 1)),),
         (Button(turn.t("btn_models"), encode("k")), menu_button(turn)),
     )
-    return Screen(f"{turn.t('help')}\n\n{contact}", rows)
+    return Screen(f"{turn.t('help')}\n{turn.t('kb_help_line')}\n\n{contact}", rows)
