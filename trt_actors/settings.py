@@ -60,6 +60,7 @@ EXPECTED = {
     "log_level": "one of debug, info, warning, error",
     "log_format": "'json' or 'console'",
     "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
+    "telegram_limits_scale": "a number greater than 0 and at most 1000",
 }
 
 
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] | None = None
     shutdown_grace_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Telegram's flood limits (30 messages/s, 1/s per chat, ...) times this: for a self-hosted
+    # Bot API server with other limits, or a benchmark against the emulator without limits.
+    telegram_limits_scale: float = Field(default=1.0, gt=0, le=1000)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -132,10 +132,13 @@ class SessionActor(Actor[InboxUpdate]):
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
 
-    async def _context(self, update_id: int, lookups: Sequence[Lookup] = ()) -> Context:
+    async def _context(
+        self, update_id: int, lookups: Sequence[Lookup] = (), *, account: bool = True
+    ) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
         storage, what the handler's lookups found (one read transaction), and the tariff and
-        business terms from the tenant's settings."""
+        business terms from the tenant's settings. With no lookups and `account` False (the
+        handler said the update shows no money) nothing is read: balance 0, no free use."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
 
@@ -145,7 +148,7 @@ class SessionActor(Actor[InboxUpdate]):
             return account.available, used, read_all(tx, lookups, site)
 
         balance, used, found = 0, 0, dict[Lookup, object]()
-        if self.user_id != SYSTEM_USER:
+        if self.user_id != SYSTEM_USER and (account or lookups):
             balance, used, found = await self.store.read(self.tenant, read)
         language = self.state.get("language")
         return Context(
@@ -165,12 +168,14 @@ class SessionActor(Actor[InboxUpdate]):
         """The handler's outcome for `incoming`, with everything it looked up and every
         operation it asked for performed (see `domain.effects.Operation`)."""
         wanted = list(self.handler.lookups(self.state, incoming))
-        context = await self._context(message.update_id, wanted)
+        needs_account = getattr(self.handler, "needs_account", None)
+        account = needs_account is None or bool(needs_account(self.state, incoming))
+        context = await self._context(message.update_id, wanted, account=account)
         outcome = self.handler(self.state, incoming, context)
         more = [k for k in self.handler.lookups(outcome.state, incoming) if k not in wanted]
         if more:  # the screen the handler moved to shows data not read yet: read, handle again
             wanted += more
-            context = await self._context(message.update_id, wanted)
+            context = await self._context(message.update_id, wanted, account=account)
             outcome = self.handler(self.state, incoming, context)
         operations = [effect for effect in outcome.effects if isinstance(effect, Operation)]
         if not operations:

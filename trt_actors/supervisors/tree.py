@@ -106,7 +106,8 @@ class Tree:
         self.catalog = load_catalog()
         self.handler = handler or Journey(self.catalog)
         self.jobs: dict[str, DynamicSupervisor[int]] = {}
-        self.limits = limits or Limits()  # Telegram's; a self-hosted Bot API server may differ
+        # Telegram's limits, scaled for a self-hosted Bot API server (or a benchmark)
+        self.limits = limits or Limits().scaled(settings.telegram_limits_scale)
         self.tenants = [TenantConfig.from_settings(settings)]
         self.doors = WebhookDoors(
             default_tenant=settings.tenant_id,
