@@ -88,6 +88,7 @@ class Result:
     unanswered: int
     service_cpu: float = 0.0  # CPU seconds of the service per second of the measured phase
     bench_cpu: float = 0.0  # the same for this process (emulator and load)
+    version: str = "current"
 
     def percentile(self, q: int) -> float:
         if len(self.latencies_ms) < 2:
@@ -141,6 +142,7 @@ class Plan:
     warmup: float
     profile: Path | None = None  # cProfile output
     sample: Path | None = None  # py-spy output
+    source: Path | None = None  # run the service from this copy of the code
 
 
 async def run(plan: Plan, data_dir: Path) -> Result:
@@ -163,6 +165,8 @@ async def run(plan: Plan, data_dir: Path) -> Result:
             "LOG_LEVEL": "error",
             "TELEGRAM_LIMITS_SCALE": LIMITS_SCALE,
         }
+        if plan.source is not None:
+            env["PYTHONPATH"] = str(plan.source)
         command = [sys.executable, "-m", "trt_actors", "run"]
         if profile is not None:
             command = [sys.executable, "-m", "cProfile", "-o", str(profile), *command[1:]]
@@ -212,12 +216,13 @@ def show_profile(path: Path, top: int = 25) -> None:
 
 def table(results: Iterable[Result]) -> str:
     lines = [
-        f"{'offered/s':>10}{'replies':>9}{'missing':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
+        f"{'version':<20}{'offered/s':>10}{'replies':>9}{'missing':>9}"
+        f"{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}"
         f"{'service CPU':>13}{'bench CPU':>11}"
     ]
     for r in results:
         lines.append(
-            f"{r.rate:>10.0f}{len(r.latencies_ms):>9}{r.unanswered:>9}"
+            f"{r.version[-20:]:<20}{r.rate:>10.0f}{len(r.latencies_ms):>9}{r.unanswered:>9}"
             f"{r.percentile(50):>9.1f}{r.percentile(90):>9.1f}{r.percentile(99):>9.1f}"
             f"{r.service_cpu:>13.0%}{r.bench_cpu:>11.0%}"
         )
@@ -235,12 +240,26 @@ def main() -> int:
     parser.add_argument(
         "--sample", type=Path, default=None, help="py-spy raw output (every thread; needs py-spy)"
     )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        action="append",
+        default=[],
+        help="a directory holding another version's trt_actors package (repeatable); the"
+        " runs take turns between the versions, this checkout being 'current'",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="runs per rate and version")
     args = parser.parse_args()
     results = []
-    for rate in args.rates:
-        with tempfile.TemporaryDirectory() as tmp:
-            plan = Plan(rate, args.seconds, args.warmup, args.profile, args.sample)
-            results.append(trio.run(run, plan, Path(tmp)))
+    versions: list[Path | None] = [*args.source, None]
+    for _ in range(args.rounds):
+        for rate in args.rates:
+            for source in versions:
+                with tempfile.TemporaryDirectory() as tmp:
+                    plan = Plan(rate, args.seconds, args.warmup, args.profile, args.sample, source)
+                    result = trio.run(run, plan, Path(tmp))
+                result.version = str(source) if source is not None else "current"
+                results.append(result)
     print(table(results))
     if args.profile is not None:
         show_profile(args.profile)
