@@ -10,7 +10,7 @@ users (a third of them new to the bot when they press it, the rest returning) an
 into the emulator's update queue; its latency is the time until the emulator receives the
 bot's reply (sendMessage to that chat) — intake, inbox commit, dispatch, session, handler
 and outbound included. The service paces replies at 100 times Telegram's limits
-(`TELEGRAM_LIMITS_SCALE`): with Telegram's own 30 messages/s the queue, not the service,
+(`TELEGRAM_RATE_SCALE`): with Telegram's own 30 messages/s the queue, not the service,
 would be measured. The first `--warmup` seconds (other users) are not counted.
 `--profile` runs the service under cProfile and prints its top functions (main thread only);
 `--sample` has py-spy (installed separately) sample every thread of it during the measured
@@ -163,7 +163,7 @@ async def run(plan: Plan, data_dir: Path) -> Result:
             "PORT": str(port),
             "OPS_PORT": "0",
             "LOG_LEVEL": "error",
-            "TELEGRAM_LIMITS_SCALE": LIMITS_SCALE,
+            "TELEGRAM_RATE_SCALE": LIMITS_SCALE,
         }
         if plan.source is not None:
             env["PYTHONPATH"] = str(plan.source)

@@ -60,7 +60,7 @@ EXPECTED = {
     "log_level": "one of debug, info, warning, error",
     "log_format": "'json' or 'console'",
     "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
-    "telegram_limits_scale": "a number greater than 0 and at most 1000",
+    "telegram_rate_scale": "a number from 1 to 100 (above 1 only against an emulator)",
 }
 
 
@@ -95,9 +95,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] | None = None
     shutdown_grace_seconds: float = Field(default=5.0, gt=0, le=300)
-    # Telegram's flood limits (30 messages/s, 1/s per chat, ...) times this: for a self-hosted
-    # Bot API server with other limits, or a benchmark against the emulator without limits.
-    telegram_limits_scale: float = Field(default=1.0, gt=0, le=1000)
+    # Telegram's pacing rates multiplied by this: only for a local emulator whose flood limits
+    # are scaled alike (load tests that would otherwise take minutes). Never above 1 for real.
+    telegram_rate_scale: float = Field(default=1.0, ge=1, le=100)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -38,7 +38,7 @@ async def test_twenty_concurrent_confirms_make_one_job_and_one_hold(tmp_path: Pa
         await to_the_menu(ann)
         await credit(service, ann.id, BALANCE)
         menu = ann.messages()[-1]  # the model's card, as its list's button opens it
-        service.emulator.ctl.press_forged(ann.user, menu["message_id"], f"v1|c|{MODEL}")
+        service.emulator.ctl.forge_callback(ann.user, menu["message_id"], f"v1|c|{MODEL}")
         await ann.next_edit()
         await ann.press(data=f"v1|go|{MODEL}")
         await ann.next_edit()
@@ -109,7 +109,7 @@ async def test_stale_and_malformed_buttons_get_the_current_menu(
     ann = bot_service.user("Ann", language_code="en")
     await to_the_menu(ann)
     menu = ann.messages()[-1]
-    query = bot_service.emulator.ctl.press_forged(ann.user, menu["message_id"], data)
+    query = bot_service.emulator.ctl.forge_callback(ann.user, menu["message_id"], data)
     answer = await ann.answer_to(query)
     assert "out of date" in answer.get("text", "")
     current = await ann.next_message()

@@ -51,7 +51,7 @@ async def test_a_photo_fills_the_image_input_and_confirm_starts_the_task(
             ),
         )
         menu = ann.messages()[-1]
-        emulator.ctl.press_forged(ann.user, menu["message_id"], f"v1|c|{model_id}")
+        emulator.ctl.forge_callback(ann.user, menu["message_id"], f"v1|c|{model_id}")
         await ann.next_edit()
         await ann.press(data=f"v1|go|{model_id}")
         assert "photo" in (await ann.next_edit())["text"].lower()

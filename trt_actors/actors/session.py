@@ -36,7 +36,7 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.operations import Site, perform_all, read_all
+from trt_actors.operations import Services, Site, is_probe, perform_all, probe_all, read_all
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
@@ -83,6 +83,7 @@ class SessionActor(Actor[InboxUpdate]):
         start_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        services: Services | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -93,6 +94,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.start_job = start_job
         self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
         self.settings = settings
+        self.services = services  # the live parts probes use (admin diagnostics)
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -137,19 +139,30 @@ class SessionActor(Actor[InboxUpdate]):
     ) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
         storage, what the handler's lookups found (one read transaction), and the tariff and
-        business terms from the tenant's settings. With no lookups and `account` False (the
-        handler said the update shows no money) nothing is read: balance 0, no free use."""
+        business terms from the tenant's settings. With `account` False (the handler said the
+        update shows no money) the balance and the free uses are not read (0 and none used):
+        only whether an admin blocked the user, and the lookups."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
+        is_admin = self.settings.is_admin(self.user_id)
+        lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
+        live = [lookup for lookup in lookups if is_probe(lookup)]
+        lookups = [lookup for lookup in lookups if not is_probe(lookup)]
 
-        def read(tx: Tx) -> tuple[int, int, dict[Lookup, object]]:
-            account = tx.ledger.account(self.user_id, Currency.RUB)
+        def read(tx: Tx) -> tuple[int, int, bool, dict[Lookup, object]]:
+            user = tx.users.find(self.user_id)
+            blocked = user is not None and user.is_blocked
+            if not account:
+                return 0, 0, blocked, read_all(tx, lookups, site)
+            available = tx.ledger.account(self.user_id, Currency.RUB).available
             used = tx.quota.used(self.user_id, today.date())
-            return account.available, used, read_all(tx, lookups, site)
+            return available, used, blocked, read_all(tx, lookups, site)
 
-        balance, used, found = 0, 0, dict[Lookup, object]()
-        if self.user_id != SYSTEM_USER and (account or lookups):
-            balance, used, found = await self.store.read(self.tenant, read)
+        balance, used, blocked, found = 0, 0, False, dict[Lookup, object]()
+        if self.user_id != SYSTEM_USER:
+            balance, used, blocked, found = await self.store.read(self.tenant, read)
+        if live:
+            found.update(await probe_all(self.services, live, site))
         language = self.state.get("language")
         return Context(
             now=today,
@@ -157,7 +170,8 @@ class SessionActor(Actor[InboxUpdate]):
             balance_kopecks=balance,
             free_left_today=max(0, self.settings.free_per_day - used),
             free_per_day=self.settings.free_per_day,
-            is_admin=self.settings.is_admin(self.user_id),
+            is_admin=is_admin,
+            blocked=blocked and not is_admin,
             support_contact=self.settings.support_contact,
             language=language if isinstance(language, str) else None,
             settings=self.settings,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from . import knowledge
+from . import admin, knowledge
 from .effects import BotCall
 from .moves import Move
 from .screens import account
@@ -82,7 +82,9 @@ def unknown(turn: Turn, state: JourneyState, argument: str) -> Move:
 
 def run_command(turn: Turn, state: JourneyState, name: str, argument: str) -> Move:
     command = BY_NAME.get(name)
-    return (command.action if command else unknown)(turn, state, argument)
+    if command is not None:
+        return command.action(turn, state, argument)
+    return admin.COMMANDS.get(name, unknown)(turn, state, argument)
 
 
 def commands_for(language: str) -> list[BotCall]:

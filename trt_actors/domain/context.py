@@ -54,6 +54,7 @@ class Context:
     free_left_today: int = DEFAULT_FREE_PER_DAY
     free_per_day: int = DEFAULT_FREE_PER_DAY
     is_admin: bool = False
+    blocked: bool = False  # an admin blocked this user
     support_contact: str = ""
     bot_username: str | None = None
     language: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from .context import Context
 from .updates import Incoming
@@ -47,9 +47,11 @@ class Lookup:
 
     Subclasses are frozen dataclasses (hashable) named for what they find, e.g. a job by id;
     the session reads each one (`trt_actors.operations`) and hands the results to the handler
-    in `Context.found`, keyed by the lookup itself."""
+    in `Context.found`, keyed by the lookup itself. An `admin_only` lookup is never read for
+    a user who is not an admin of the tenant, whatever the handler asks."""
 
     __slots__ = ()
+    admin_only: ClassVar[bool] = False
 
 
 class Operation:

@@ -22,6 +22,7 @@ from .callbacks import decode, encode
 from .commands import run_command
 from .context import Context
 from .effects import BotCall, Effect, Lookup, Operation, Outcome
+from .inputs import awaited
 from .media import received_media
 from .moves import Move
 from .needs import needs
@@ -54,6 +55,8 @@ class Journey:
             blocked = isinstance(status, Mapping) and status.get("status") == "kicked"
             return Outcome(journey.dump(state), user_blocked=blocked)
         stale = False
+        if context.blocked:
+            return self._blocked(state, turn, incoming, journey)
         if incoming.kind is Kind.CALLBACK:
             pressed = decode(incoming.callback_data)
             found = press(turn, journey, pressed) if pressed else None
@@ -143,8 +146,11 @@ class Journey:
 
     def _message(self, journey: JourneyState, turn: Turn, incoming: Incoming) -> Move:
         if incoming.kind is Kind.COMMAND:
+            journey = replace(journey, awaiting=None)
             return run_command(turn, journey, incoming.command, incoming.argument)
-        move: Move | None = None
+        move: Move | None = awaited(turn, journey, incoming)
+        if move is not None:
+            return move
         if incoming.kind is Kind.TEXT and incoming.text:
             move = accept_text(turn, journey, incoming.text)
         elif incoming.kind is Kind.MEDIA:
@@ -166,19 +172,30 @@ class Journey:
         stale: bool,
     ) -> Outcome:
         """Show `move`: a press is answered, then its message edited in place (a stale one
-        gets a new message); anything else gets a new message."""
+        gets a new message); anything else gets a new message. The move's own calls go
+        between the answer and the screen."""
         screen, after = self._show(turn, move)
-        calls = []
-        if incoming.kind is Kind.CALLBACK:
-            calls.append(answer(incoming.callback_id, move.toast))
-            if incoming.chat_id is not None and not stale and incoming.message_id is not None:
-                calls.append(edit(incoming.chat_id, incoming.message_id, screen))
-            elif incoming.chat_id is not None:
-                calls.append(send(incoming.chat_id, screen))
+        pressed = incoming.kind is Kind.CALLBACK
+        calls = [answer(incoming.callback_id, move.toast)] if pressed else []
+        calls.extend(move.calls)  # a document, a preview: before the screen
+        if pressed and not stale and incoming.chat_id is not None and incoming.message_id:
+            calls.append(edit(incoming.chat_id, incoming.message_id, screen))
         elif incoming.chat_id is not None:
             calls.append(send(incoming.chat_id, screen))
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
         return Outcome(after.dump(state), calls, effects=effects)
+
+    def _blocked(
+        self, state: Mapping[str, Any], turn: Turn, incoming: Incoming, journey: JourneyState
+    ) -> Outcome:
+        """A user an admin blocked: every update gets the same short answer, nothing else."""
+        note = turn.t("blocked_by_admin")
+        calls = []
+        if incoming.kind is Kind.CALLBACK:
+            calls.append(answer(incoming.callback_id, note))
+        elif incoming.chat_id is not None and incoming.kind is not Kind.OTHER:
+            calls.append(BotCall("sendMessage", {"chat_id": incoming.chat_id, "text": note}))
+        return Outcome(journey.dump(state), calls)
 
     def _refuse_payment(self, incoming: Incoming, turn: Turn) -> BotCall:
         params = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from . import confirm, wizard
+from . import admin, confirm, wizard
 from .callbacks import Press, path_of
 from .moves import Move
 from .screens import SCREENS, screen_at
@@ -48,6 +48,7 @@ ACTIONS: dict[str, Action] = {
     "ok": confirm.confirm,
     "sl": set_language,
     "ts": finish_tutorial,
+    **admin.ACTIONS,
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from . import admin
 from .effects import Operation
 from .moves import Move
 from .state import JourneyState
@@ -18,7 +19,7 @@ from .turn import Turn
 
 Settler = Callable[[Turn, JourneyState, Any, Any], Move]
 
-SETTLERS: dict[type[Operation], Settler] = {}
+SETTLERS: dict[type[Operation], Settler] = {**admin.SETTLERS}
 
 
 def settled(
@@ -37,5 +38,6 @@ def settled(
             toast=step.toast or move.toast,
             screen=step.screen or move.screen,
             effects=(*move.effects, *step.effects),
+            calls=(*move.calls, *step.calls),
         )
     return replace(move, note="\n".join(notes) or None)

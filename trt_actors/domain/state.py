@@ -163,6 +163,9 @@ class JourneyState:
     draft: Draft | None = None
     serial: int = 0
     started: Started | None = None
+    awaiting: str | None = None  # what the next typed text or file answers (`inputs.INPUTS`)
+    as_user: bool = False  # an admin looking at the bot as a user does (panel hidden)
+    admin_draft: Mapping[str, Any] | None = None  # a broadcast being composed
 
     @classmethod
     def load(cls, state: Mapping[str, Any]) -> JourneyState:
@@ -179,6 +182,9 @@ class JourneyState:
             draft=Draft.load(state.get("draft")),
             serial=serial if isinstance(serial, int) and not isinstance(serial, bool) else 0,
             started=Started.load(state.get("started")),
+            awaiting=awaiting if isinstance(awaiting := state.get("awaiting"), str) else None,
+            as_user=state.get("as_user") is True,
+            admin_draft=draft if isinstance(draft := state.get("admin_draft"), Mapping) else None,
         )
 
     def dump(self, state: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,8 +196,11 @@ class JourneyState:
             tutorial_done=self.tutorial_done,
             screen=self.screen,
             serial=self.serial,
+            as_user=self.as_user,
         )
         for key, value in (
+            ("awaiting", self.awaiting),
+            ("admin_draft", dict(self.admin_draft) if self.admin_draft else None),
             ("start_payload", self.start_payload),
             ("draft", self.draft.dump() if self.draft else None),
             ("started", self.started.dump() if self.started else None),

@@ -30,7 +30,7 @@ class Turn:
     user_id: int
     chat_id: int | None
     first_name: str
-    update_id: int = 0  # keys the operations this update asks for
+    update_id: int = 0  # for idempotency keys of what this update asks for
 
     def t(self, key: str, **values: object) -> str:
         """The text `key` in the user's language."""

@@ -4,10 +4,34 @@ The domain names what it needs (`Lookup`) and what it wants done (`Operation`) a
 this package holds the functions that read and write storage for each, registered with
 `@reads(Kind)` / `@performs(Kind)` in one module per area of the bot. The session actor calls
 `read_all` before handling an update and `perform_all` (in one transaction, before any reply)
-when the handler's outcome carries operations.
+when the handler's outcome carries operations. A few lookups need live I/O rather than
+storage (the admin's diagnostics and self-test): those are *probes* (`@probes(Kind)`), run
+by the session with the tenant's `Services` under a deadline.
 """
 
-from . import knowledge  # noqa: F401  (registers the knowledge base's readers and performers)
-from ._registry import Site, perform_all, performs, read_all, reads
+from . import admin, diagnostics, knowledge  # noqa: F401  (register readers, performers, probes)
+from ._registry import (
+    ProbeFailed,
+    Services,
+    Site,
+    is_probe,
+    perform_all,
+    performs,
+    probe_all,
+    probes,
+    read_all,
+    reads,
+)
 
-__all__ = ["Site", "perform_all", "performs", "read_all", "reads"]
+__all__ = [
+    "ProbeFailed",
+    "Services",
+    "Site",
+    "is_probe",
+    "perform_all",
+    "performs",
+    "probe_all",
+    "probes",
+    "read_all",
+    "reads",
+]

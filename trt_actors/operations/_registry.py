@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import trio
 
 from trt_actors.domain.effects import Lookup, Operation
 from trt_actors.storage import Tx
 
 L = TypeVar("L", bound=Lookup)
 Op = TypeVar("Op", bound=Operation)
+
+PROBE_DEADLINE = 8.0  # one live probe (well under the outbound call deadline it may wait on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +85,58 @@ def perform_all(tx: Tx, operations: Sequence[Operation], site: Site) -> tuple[ob
             raise TypeError(f"no performer for {type(operation).__name__}")
         results.append(performer(tx, operation, site))
     return tuple(results)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The live parts of a tenant a probe may use: its outbound actor (Telegram), its KIE
+    client (None without a key), the coordination node now running, and the store."""
+
+    outbound: Any
+    kie: Any
+    coordination: Callable[[], Any]
+    store: Any
+
+
+Probe = Callable[[Services, Any, Site], Awaitable[object]]
+_PROBES: dict[type[Lookup], Probe] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeFailed:
+    """What a probe answers when it could not finish: the error's type and text."""
+
+    error: str
+
+
+def probes(kind: type[L]) -> Callable[[Probe], Probe]:
+    """Register the async function that answers lookups of `kind` with live I/O (not a
+    storage read). The session runs it before handling, under `PROBE_DEADLINE`."""
+
+    def register(function: Probe) -> Probe:
+        if kind in _PROBES:
+            raise ValueError(f"{kind.__name__} already has a probe")
+        _PROBES[kind] = function
+        return function
+
+    return register
+
+
+def is_probe(lookup: Lookup) -> bool:
+    return type(lookup) in _PROBES
+
+
+async def probe_all(
+    services: Services | None, lookups: Iterable[Lookup], site: Site
+) -> dict[Lookup, object]:
+    """Every probe lookup's answer; a probe that overruns its deadline answers `ProbeFailed`
+    (the admin sees it) instead of holding the user's session."""
+    found: dict[Lookup, object] = {}
+    for lookup in lookups:
+        if services is None:
+            found[lookup] = ProbeFailed("not available in this process")
+            continue
+        with trio.move_on_after(PROBE_DEADLINE):
+            found[lookup] = await _PROBES[type(lookup)](services, lookup, site)
+        found.setdefault(lookup, ProbeFailed(f"no answer within {PROBE_DEADLINE:g} s"))
+    return found

@@ -42,6 +42,7 @@ from ._quota import FreeQuota
 from ._referrals import Referral, Referrals
 from ._sessions import Session, Sessions
 from ._settings import TenantSettings
+from ._stats import EXPORT_COLUMNS, DayMoney, Stats, UserFigures
 from ._store import Store, migrate, open_store, serve_store, status
 from ._tx import Tx
 from ._url import DEFAULT_URL, redact_url
@@ -50,6 +51,7 @@ from .migrations import LATEST
 
 __all__ = [
     "DEFAULT_URL",
+    "EXPORT_COLUMNS",
     "LATEST",
     "Account",
     "AppendResult",
@@ -64,6 +66,7 @@ __all__ = [
     "Correlations",
     "CreditKind",
     "Currency",
+    "DayMoney",
     "DeliveryState",
     "Discrepancy",
     "DuplicateKey",
@@ -102,12 +105,14 @@ __all__ = [
     "SchemaStatus",
     "Session",
     "Sessions",
+    "Stats",
     "StorageError",
     "StorageUnavailable",
     "Store",
     "TenantSettings",
     "Tx",
     "User",
+    "UserFigures",
     "Users",
     "VersionConflict",
     "migrate",

@@ -35,6 +35,7 @@ from ._referrals import Referrals
 from ._sessions import Sessions
 from ._settings import TenantSettings
 from ._sql import SqlConn
+from ._stats import Stats
 from ._users import Users
 
 __all__ = ["Tx"]
@@ -107,3 +108,7 @@ class Tx:
     @functools.cached_property
     def knowledge(self) -> KnowledgeBase:
         return KnowledgeBase(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def stats(self) -> Stats:
+        return Stats(self._db, self.tenant_id, self.now)

@@ -98,6 +98,16 @@ class Users(Repo):
         )
         return None if row is None else _user(row)
 
+    def by_username(self, username: str) -> User | None:
+        """The user with this @username (without the @, any case), or None."""
+        row = self._db.one(
+            f"""SELECT {_COLUMNS} FROM users
+                WHERE tenant_id = :t AND LOWER(username) = LOWER(:name)
+                ORDER BY updated_at DESC LIMIT 1""",
+            self._params(name=username.lstrip("@")),
+        )
+        return None if row is None else _user(row)
+
     def get(self, user_id: int) -> User:
         """The user; raises `NotFound`."""
         user = self.find(user_id)

@@ -15,7 +15,8 @@
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
         ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
         ├── command_menu     once at start, as leader: setMyCommands for every language
-        └── warmup           once, in the background, under a budget (temporary)
+        ├── warmup           once, in the background, under a budget (temporary)
+        └── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
 
 Children start in list order and stop in reverse: at shutdown the intake closes first, the
 sessions finish what they handle, the outbound actor sends their last replies, the store
@@ -33,6 +34,7 @@ import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import ActorRef, actor_child
+from trt_actors.actors.broadcaster import BroadcasterActor
 from trt_actors.actors.command_menu import CommandMenuActor
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
@@ -62,6 +64,7 @@ from trt_actors.nodes.tenant import (
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector, metrics
+from trt_actors.operations import Services
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
@@ -106,8 +109,8 @@ class Tree:
         self.catalog = load_catalog()
         self.handler = handler or Journey(self.catalog)
         self.jobs: dict[str, DynamicSupervisor[int]] = {}
-        # Telegram's limits, scaled for a self-hosted Bot API server (or a benchmark)
-        self.limits = limits or Limits().scaled(settings.telegram_limits_scale)
+        # Telegram's; a self-hosted Bot API server may differ; scaled only for an emulator
+        self.limits = limits or Limits().scaled(settings.telegram_rate_scale)
         self.tenants = [TenantConfig.from_settings(settings)]
         self.doors = WebhookDoors(
             default_tenant=settings.tenant_id,
@@ -248,7 +251,8 @@ class Tree:
         )
         outbound = Outbound(outbound_ref)
         jobs = self._jobs(tenant, clients, store, outbound)
-        sessions = self._sessions(tid, store, outbound, jobs)
+        services = Services(outbound, clients.kie, lambda: self.root.child("coordination"), store)
+        sessions = self._sessions(tid, store, outbound, jobs, services)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",
             lambda: DispatcherActor(tid, store, sessions),
@@ -269,6 +273,12 @@ class Tree:
             restart=Restart.TRANSIENT,
             tenant=tid,
         )
+        coordination = self.root.child("coordination")
+        broadcaster, _ = actor_child(
+            "broadcaster",
+            lambda: BroadcasterActor(tid, store, outbound, coordination),
+            tenant=tid,
+        )
         return [
             outbound_spec,
             ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
@@ -282,6 +292,7 @@ class Tree:
             *self._intake(tenant, api, store, dispatcher),
             command_menu,
             warmup,
+            broadcaster,
         ]
 
     def _jobs(
@@ -301,7 +312,12 @@ class Tree:
         return jobs
 
     def _sessions(
-        self, tid: str, store: Store, outbound: Outbound, jobs: DynamicSupervisor[int]
+        self,
+        tid: str,
+        store: Store,
+        outbound: Outbound,
+        jobs: DynamicSupervisor[int],
+        services: Services,
     ) -> DynamicSupervisor[int]:
         terms = next(t.settings for t in self.tenants if t.tenant_id == tid)
         default = self.catalog.default_tariff()
@@ -328,6 +344,7 @@ class Tree:
                     start_job=start_job,
                     tariff=tariff,
                     settings=terms,
+                    services=services,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

@@ -14,9 +14,11 @@ from typing import Any, Protocol
 import telegram
 import telegram.error as ptb
 import trio
+from telegram import InputFile as ptb_input_file
 from telegram.request import HTTPXRequest
 
 from .errors import BadRequest, BotBlocked, Conflict, InvalidToken, RetryAfter, TransientError
+from .files import TelegramFile
 
 # Per-phase HTTP timeouts (seconds); each call is also under its caller's trio deadline.
 CONNECT_TIMEOUT = 5.0
@@ -74,7 +76,7 @@ class PtbBotApi:
                 # PTB suggests its typed method for known endpoints; the raw form is deliberate.
                 warnings.filterwarnings("ignore", message=".*do_api_request.*")
                 return await self.bot.do_api_request(
-                    method, api_kwargs=dict(params), read_timeout=read_timeout
+                    method, api_kwargs=_ptb_params(params), read_timeout=read_timeout
                 )
         except ptb.RetryAfter as exc:
             raise RetryAfter(_seconds(exc.retry_after)) from None
@@ -101,3 +103,13 @@ def _seconds(value: object) -> float:
     if hasattr(value, "total_seconds"):
         return float(value.total_seconds())
     return float(value)  # type: ignore[arg-type]
+
+
+def _ptb_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters with files as PTB's `InputFile` (PTB then sends multipart)."""
+    return {
+        key: ptb_input_file(value.data, filename=value.name)
+        if isinstance(value, TelegramFile)
+        else value
+        for key, value in params.items()
+    }

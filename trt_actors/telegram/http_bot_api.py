@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +55,7 @@ from .errors import (
     TelegramError,
     TransientError,
 )
+from .files import OCTET_STREAM, TelegramFile
 
 # Per-phase timeouts (seconds), the same as PtbBotApi's.
 CONNECT_TIMEOUT = 5.0  # TCP connect and TLS handshake
@@ -69,18 +69,8 @@ DEADLINE_MARGIN = 1.0  # the whole call's deadline: every phase's timeout plus t
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 RECEIVE_BYTES = 65536
 USER_AGENT = b"trt-actors"
-OCTET_STREAM = "application/octet-stream"
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-@dataclass(frozen=True, slots=True)
-class TelegramFile:
-    """A file to upload: sent as one multipart part named after its parameter."""
-
-    name: str
-    data: bytes
-    mime: str = OCTET_STREAM
 
 
 def telegram_file(name: str, data: bytes, mime: str = OCTET_STREAM) -> TelegramFile:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .. import admin
 from ..callbacks import Press, parse_path
 from ..draft import CONFIRM, SETTINGS, input_at
 from ..state import JourneyState
@@ -49,6 +50,7 @@ SCREENS: dict[str, ScreenFunction] = {
     "u": lambda turn, state, press: account.topup(turn, state),
     "r": lambda turn, state, press: account.referral(turn, state),
     "h": lambda turn, state, press: account.history(turn, state, press.number(0) or 0),
+    **admin.SCREENS,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import admin
 from ..callbacks import encode
 from ..state import JourneyState
 from ..texts import text_or
@@ -33,6 +34,10 @@ def main_menu(turn: Turn, state: JourneyState) -> Screen:
         Button(turn.t("menu_help"), encode("?")),
         Button(turn.t("menu_language"), encode("lg")),
     ]
+    if turn.context.is_admin and not state.as_user:
+        account.append(Button(turn.t("adm_btn_panel"), encode("a")))
+    elif (want := admin.lead.button(turn, state)) is not None:
+        account.append(want)
     rows = stack(grid(kind_buttons(turn), 2), grid(account, 2))
     return Screen(turn.t("welcome", name=turn.name), rows)
 

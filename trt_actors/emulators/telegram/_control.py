@@ -182,20 +182,16 @@ class Control:
         target = self.chat(chat if chat is not None else sender)
         stored = self._bot_message(target, message_id)
         data = _find_button_data(stored, callback_data, label)
-        return self._callback(sender, target, stored, data)
+        return self._push_callback(sender, target, stored, data)
 
-    def press_forged(
-        self, user: User | int, message_id: int, data: str, *, chat: ChatRef | None = None
-    ) -> str:
-        """A callback query with `data` from a bot message that need not carry that button
-        (what a button from an older version of the message, or a modified client, sends).
-
-        Returns the callback query id."""
+    def forge_callback(self, user: User | int, message_id: int, data: str) -> str:
+        """A press carrying `data` that no button of the message has (a forged, stale or
+        hand-made callback, as a modified client can send); returns the callback query id."""
         sender = self._user(user)
-        target = self.chat(chat if chat is not None else sender)
-        return self._callback(sender, target, self._bot_message(target, message_id), data)
+        target = self.chat(sender)
+        return self._push_callback(sender, target, self._bot_message(target, message_id), data)
 
-    def _callback(self, sender: User, target: Chat, stored: StoredMessage, data: str) -> str:
+    def _push_callback(self, sender: User, target: Any, stored: StoredMessage, data: str) -> str:
         message_id = stored.message_id
         query_id = f"{self.bot.user.id}{self.bot.next_id():012d}"
         self.bot.callbacks[query_id] = CallbackRecord(

@@ -1,0 +1,297 @@
+"""What admins press, type and command — each checked: a non-admin (or an admin looking at
+the bot as a user) gets exactly what an unknown button or command gets, and the attempt is
+recorded in the audit log. Nothing here does I/O: writes are operations, data are lookups."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from trt_actors.telegram.files import TelegramFile
+
+from ..callbacks import Press
+from ..effects import BotCall
+from ..moves import Move
+from ..state import MENU, JourneyState
+from ..turn import Turn
+from ..updates import Incoming, Kind
+from .facts import (
+    AdjustBalance,
+    CancelBroadcast,
+    Denied,
+    Done,
+    Export,
+    FileFacts,
+    GrantAdmin,
+    Refused,
+    SetBlocked,
+    StartBroadcast,
+    StatsChart,
+)
+
+PressAction = Callable[[Turn, JourneyState, Press], Move | None]
+CommandAction = Callable[[Turn, JourneyState, str], Move]
+InputAction = Callable[[Turn, JourneyState, Incoming], Move | None]
+
+USERNAME = re.compile(r"@?([A-Za-z0-9_]{4,32})")
+AMOUNT = re.compile(r"([+-]?\d+(?:[.,]\d{1,2})?)\s+(\S.{0,199})", re.DOTALL)
+TRACE_ID = re.compile(r"[uj]\d{1,18}")
+BUTTON_LINE = re.compile(r"^(.{1,60}?)\s*\|\s*(https://\S+)$")
+
+
+def is_admin(turn: Turn, state: JourneyState) -> bool:
+    return turn.context.is_admin and not state.as_user
+
+
+def denied_press(turn: Turn, state: JourneyState, what: str) -> Move:
+    """What a non-admin's admin press gets: nothing but the audit entry (shown like any stale
+    button: the current screen)."""
+    return Move(state, effects=(Denied(turn.user_id, what, by_command=False),))
+
+
+def guarded(action: PressAction) -> PressAction:
+    def checked(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+        if not is_admin(turn, state):
+            return denied_press(turn, state, "|".join((press.code, *press.args)))
+        return action(turn, replace(state, awaiting=None), press)
+
+    return checked
+
+
+def target_of(text: str) -> str | None:
+    """A user id or a username (without @) from what an admin typed."""
+    text = text.strip()
+    if text.isdigit() and len(text) < 16:
+        return text
+    match = USERNAME.fullmatch(text)
+    return match.group(1) if match else None
+
+
+def kopecks(text: str) -> int | None:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    amount = value * 100
+    return int(amount) if amount == amount.to_integral_value() and amount != 0 else None
+
+
+# -- presses --------------------------------------------------------------------------------
+
+
+def go(path: str) -> PressAction:
+    def show(turn: Turn, state: JourneyState, press: Press) -> Move:
+        awaiting = {"au": "af", "ab": "ab", "ai": "ai"}.get(path)
+        return Move(replace(state.at(path), awaiting=awaiting))
+
+    return show
+
+
+def to_path(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    """A press whose arguments are its screen's (a page, an id): show that screen."""
+    if not all(arg.isdigit() for arg in press.args):
+        return None
+    return Move(state.at("|".join((press.code, *press.args))))
+
+
+def open_user(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    target = target_of(press.arg(0) or "")
+    return Move(state.at(f"av|{target}")) if target else None
+
+
+def set_blocked(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    user_id, flag = press.number(0), press.number(1)
+    if user_id is None or flag not in (0, 1):
+        return None
+    operation = SetBlocked(turn.user_id, user_id, bool(flag))
+    return Move(state.at(f"av|{user_id}"), effects=(operation,))
+
+
+def ask_adjustment(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    user_id = press.number(0)
+    if user_id is None:
+        return None
+    return Move(replace(state.at(f"ac|{user_id}"), awaiting=f"ac:{user_id}"))
+
+
+def grant_admin(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    user_id = press.number(0)
+    if user_id is None:
+        return None
+    return Move(state.at(f"av|{user_id}"), effects=(GrantAdmin(turn.user_id, user_id),))
+
+
+def send_file(turn: Turn, state: JourneyState, found: object, method: str, field: str) -> Move:
+    if not isinstance(found, FileFacts):
+        return Move(state, note=turn.t("adm_unavailable"))
+    params: dict[str, Any] = {
+        "chat_id": turn.chat_id,
+        field: TelegramFile(found.name, found.data, found.mime),
+        "caption": turn.t("adm_file_caption", name=found.name, rows=found.rows),
+    }
+    return Move(state, toast=turn.t("adm_file_sent"), calls=(BotCall(method, params),))
+
+
+def export(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    table = press.arg(0) or ""
+    if table not in ("users", "payments", "jobs"):
+        return None
+    found = turn.context.lookup(Export(table))
+    return send_file(turn, state.at("ax"), found, "sendDocument", "document")
+
+
+def chart(turn: Turn, state: JourneyState, press: Press) -> Move:
+    found = turn.context.lookup(StatsChart())
+    return send_file(turn, state.at("as"), found, "sendPhoto", "photo")
+
+
+def start_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    draft = state.admin_draft
+    if not draft or not isinstance(draft.get("message"), dict):
+        return None
+    key = f"broadcast:{turn.user_id}:{draft.get('n')}"
+    operation = StartBroadcast(turn.user_id, dict(draft["message"]), key)
+    return Move(replace(state, admin_draft=None), effects=(operation,))
+
+
+def cancel_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    broadcast_id = press.number(0)
+    if broadcast_id is None:
+        return None
+    operation = CancelBroadcast(turn.user_id, broadcast_id)
+    return Move(state.at(f"ar|{broadcast_id}"), effects=(operation,))
+
+
+def refresh_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    broadcast_id = press.number(0)
+    return Move(state.at(f"ar|{broadcast_id}")) if broadcast_id is not None else None
+
+
+def as_user(turn: Turn, state: JourneyState, press: Press) -> Move:
+    return Move(replace(state, as_user=True, screen=MENU), note=turn.t("adm_as_user_on"))
+
+
+# -- typed input ----------------------------------------------------------------------------
+
+
+def typed_target(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
+    target = target_of(incoming.text) if incoming.kind is Kind.TEXT else None
+    if target is None:
+        return Move(state, note=turn.t("adm_find_user_hint"))
+    return Move(replace(state.at(f"av|{target}"), awaiting=None))
+
+
+def typed_trace(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
+    wanted = incoming.text.strip() if incoming.kind is Kind.TEXT else ""
+    if not TRACE_ID.fullmatch(wanted):
+        return Move(state, note=turn.t("adm_trace_hint"))
+    return Move(replace(state.at(f"ai|{wanted}"), awaiting=None))
+
+
+def typed_adjustment(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
+    user_id = int((state.awaiting or "ac:0").split(":", 1)[1] or 0)
+    match = AMOUNT.fullmatch(incoming.text.strip()) if incoming.kind is Kind.TEXT else None
+    amount = kopecks(match.group(1)) if match else None
+    if match is None or amount is None:
+        return Move(state, note=turn.t("adm_adjust_hint"))
+    operation = AdjustBalance(
+        turn.user_id, user_id, amount, match.group(2).strip(), key=f"admin:{turn.update_id}"
+    )
+    after = replace(state.at(f"av|{user_id}"), awaiting=None)
+    return Move(after, effects=(operation,))
+
+
+def typed_broadcast(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
+    """Text, or a photo with a caption; a last line `Label | https://…` adds a URL button."""
+    message: dict[str, Any]
+    raw = (incoming.raw or {}).get("message") or {}
+    photos = raw.get("photo") if isinstance(raw, dict) else None
+    body = incoming.text.strip()
+    button = None
+    lines = body.splitlines()
+    if lines and (found := BUTTON_LINE.match(lines[-1].strip())):
+        button, body = (found.group(1), found.group(2)), "\n".join(lines[:-1]).strip()
+    if isinstance(photos, list) and photos:
+        message = {"method": "sendPhoto", "photo": photos[-1].get("file_id"), "caption": body}
+    elif incoming.kind is Kind.TEXT and body:
+        message = {"method": "sendMessage", "text": body}
+    else:
+        return Move(state, note=turn.t("adm_broadcast_hint"))
+    if button:
+        message["reply_markup"] = {"inline_keyboard": [[{"text": button[0], "url": button[1]}]]}
+    draft = {"n": turn.update_id, "message": message}
+    preview = {**{k: v for k, v in message.items() if k != "method"}, "chat_id": turn.chat_id}
+    after = replace(state.at("ap"), awaiting=None, admin_draft=draft)
+    return Move(after, calls=(BotCall(str(message["method"]), preview),))
+
+
+# -- settling operations --------------------------------------------------------------------
+
+
+def settled_denied(turn: Turn, state: JourneyState, operation: Denied, result: object) -> Move:
+    if operation.by_command:
+        at = state.at(MENU) if state.draft is None else state
+        return Move(at, note=turn.t("hint_unknown_command"))
+    return Move(state, note=turn.t("note_stale"), toast=turn.t("note_stale"))
+
+
+def settled_plain(turn: Turn, state: JourneyState, operation: object, result: object) -> Move:
+    if isinstance(result, Refused):
+        return Move(state, note=turn.t(result.reason, **result.values))
+    return Move(state, note=turn.t("adm_done"), toast=turn.t("adm_done"))
+
+
+def settled_broadcast(
+    turn: Turn, state: JourneyState, operation: StartBroadcast, result: object
+) -> Move:
+    if isinstance(result, Done):
+        return Move(state.at(f"ar|{result.value}"), note=turn.t("adm_broadcast_started"))
+    return settled_plain(turn, state, operation, result)
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def command(action: Callable[[Turn, JourneyState, str], Move | None]) -> CommandAction:
+    def checked(turn: Turn, state: JourneyState, argument: str) -> Move:
+        if not turn.context.is_admin or (state.as_user and action is not open_panel):
+            return Move(state, effects=(Denied(turn.user_id, "command", by_command=True),))
+        return action(turn, replace(state, awaiting=None), argument) or Move(
+            state.at("au"), note=turn.t("adm_command_hint")
+        )
+
+    return checked
+
+
+def open_panel(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(replace(state, as_user=False, draft=None, screen="a"))
+
+
+def selftest(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(state.at("at"))
+
+
+def user_balance(turn: Turn, state: JourneyState, argument: str) -> Move | None:
+    target = target_of(argument)
+    return Move(state.at(f"av|{target}")) if target else None
+
+
+def block_command(blocked: bool) -> Callable[[Turn, JourneyState, str], Move | None]:
+    def run(turn: Turn, state: JourneyState, argument: str) -> Move | None:
+        target = argument.strip()
+        if not target.isdigit():
+            return None
+        operation = SetBlocked(turn.user_id, int(target), blocked)
+        return Move(state.at(f"av|{target}"), effects=(operation,))
+
+    return run
+
+
+def add_admin(turn: Turn, state: JourneyState, argument: str) -> Move | None:
+    target = argument.strip()
+    if not target.isdigit():
+        return None
+    return Move(state.at(f"av|{target}"), effects=(GrantAdmin(turn.user_id, int(target)),))

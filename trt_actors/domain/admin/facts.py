@@ -1,0 +1,277 @@
+"""What the admin panel asks the session to read (lookups), to do (operations), and what it
+gets back — plain data, no I/O (see docs/journey.md, "Lookups and operations")."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..effects import Lookup, Operation
+
+
+class AdminLookup(Lookup):
+    """A lookup only an admin's update may cause (the session enforces it)."""
+
+    __slots__ = ()
+    admin_only: ClassVar[bool] = True
+
+
+# -- lookups --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PanelStats(AdminLookup):
+    """Users, generations and money since `days` days ago."""
+
+    days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class UserCard(AdminLookup):
+    """A user by id (digits) or @username (without the @)."""
+
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTail(AdminLookup):
+    limit: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastStatus(AdminLookup):
+    broadcast_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Export(AdminLookup):
+    """A CSV file of every row of `table`: users, payments or jobs."""
+
+    table: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatsChart(AdminLookup):
+    """A PNG chart of revenue and spend per day over `days` days."""
+
+    days: int = 30
+
+
+# -- what lookups find ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatsFacts:
+    users_total: int
+    users_new: int
+    users_active: int
+    users_blocked_bot: int
+    jobs_by_state: dict[str, int]
+    top_models: list[tuple[str, int]]
+    revenue_kopecks: int
+    spend_kopecks: int
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyLine:
+    kind: str
+    amount_kopecks: int
+    at: datetime.datetime
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserFacts:
+    user_id: int
+    username: str | None
+    first_name: str
+    language: str | None
+    is_blocked: bool
+    blocked_bot: bool
+    joined: datetime.datetime
+    balance_kopecks: int
+    held_kopecks: int
+    jobs: int
+    payments: int
+    ledger: list[MoneyLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    actor_id: int
+    action: str
+    target: str
+    at: datetime.datetime
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastFacts:
+    broadcast_id: int
+    state: str  # running | done | cancelled | …
+    sent: int
+    failed: int
+    skipped: int
+    pending: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    """A file to send: name, bytes, MIME type, and how many data rows it holds."""
+
+    name: str
+    data: bytes
+    mime: str
+    rows: int = 0
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Denied(Operation):
+    """A non-admin reached for the panel: only recorded (the audit log), never hinted at."""
+
+    user_id: int
+    what: str
+    by_command: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SetBlocked(Operation):
+    admin_id: int
+    user_id: int
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustBalance(Operation):
+    """Credit (amount > 0) or debit (amount < 0) a user's balance with a reason."""
+
+    admin_id: int
+    user_id: int
+    amount_kopecks: int
+    reason: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class GrantAdmin(Operation):
+    """Make a user an admin of this bot (the main admin only)."""
+
+    admin_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StartBroadcast(Operation):
+    """Send `message` (sendMessage or sendPhoto parameters, no chat id) to every reachable
+    user; the broadcaster actor picks it up."""
+
+    admin_id: int
+    message: dict[str, Any]
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBroadcast(Operation):
+    admin_id: int
+    broadcast_id: int
+
+
+# -- what operations answer -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """An operation that went through; `value` is what it produced (a broadcast id, …)."""
+
+    value: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An operation refused for a reason the admin can read: `reason` is a text key."""
+
+    reason: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+# -- diagnostics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostics(AdminLookup):
+    """Storage, coordination and webhook state, and the last errors (a live probe)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SelfTest(AdminLookup):
+    """A live check: storage write and read, Telegram getMe through the outbound actor, KIE
+    credits."""
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationTrail(AdminLookup):
+    """The recorded path of one update (u<update id>) or job (j<job id>)."""
+
+    correlation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One line of a live check: what, whether it passed, what was seen, how long it took."""
+
+    name: str
+    ok: bool
+    detail: str
+    millis: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticsFacts:
+    checks: list[Check]
+    inbox: dict[str, int]
+    last_errors: list[tuple[datetime.datetime, str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class TrailStep:
+    at: datetime.datetime
+    step: str
+    detail: dict[str, Any]
+
+
+# -- generations ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JobsPage(AdminLookup):
+    """The tenant's generations, newest first, `size` per page, before job `before` (0: the
+    newest)."""
+
+    before: int = 0
+    size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetail(AdminLookup):
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobFacts:
+    job_id: int
+    user_id: int
+    model_id: str
+    state: str
+    params: dict[str, Any]
+    kie_task_id: str | None
+    price_kopecks: int
+    error: str | None
+    result_urls: list[str]
+    created: datetime.datetime
+    submitted: datetime.datetime | None
+    finished: datetime.datetime | None

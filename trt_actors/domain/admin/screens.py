@@ -1,0 +1,278 @@
+"""The admin panel's screens: pure functions of the turn, the state and what was looked up."""
+
+from __future__ import annotations
+
+from ..callbacks import encode
+from ..state import JourneyState
+from ..turn import Turn
+from ..view import Button, Screen, grid
+from .facts import (
+    AuditTail,
+    BroadcastFacts,
+    BroadcastStatus,
+    Check,
+    CorrelationTrail,
+    Diagnostics,
+    DiagnosticsFacts,
+    JobDetail,
+    JobFacts,
+    JobsPage,
+    PanelStats,
+    SelfTest,
+    StatsFacts,
+    UserCard,
+    UserFacts,
+)
+
+PANEL = "a"
+SECTIONS = (
+    ("adm_btn_stats", "as"),
+    ("adm_btn_users", "au"),
+    ("adm_btn_jobs", "ag"),
+    ("adm_btn_broadcast", "ab"),
+    ("adm_btn_export", "ax"),
+    ("adm_btn_audit", "al"),
+    ("adm_btn_diagnostics", "ad"),
+)
+
+
+def back(turn: Turn) -> Button:
+    return Button(turn.t("adm_btn_back"), encode(PANEL))
+
+
+def panel(turn: Turn, state: JourneyState) -> Screen:
+    buttons = [Button(turn.t(label), encode(code)) for label, code in SECTIONS]
+    buttons.append(Button(turn.t("adm_btn_as_user"), encode("ay")))
+    rows = (*grid(buttons, 2), (Button(turn.t("btn_menu"), encode("m")),))
+    return Screen(turn.t("adm_panel"), rows)
+
+
+def stats(turn: Turn, state: JourneyState, days: int = 30) -> Screen:
+    facts = turn.context.lookup(PanelStats(days))
+    if not isinstance(facts, StatsFacts):
+        return Screen(turn.t("adm_unavailable"), ((back(turn),),))
+    states = ", ".join(f"{name}: {count}" for name, count in sorted(facts.jobs_by_state.items()))
+    models = "\n".join(f"• {model}: {count}" for model, count in facts.top_models)
+    text = turn.t(
+        "adm_stats",
+        days=facts.days,
+        total=facts.users_total,
+        new=facts.users_new,
+        active=facts.users_active,
+        blocked=facts.users_blocked_bot,
+        jobs=states or "—",
+        models=models or "—",
+        revenue=turn.money(facts.revenue_kopecks),
+        spend=turn.money(facts.spend_kopecks),
+    )
+    rows = ((Button(turn.t("adm_btn_chart"), encode("ah")), back(turn)),)
+    return Screen(text, rows)
+
+
+def find_user(turn: Turn, state: JourneyState) -> Screen:
+    return Screen(turn.t("adm_find_user"), ((back(turn),),))
+
+
+def user_card(turn: Turn, state: JourneyState, target: str) -> Screen:
+    facts = turn.context.lookup(UserCard(target))
+    if not isinstance(facts, UserFacts):
+        return Screen(turn.t("adm_user_not_found", target=target), ((back(turn),),))
+    lines = "\n".join(
+        f"{line.at:%Y-%m-%d %H:%M} {line.kind} {turn.money(line.amount_kopecks)} ({line.actor})"
+        for line in facts.ledger
+    )
+    status = turn.t("adm_user_blocked") if facts.is_blocked else turn.t("adm_user_active")
+    if facts.blocked_bot:
+        status += " · " + turn.t("adm_user_blocked_bot")
+    text = turn.t(
+        "adm_user_card",
+        id=facts.user_id,
+        name=facts.first_name,
+        username=f"@{facts.username}" if facts.username else "—",
+        lang=facts.language or "—",
+        joined=f"{facts.joined:%Y-%m-%d}",
+        status=status,
+        balance=turn.money(facts.balance_kopecks),
+        held=turn.money(facts.held_kopecks),
+        jobs=facts.jobs,
+        payments=facts.payments,
+        ledger=lines or "—",
+    )
+    uid = facts.user_id
+    block = (
+        Button(turn.t("adm_btn_unblock"), encode("ak", uid, 0))
+        if facts.is_blocked
+        else Button(turn.t("adm_btn_block"), encode("ak", uid, 1))
+    )
+    rows: list[tuple[Button, ...]] = [
+        (Button(turn.t("adm_btn_adjust"), encode("ac", uid)), block),
+    ]
+    if turn.context.settings.main_admin == turn.user_id and uid not in turn.context.settings.admins:
+        rows.append((Button(turn.t("adm_btn_make_admin"), encode("am", uid)),))
+    rows.append((Button(turn.t("adm_btn_users"), encode("au")), back(turn)))
+    return Screen(text, tuple(rows))
+
+
+def adjust(turn: Turn, state: JourneyState, user_id: int) -> Screen:
+    return Screen(turn.t("adm_adjust_prompt", id=user_id), ((back(turn),),))
+
+
+def audit(turn: Turn, state: JourneyState) -> Screen:
+    lines = turn.context.lookup(AuditTail())
+    if not isinstance(lines, list):
+        return Screen(turn.t("adm_unavailable"), ((back(turn),),))
+    body = "\n".join(
+        f"{line.at:%m-%d %H:%M} {line.actor_id} {line.action} {line.target}" for line in lines
+    )
+    return Screen(turn.t("adm_audit", lines=body or "—"), ((back(turn),),))
+
+
+def export_menu(turn: Turn, state: JourneyState) -> Screen:
+    buttons = [
+        Button(turn.t(f"adm_btn_export_{table}"), encode("ae", table))
+        for table in ("users", "payments", "jobs")
+    ]
+    return Screen(turn.t("adm_export"), (*grid(buttons, 3), (back(turn),)))
+
+
+def compose(turn: Turn, state: JourneyState) -> Screen:
+    return Screen(turn.t("adm_broadcast_compose"), ((back(turn),),))
+
+
+def preview(turn: Turn, state: JourneyState) -> Screen | None:
+    draft = state.admin_draft
+    if not draft:
+        return None
+    rows = (
+        (
+            Button(turn.t("adm_btn_broadcast_send"), encode("ao")),
+            Button(turn.t("adm_btn_broadcast_edit"), encode("ab")),
+        ),
+        (back(turn),),
+    )
+    return Screen(turn.t("adm_broadcast_preview"), rows)
+
+
+def broadcast(turn: Turn, state: JourneyState, broadcast_id: int) -> Screen:
+    facts = turn.context.lookup(BroadcastStatus(broadcast_id))
+    if not isinstance(facts, BroadcastFacts):
+        return Screen(turn.t("adm_unavailable"), ((back(turn),),))
+    text = turn.t(
+        "adm_broadcast_status",
+        id=facts.broadcast_id,
+        state=turn.t(f"adm_broadcast_state_{facts.state}"),
+        sent=facts.sent,
+        failed=facts.failed,
+        skipped=facts.skipped,
+        pending=facts.pending,
+    )
+    rows: list[tuple[Button, ...]] = [
+        (Button(turn.t("adm_btn_refresh"), encode("ar", broadcast_id)),)
+    ]
+    if facts.state == "running":
+        rows[0] += (Button(turn.t("adm_btn_broadcast_cancel"), encode("aq", broadcast_id)),)
+    rows.append((back(turn),))
+    return Screen(text, tuple(rows))
+
+
+def _checks(turn: Turn, checks: list[Check]) -> str:
+    return "\n".join(
+        f"{'✅' if check.ok else '❌'} {check.name}: {check.detail}"
+        + (f" ({check.millis} ms)" if check.millis else "")
+        for check in checks
+    )
+
+
+def diagnostics(turn: Turn, state: JourneyState) -> Screen:
+    facts = turn.context.lookup(Diagnostics())
+    rows = (
+        (
+            Button(turn.t("adm_btn_selftest"), encode("at")),
+            Button(turn.t("adm_btn_trace"), encode("ai")),
+        ),
+        (Button(turn.t("adm_btn_refresh"), encode("ad")), back(turn)),
+    )
+    if not isinstance(facts, DiagnosticsFacts):
+        return Screen(turn.t("adm_unavailable"), rows)
+    inbox = ", ".join(f"{state}: {count}" for state, count in sorted(facts.inbox.items()))
+    errors = "\n".join(
+        f"{at:%m-%d %H:%M} {where}: {error}" for at, where, error in facts.last_errors
+    )
+    text = turn.t(
+        "adm_diagnostics",
+        checks=_checks(turn, facts.checks),
+        inbox=inbox or "—",
+        errors=errors or "—",
+    )
+    return Screen(text, rows)
+
+
+def selftest(turn: Turn, state: JourneyState) -> Screen:
+    checks = turn.context.lookup(SelfTest())
+    rows = ((Button(turn.t("adm_btn_refresh"), encode("at")), back(turn)),)
+    if not isinstance(checks, list):
+        return Screen(turn.t("adm_unavailable"), rows)
+    verdict = "adm_selftest_ok" if all(c.ok for c in checks) else "adm_selftest_failed"
+    return Screen(f"{turn.t(verdict)}\n\n{_checks(turn, checks)}", rows)
+
+
+def trace_prompt(turn: Turn, state: JourneyState) -> Screen:
+    return Screen(turn.t("adm_trace_prompt"), ((back(turn),),))
+
+
+def trace(turn: Turn, state: JourneyState, correlation_id: str) -> Screen:
+    steps = turn.context.lookup(CorrelationTrail(correlation_id))
+    rows = ((Button(turn.t("adm_btn_trace"), encode("ai")), back(turn)),)
+    if not isinstance(steps, list) or not steps:
+        return Screen(turn.t("adm_trace_none", id=correlation_id), rows)
+    lines = "\n".join(
+        f"{step.at:%H:%M:%S.%f}"[:-3]
+        + f" {step.step} "
+        + " ".join(f"{k}={v}" for k, v in sorted(step.detail.items()))
+        for step in steps
+    )
+    return Screen(turn.t("adm_trace", id=correlation_id, lines=lines), rows)
+
+
+def jobs(turn: Turn, state: JourneyState, before: int) -> Screen:
+    found = turn.context.lookup(JobsPage(before))
+    if not isinstance(found, list):
+        return Screen(turn.t("adm_unavailable"), ((back(turn),),))
+    lines = "\n".join(
+        f"#{job.job_id} {job.created:%m-%d %H:%M} {job.model_id} · {job.state} · "
+        f"{turn.money(job.price_kopecks)} · {job.user_id}"
+        for job in found
+    )
+    buttons = [Button(f"#{job.job_id}", encode("aj", job.job_id)) for job in found]
+    rows = list(grid(buttons, 5))
+    if len(found) == JobsPage().size:
+        rows.append((Button(turn.t("adm_btn_older"), encode("ag", found[-1].job_id)),))
+    rows.append((back(turn),))
+    return Screen(turn.t("adm_jobs", lines=lines or "—"), tuple(rows))
+
+
+def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
+    found = turn.context.lookup(JobDetail(job_id))
+    rows = ((Button(turn.t("adm_btn_jobs"), encode("ag")), back(turn)),)
+    if not isinstance(found, JobFacts):
+        return Screen(turn.t("adm_job_not_found", id=job_id), rows)
+    params = "\n".join(f"  {key}: {value}" for key, value in sorted(found.params.items()))
+    when = [f"{found.created:%Y-%m-%d %H:%M:%S}"]
+    when += [f"{t:%H:%M:%S}" if t else "—" for t in (found.submitted, found.finished)]
+    text = turn.t(
+        "adm_job",
+        id=found.job_id,
+        model=found.model_id,
+        state=found.state,
+        user=found.user_id,
+        price=turn.money(found.price_kopecks),
+        task=found.kie_task_id or "—",
+        created=when[0],
+        submitted=when[1],
+        finished=when[2],
+        params=params or "  —",
+        error=found.error or "—",
+        results="\n".join(found.result_urls) or "—",
+    )
+    user_row = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
+    return Screen(text, (user_row, *rows))

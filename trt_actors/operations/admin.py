@@ -1,0 +1,279 @@
+"""The storage side of the admin panel: what its lookups read and its operations write.
+
+Every operation is recorded in the audit log with the admin's id. Exports are CSV (UTF-8
+with a BOM, so spreadsheet programs read Cyrillic); the chart is a PNG drawn by matplotlib.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import structlog
+
+from trt_actors.domain.admin.facts import (
+    AdjustBalance,
+    AuditLine,
+    AuditTail,
+    BroadcastFacts,
+    BroadcastStatus,
+    CancelBroadcast,
+    Denied,
+    Done,
+    Export,
+    FileFacts,
+    GrantAdmin,
+    JobDetail,
+    JobFacts,
+    JobsPage,
+    MoneyLine,
+    PanelStats,
+    Refused,
+    SetBlocked,
+    StartBroadcast,
+    StatsChart,
+    StatsFacts,
+    UserCard,
+    UserFacts,
+)
+from trt_actors.storage import (
+    EXPORT_COLUMNS,
+    BroadcastState,
+    CreditKind,
+    Currency,
+    DeliveryState,
+    InvalidState,
+    NotFound,
+    Tx,
+)
+
+from ._registry import Site, performs, reads
+from .chart import money_chart
+
+log = structlog.get_logger(__name__)
+
+DAY_MS = 86_400_000
+ADMINS_SETTING = "admins"  # admins appointed from the panel, added to the configured ones
+
+
+def _at(ms: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC)
+
+
+def _since(site: Site, days: int) -> int:
+    return int(site.now.timestamp() * 1000) - days * DAY_MS
+
+
+# -- lookups --------------------------------------------------------------------------------
+
+
+@reads(PanelStats)
+def _stats(tx: Tx, lookup: PanelStats, site: Site) -> StatsFacts:
+    since = _since(site, lookup.days)
+    users = tx.stats.users(since=since)
+    days = tx.stats.money_by_day(since=since)
+    return StatsFacts(
+        users_total=users.total,
+        users_new=users.new,
+        users_active=users.active,
+        users_blocked_bot=users.blocked_bot,
+        jobs_by_state=tx.jobs.count_by_state(),
+        top_models=tx.stats.jobs_by_model(since=since),
+        revenue_kopecks=sum(day.revenue for day in days),
+        spend_kopecks=sum(day.spend for day in days),
+        days=lookup.days,
+    )
+
+
+@reads(UserCard)
+def _user_card(tx: Tx, lookup: UserCard, site: Site) -> UserFacts | None:
+    target = lookup.target
+    user = tx.users.find(int(target)) if target.isdigit() else tx.users.by_username(target)
+    if user is None:
+        return None
+    account = tx.ledger.account(user.user_id, Currency.RUB)
+    jobs, payments = tx.stats.user_counts(user.user_id)
+    entries = tx.ledger.entries(user.user_id, currency=Currency.RUB, limit=5)
+    return UserFacts(
+        user_id=user.user_id,
+        username=user.username,
+        first_name=user.first_name,
+        language=user.language,
+        is_blocked=user.is_blocked,
+        blocked_bot=user.blocked_bot,
+        joined=_at(user.created_at),
+        balance_kopecks=account.balance,
+        held_kopecks=account.held,
+        jobs=jobs,
+        payments=payments,
+        ledger=[MoneyLine(str(e.kind), e.amount, _at(e.created_at), e.actor) for e in entries],
+    )
+
+
+@reads(AuditTail)
+def _audit(tx: Tx, lookup: AuditTail, site: Site) -> list[AuditLine]:
+    return [
+        AuditLine(e.actor_id, e.action, e.target, _at(e.created_at), e.details)
+        for e in tx.audit.recent(limit=lookup.limit)
+    ]
+
+
+@reads(BroadcastStatus)
+def _broadcast(tx: Tx, lookup: BroadcastStatus, site: Site) -> BroadcastFacts | None:
+    try:
+        found = tx.broadcasts.get(lookup.broadcast_id)
+    except NotFound:
+        return None
+    counts = found.counts
+    return BroadcastFacts(
+        broadcast_id=found.id,
+        state=found.state.value,
+        sent=counts.get(DeliveryState.SENT, 0),
+        failed=counts.get(DeliveryState.FAILED, 0),
+        skipped=counts.get(DeliveryState.SKIPPED, 0),
+        pending=counts.get(DeliveryState.PENDING, 0),
+    )
+
+
+@reads(Export)
+def _export(tx: Tx, lookup: Export, site: Site) -> FileFacts | None:
+    if lookup.table not in EXPORT_COLUMNS:
+        return None
+    columns = EXPORT_COLUMNS[lookup.table][0]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    rows = 0
+    for row in tx.stats.export(lookup.table):
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+        rows += 1
+    name = f"{lookup.table}-{site.tenant}-{site.now:%Y%m%d}.csv"
+    return FileFacts(name, ("\ufeff" + out.getvalue()).encode(), "text/csv", rows)
+
+
+@reads(StatsChart)
+def _chart(tx: Tx, lookup: StatsChart, site: Site) -> FileFacts:
+    days = tx.stats.money_by_day(since=_since(site, lookup.days))
+    first = site.now.date() - datetime.timedelta(days=lookup.days - 1)
+    png = money_chart(first, lookup.days, days, title=f"{site.tenant}: {lookup.days} days")
+    return FileFacts(f"stats-{site.now:%Y%m%d}.png", png, "image/png", len(days))
+
+
+def _job_facts(tx: Tx, job_id: int) -> JobFacts | None:
+    try:
+        job = tx.jobs.get(job_id)
+    except NotFound:
+        return None
+    return JobFacts(
+        job_id=job.id,
+        user_id=job.user_id,
+        model_id=job.model_id,
+        state=job.state.value,
+        params=job.params,
+        kie_task_id=job.kie_task_id,
+        price_kopecks=job.price,
+        error=job.error,
+        result_urls=list(job.result_urls),
+        created=_at(job.created_at),
+        submitted=_at(job.submitted_at) if job.submitted_at else None,
+        finished=_at(job.finished_at) if job.finished_at else None,
+    )
+
+
+@reads(JobsPage)
+def _jobs_page(tx: Tx, lookup: JobsPage, site: Site) -> list[JobFacts]:
+    ids = tx.stats.job_ids(before_id=lookup.before or None, limit=lookup.size)
+    return [facts for job_id in ids if (facts := _job_facts(tx, job_id)) is not None]
+
+
+@reads(JobDetail)
+def _job_detail(tx: Tx, lookup: JobDetail, site: Site) -> JobFacts | None:
+    return _job_facts(tx, lookup.job_id)
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+@performs(Denied)
+def _denied(tx: Tx, operation: Denied, site: Site) -> Done:
+    log.warning("admin.denied", user=operation.user_id, what=operation.what)
+    tx.audit.record(operation.user_id, "denied", target=operation.what)
+    return Done()
+
+
+@performs(SetBlocked)
+def _set_blocked(tx: Tx, operation: SetBlocked, site: Site) -> Done | Refused:
+    if not tx.users.exists(operation.user_id):
+        return Refused("adm_refused_no_user")
+    tx.users.set_blocked(operation.user_id, operation.blocked)
+    action = "block" if operation.blocked else "unblock"
+    tx.audit.record(operation.admin_id, action, target=str(operation.user_id))
+    return Done()
+
+
+@performs(AdjustBalance)
+def _adjust(tx: Tx, operation: AdjustBalance, site: Site) -> Done | Refused:
+    if not tx.users.exists(operation.user_id):
+        return Refused("adm_refused_no_user")
+    if tx.ledger.entry(operation.key) is not None:
+        return Done()  # performed already (the update is handled again)
+    amount, actor = operation.amount_kopecks, f"admin:{operation.admin_id}"
+    if amount > 0:
+        tx.ledger.credit(
+            operation.user_id,
+            amount,
+            Currency.RUB,
+            kind=CreditKind.ADMIN,
+            key=operation.key,
+            actor=actor,
+            reference=operation.reason,
+        )
+    else:
+        available = tx.ledger.account(operation.user_id, Currency.RUB).available
+        if available < -amount:
+            return Refused("adm_refused_funds", {"amount": f"{-amount / 100:.2f}"})
+        tx.ledger.debit(
+            operation.user_id,
+            -amount,
+            Currency.RUB,
+            key=operation.key,
+            actor=actor,
+            reference=operation.reason,
+        )
+    details = {"amount": amount, "reason": operation.reason, "key": operation.key}
+    tx.audit.record(operation.admin_id, "balance", target=str(operation.user_id), details=details)
+    return Done()
+
+
+@performs(GrantAdmin)
+def _grant_admin(tx: Tx, operation: GrantAdmin, site: Site) -> Done | Refused:
+    if not tx.users.exists(operation.user_id):
+        return Refused("adm_refused_no_user")
+    appointed = {int(x) for x in tx.settings.get(ADMINS_SETTING, []) or []}
+    appointed.add(operation.user_id)
+    tx.settings.set(ADMINS_SETTING, sorted(appointed), updated_by=operation.admin_id)
+    tx.audit.record(operation.admin_id, "add_admin", target=str(operation.user_id))
+    return Done()
+
+
+@performs(StartBroadcast)
+def _start_broadcast(tx: Tx, operation: StartBroadcast, site: Site) -> Done:
+    for entry in tx.audit.recent(action="broadcast", limit=50):
+        if entry.details.get("key") == operation.key:  # started already
+            return Done(int(entry.target))
+    started = tx.broadcasts.create(operation.admin_id, operation.message)
+    tx.broadcasts.set_state(started.id, BroadcastState.RUNNING)
+    details = {"key": operation.key, "method": operation.message.get("method")}
+    tx.audit.record(operation.admin_id, "broadcast", target=str(started.id), details=details)
+    return Done(started.id)
+
+
+@performs(CancelBroadcast)
+def _cancel_broadcast(tx: Tx, operation: CancelBroadcast, site: Site) -> Done | Refused:
+    try:
+        tx.broadcasts.set_state(operation.broadcast_id, BroadcastState.CANCELLED)
+    except (NotFound, InvalidState):
+        return Refused("adm_unavailable")
+    tx.audit.record(operation.admin_id, "broadcast_cancel", target=str(operation.broadcast_id))
+    return Done(operation.broadcast_id)

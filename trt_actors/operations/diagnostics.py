@@ -1,0 +1,123 @@
+"""The admin panel's live checks (probes) and the correlation trail (a storage read).
+
+Probes use the tenant's running parts: storage, the coordination node, the outbound actor
+(so a getMe is a round trip through an actor and the Telegram pacing), the KIE client. Each
+check is timed, and a failure is a line of the report, never an exception to the user.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Awaitable, Callable
+
+import trio
+
+from trt_actors.domain.admin.facts import (
+    Check,
+    CorrelationTrail,
+    Diagnostics,
+    DiagnosticsFacts,
+    SelfTest,
+    TrailStep,
+)
+from trt_actors.kie import KieError
+from trt_actors.storage import StorageError, Tx
+from trt_actors.telegram.errors import TelegramError
+
+from ._registry import Services, Site, probes, reads
+
+CHECK_DEADLINE = 5.0
+SELFTEST_KEY = "selftest"
+LIVE_ERRORS = (TelegramError, KieError, StorageError, trio.TooSlowError)
+
+
+def _at(ms: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC)
+
+
+async def _timed(name: str, check: Callable[[], Awaitable[str]]) -> Check:
+    began = trio.current_time()
+    try:
+        with trio.fail_after(CHECK_DEADLINE):
+            detail = await check()
+    except LIVE_ERRORS as exc:
+        millis = int((trio.current_time() - began) * 1000)
+        return Check(name, False, f"{type(exc).__name__}: {exc}"[:300], millis)
+    return Check(name, True, detail, int((trio.current_time() - began) * 1000))
+
+
+def _coordination(services: Services) -> Check:
+    node = services.coordination()
+    if node is None:
+        return Check("redis", False, "the coordination node is not running")
+    status = node.status()
+    if status.backend == "local":
+        return Check("redis", True, "not configured: one instance, in-process coordination")
+    detail = f"{status.mode}, {status.redis_url}"
+    if status.last_error:
+        detail += f", last error: {status.last_error}"
+    return Check("redis", bool(status.redis_up), detail)
+
+
+@probes(Diagnostics)
+async def _diagnostics(services: Services, lookup: Diagnostics, site: Site) -> DiagnosticsFacts:
+    async def webhook() -> str:
+        info = await services.outbound.call("getWebhookInfo", {}, timeout=CHECK_DEADLINE)
+        url = info.get("url") or "none (polling)"
+        detail = f"{url}, {info.get('pending_update_count', 0)} pending"
+        if info.get("last_error_message"):
+            detail += f", last error: {info['last_error_message']}"
+        return str(detail)
+
+    def figures(tx: Tx) -> tuple[dict[str, int], list[tuple[int, str, str]]]:
+        return tx.stats.inbox_counts(), tx.stats.last_errors(limit=5)
+
+    storage_began = trio.current_time()
+    try:
+        with trio.fail_after(CHECK_DEADLINE):
+            inbox, errors = await services.store.read(site.tenant, figures)
+        millis = int((trio.current_time() - storage_began) * 1000)
+        storage = Check("storage", True, "reads answer", millis)
+    except (StorageError, trio.TooSlowError) as exc:
+        inbox, errors = {}, []
+        storage = Check("storage", False, f"{type(exc).__name__}: {exc}"[:300])
+    checks = [storage, _coordination(services), await _timed("webhook", webhook)]
+    return DiagnosticsFacts(checks, inbox, [(_at(at), where, e) for at, where, e in errors])
+
+
+@probes(SelfTest)
+async def _selftest(services: Services, lookup: SelfTest, site: Site) -> list[Check]:
+    nonce = secrets.token_hex(8)
+
+    async def storage() -> str:
+        def write(tx: Tx) -> None:
+            tx.settings.set(SELFTEST_KEY, nonce, updated_by=site.user_id)
+
+        await services.store.run(site.tenant, write)
+        read = await services.store.read(site.tenant, lambda tx: tx.settings.get(SELFTEST_KEY))
+        if read != nonce:
+            raise StorageError(f"wrote {nonce}, read back {read!r}")
+        return "write and read back"
+
+    async def telegram() -> str:
+        me = await services.outbound.call("getMe", {}, timeout=CHECK_DEADLINE)
+        return f"@{me.get('username')}"
+
+    async def kie() -> str:
+        if services.kie is None:
+            raise KieError("no KIE_API_KEY: generations are off")
+        credits = await services.kie.credit_balance(timeout=CHECK_DEADLINE)
+        return f"{credits} credits"
+
+    return [
+        await _timed("storage", storage),
+        await _timed("telegram", telegram),
+        await _timed("kie", kie),
+    ]
+
+
+@reads(CorrelationTrail)
+def _trail(tx: Tx, lookup: CorrelationTrail, site: Site) -> list[TrailStep]:
+    steps = tx.correlations.trail(lookup.correlation_id, limit=40)
+    return [TrailStep(_at(step.at), step.step, step.detail) for step in steps]
