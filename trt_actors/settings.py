@@ -127,7 +127,7 @@ class Settings(BaseSettings):
         if value is None:
             return None
         parts = urlsplit(value)
-        loopback = parts.hostname is not None and _is_loopback(parts.hostname)
+        loopback = parts.hostname is not None and is_loopback(parts.hostname)
         if not parts.hostname or not (
             parts.scheme == "https" or (parts.scheme == "http" and loopback)
         ):
@@ -223,7 +223,7 @@ class Settings(BaseSettings):
         return rows
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -280,13 +280,17 @@ def _cross_checks(settings: Settings) -> list[Problem]:
         problems.append(
             Problem("TELEGRAM_BOT_TOKEN", EXPECTED["telegram_bot_token"] + " (or set TRT_TENANTS)")
         )
-    if not _is_loopback(settings.ops_host) and settings.ops_token is None:
+    if not is_loopback(settings.ops_host) and settings.ops_token is None:
         problems.append(
             Problem(
                 "OPS_TOKEN", EXPECTED["ops_token"] + " (required when OPS_HOST is not loopback)"
             )
         )
-    if settings.bot_mode == "webhook" and settings.webhook_secret_token is None:
+    if (
+        settings.bot_mode == "webhook"
+        and settings.webhook_secret_token is None
+        and settings.trt_tenants is None  # each bot of the file is checked on its own
+    ):
         problems.append(
             Problem(
                 "WEBHOOK_SECRET_TOKEN",

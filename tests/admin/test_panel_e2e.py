@@ -207,3 +207,57 @@ async def test_diagnostics_selftest_trace_and_a_partner_lead(
         await boss.send(trail_id)
         trace = (await boss.next_message())["text"]
         assert trace.startswith(f"🔎 {trail_id}") and "session" in trace, trace
+
+
+async def test_settings_change_at_once_audited_and_the_main_admin_appoints_admins(
+    telegram_emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
+        boss = Conversation(telegram_emulator, boss_user)
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("⚙️ Settings")
+        assert "free_per_day: 5" in (await boss.next_edit())["text"]
+        await boss.press("free_per_day")
+        assert "free generations per user per day" in (await boss.next_edit())["text"]
+        await boss.send("7")
+        changed = (await boss.next_message())["text"]
+        assert changed.startswith("Done.") and "free_per_day: 7" in changed
+        assert bot.tree.terms["default"].current.free_per_day == 7
+        await boss.press("markup")
+        await boss.next_edit()
+        await boss.send("0.5")
+        refused = (await boss.next_message())["text"]
+        assert refused.startswith("Not changed: expected a number of at least 1")
+        assert bot.tree.terms["default"].current.markup != 0.5
+        audited = [e.target for e in await _audit(bot, "settings.update")]
+        assert audited == ["free_per_day"]
+
+        ann = bot.user("Ann", language_code="en")
+        await ann.send("/start")
+        await ann.next_message()
+        await ann.send("/admin")
+        assert "Admin panel" not in (await ann.next_message())["text"]
+        await boss.send(f"/add_admin {ann.id}")
+        assert "Done." in (await boss.next_message())["text"]
+        await ann.send("/admin")
+        assert "Admin panel" in (await ann.next_message())["text"]
+        await ann.send(f"/add_admin {boss.id}")  # only the main admin appoints
+        assert "Only the main admin" in (await ann.next_message())["text"]
+
+
+async def test_the_configuration_check_says_what_to_fix(
+    telegram_emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(
+        tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,), kie_api_key=None
+    ) as bot:
+        assert bot.settings.kie_api_key is None
+        boss = Conversation(telegram_emulator, boss_user)
+        await boss.send("/config_check")
+        report = (await boss.next_message())["text"]
+        assert report.startswith("🧰 Configuration: something needs fixing."), report
+        assert "✅ database" in report
+        assert "❌ kie" in report and "KIE_API_KEY" in report, report

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
 from trt_actors.domain.callbacks import encode
-from trt_actors.domain.context import JobView
 from trt_actors.domain.screens.models import PAGE_SIZE
 from trt_actors.domain.texts import keys, text
 from trt_actors.domain.updates import read
 
-from .support import CHAT, NOW, Chat, callback_update, catalog, context, journey, text_update
+from .support import CHAT, Chat, callback_update, catalog, context, journey, text_update
 
 LANGUAGES = ["ru", "en"]
 
@@ -132,44 +129,6 @@ def test_referral_shows_the_personal_link_when_the_bot_name_is_known(language: s
     chat = Chat(language, ctx=context(bot_username="trt_bot")).started()
     chat.press(encode("r"))
     assert f"https://t.me/trt_bot?start=ref_{CHAT}" in chat.text
-
-
-def _job(number: int, owner: int = CHAT) -> JobView:
-    when = NOW - datetime.timedelta(minutes=number)
-    return JobView(str(number), "z-image", "delivered", when, 64, number % 2 == 0, owner)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_history_is_a_placeholder_until_jobs_come_in_the_context(language: str) -> None:
-    chat = Chat(language).started()
-    chat.send("/history")
-    assert chat.text == t(language, "history_empty")
-    jobs = tuple(_job(n) for n in range(1, 13))
-    chat = Chat(language, ctx=context(recent_jobs=jobs)).started()
-    chat.send("/history")
-    assert "Z-Image" in chat.text and t(language, "job_state_delivered") in chat.text
-    assert chat.text.count("Z-Image") == 8
-    chat.tap(t(language, "btn_next_page"))
-    assert chat.text.count("Z-Image") == 4
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_status_of_a_job(language: str) -> None:
-    chat = Chat(language).started()
-    chat.send("/status")
-    assert chat.text == t(language, "status_usage")
-    chat.send("/status 7")
-    assert chat.text == t(language, "status_not_found", job="7")
-    chat = Chat(language, ctx=context(requested_job=_job(7))).started()
-    chat.send("/status 7")
-    assert t(language, "status_title") in chat.text and "Z-Image" in chat.text
-    someone_elses = context(requested_job=_job(7, owner=1))
-    chat = Chat(language, ctx=someone_elses).started()
-    chat.send("/status 7")
-    assert chat.text == t(language, "status_not_found", job="7")
-    chat.ctx = context(requested_job=_job(7, owner=1), is_admin=True)
-    chat.send("/status 7")
-    assert "Z-Image" in chat.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

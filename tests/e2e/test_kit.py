@@ -30,8 +30,14 @@ async def test_a_conversation_through_the_kit(bot_service: BotService) -> None:
     result = await bot_service.emulator.ctl.wait_for(  # the KIE emulator makes a real PNG
         ann.user, lambda message: "photo" in message, timeout=30
     )
-    assert result["caption"] == "Z-Image"
+    assert result["caption"].startswith("Z-Image\n") and "a red fox" in result["caption"]
+    progress = await ann.next_message()  # the progress message came first, then the result
+    assert progress["message_id"] < result["message_id"]
     assert (await ann.next_message())["message_id"] == result["message_id"]
+    done = await bot_service.emulator.ctl.wait_for(
+        ann.user, lambda message: str(message.get("text", "")).startswith("✅"), timeout=10
+    )
+    assert done["message_id"] == progress["message_id"]  # its last word, edited in place
     [task] = bot_service.kie.ctl.tasks()
     assert task.body["input"]["prompt"] == "a red fox in the snow"
     await ann.send("hello?")

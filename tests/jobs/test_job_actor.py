@@ -79,7 +79,9 @@ async def world(tmp_path: Path, schedule: Schedule | None = None) -> AsyncIterat
             )
             user = tg.ctl.user("Ann", language_code="en")
             tg.ctl.send_text(user, "hi")  # the chat exists once the user wrote
-            await store.run(TENANT, lambda tx: tx.users.upsert(user.id, first_name="Ann"))
+            await store.run(
+                TENANT, lambda tx: tx.users.upsert(user.id, first_name="Ann", language="en")
+            )
             yield World(tg, kie_emu, store, runtime, user)
             sup.request_stop()
         await api.close()
@@ -139,7 +141,7 @@ async def test_a_photo_goes_to_kie_by_upload_and_the_result_comes_back(tmp_path:
         [task] = w.kie_emu.ctl.tasks()
         assert upload_path.rsplit("/", 1)[-1] in str(task.body)  # the task got its URL
         [photo] = [m for m in w.tg.ctl.bot_messages(w.user) if "photo" in m]
-        assert photo["caption"] == model.name
+        assert photo["caption"].startswith(model.name) and "make it blue" in photo["caption"]
         account = await w.store.read(TENANT, lambda tx: tx.ledger.account(w.user.id, Currency.RUB))
         assert (account.balance, account.held) == (10_000 - 1200, 0)  # captured
 
@@ -154,8 +156,8 @@ async def test_a_failed_generation_releases_the_hold_and_tells_the_user(tmp_path
         job_id = await paid_job(w, model.id, {prompt.name: "a cat"}, 900)
         job = await run_job(w, job_id)
         assert job.state is JobState.REFUNDED
-        notice = w.tg.ctl.bot_messages(w.user)[-1]["text"]
-        assert "failed" in notice and "Nothing was charged" in notice
+        notice = w.tg.ctl.bot_messages(w.user)[-1]["text"]  # in the user's language (en)
+        assert "failed" in notice and "content policy" in notice and "nothing was charged" in notice
         account = await w.store.read(TENANT, lambda tx: tx.ledger.account(w.user.id, Currency.RUB))
         assert (account.balance, account.held) == (10_000, 0)
 

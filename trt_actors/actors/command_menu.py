@@ -17,12 +17,14 @@ import structlog
 import trio
 
 from trt_actors.coordination import Coordination, Leader, run_as_leader
+from trt_actors.domain.commands import commands_for
 from trt_actors.domain.effects import BotCall
-from trt_actors.supervisors import Backoff
+from trt_actors.domain.texts import LANGUAGES
+from trt_actors.supervisors import Backoff, ChildSpec, Restart
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.errors import TelegramError
 
-from ._actor import Actor
+from ._actor import Actor, actor_child
 
 log = structlog.get_logger(__name__)
 
@@ -86,3 +88,15 @@ class CommandMenuActor(Actor[None]):
                 await trio.sleep(delay)
             else:
                 return
+
+
+def command_menu_child(api: BotApi, coordination: Coordination, tenant: str) -> ChildSpec:
+    """The tenant's `command_menu` child: every language's `commands_for` calls."""
+    calls = [call for language in LANGUAGES for call in commands_for(language)]
+    spec, _ = actor_child(
+        "command_menu",
+        lambda: CommandMenuActor(api, coordination, calls, tenant=tenant),
+        restart=Restart.TRANSIENT,
+        tenant=tenant,
+    )
+    return spec

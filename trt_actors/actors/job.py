@@ -11,12 +11,18 @@ Its state machine lives in storage (`jobs`), so a restart resumes it where it wa
   to KIE leaves, and gets its task id after. A job found marked but without a task id (the
   process died in between) is never submitted again — KIE may hold a task for it, and a second
   one would be paid for silently — it fails and its hold is released; the user may retry.
-- **submitted**: it waits for whichever comes first, KIE's callback (which only wakes it) or
-  its own polling with backoff, then reads the task's status.
-- **succeeded**: the result is sent with the send method of the model's output kind, by URL;
-  the hold is captured and the job marked delivered in one transaction.
-- **failed** (KIE failed, or the job's deadline per kind passed): the hold is released, the job
-  marked refunded, and the user told in plain words.
+- **submitted**: it shows the user a progress message (with Cancel) and the chat action, then
+  waits for whichever comes first, KIE's callback (which only wakes it) or its own polling
+  with backoff, then reads the task's status. A task still "waiting" after `STUCK_AFTER`
+  (by output kind) is replaced by a new one, at most `MAX_RESUBMITS` times (`_resubmit`
+  says why that never pays for two tasks silently). A stored Cancel abandons the task.
+- **succeeded**: the result is sent with the send method of the model's output kind, by URL,
+  with its caption and buttons (Again, Change parameters, Main menu); the hold is captured
+  and the job marked delivered in one transaction; the progress message gets its last word.
+- **failed** (KIE failed, the user cancelled, or the job's deadline per kind passed): the
+  hold is released, the job marked refunded, and the user told in plain words, with Retry.
+- **delivered** with a stored "send again" request (History): the result is sent again,
+  its links refreshed through KIE's download-url; nothing is charged.
 
 The whole run is under one hard deadline (a trio scope) by output kind.
 """
@@ -24,28 +30,36 @@ The whole run is under one hard deadline (a trio scope) by output kind.
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 import trio
 
-from trt_actors.catalog import Catalog, MediaInput, MediaKind, NumberInput
-from trt_actors.catalog._inputs import Media, ParamValue
+from trt_actors.catalog import Api, Catalog, KieRequest, MediaKind, Tariff
 from trt_actors.domain.context import DEFAULT_FREE_PER_DAY
-from trt_actors.domain.effects import StartGeneration
-from trt_actors.kie import KieClient, KieError, TaskStatus
+from trt_actors.domain.screens.jobs import (
+    CANCELLED,
+    INTERRUPTED,
+    KIE_FAILED,
+    KIE_REJECTED,
+    MODEL_GONE,
+    NOT_CONFIGURED,
+    TIMEOUT,
+)
+from trt_actors.kie import KieClient, KieError, KieValidationError, TaskState, TaskStatus
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.observability.metrics import metrics
-from trt_actors.storage import Currency, Job, JobState, Store, Tx
+from trt_actors.storage import Job, JobState, Store, Tx
 from trt_actors.supervisors import Backoff
-from trt_actors.telegram.errors import TelegramError
 
 from ._actor import Actor
+from .job_messages import PROGRESS_EVERY, TEXT_RESULT, JobMessages, text_result_url
+from .job_opening import kie_params
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
@@ -54,14 +68,12 @@ T = TypeVar("T")
 DEADLINES = {MediaKind.IMAGE: 600.0, MediaKind.VIDEO: 1800.0, MediaKind.AUDIO: 900.0}
 DEFAULT_DEADLINE = 900.0
 POLL = Backoff(initial=2.0, maximum=30.0, factor=1.5, jitter=0.2)
-SEND_METHODS = {
-    MediaKind.IMAGE: ("sendPhoto", "photo"),
-    MediaKind.VIDEO: ("sendVideo", "video"),
-    MediaKind.AUDIO: ("sendAudio", "audio"),
-}
-INTERRUPTED = "the submission to KIE was interrupted; nothing was charged"
+# A task still in KIE's "waiting" this long (seconds, by output kind) is replaced by a new
+# one, at most MAX_RESUBMITS times per job (see JobActor._resubmit).
+STUCK_AFTER = {MediaKind.IMAGE: 150.0, MediaKind.VIDEO: 480.0, MediaKind.AUDIO: 240.0}
+DEFAULT_STUCK_AFTER = 240.0
+MAX_RESUBMITS = 2
 FREE_PER_DAY = DEFAULT_FREE_PER_DAY  # until the tenant setting exists
-NOT_CONFIGURED = "generations are not configured on this bot yet (no KIE key)"
 
 MediaFetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
 """Fetch a Telegram file by id: its bytes and file name (getFile, then the file URL)."""
@@ -78,22 +90,31 @@ class JobRuntime:
     catalog: Catalog
     fetch_media: MediaFetcher
     callback_url: Callable[[int], str | None]  # the job's KIE callback URL, if public
+    tariff: Tariff | None = None  # for the texts' money; the catalog's default when None
+    wall_clock: Callable[[], float] = time.time  # Unix seconds (tests pass a virtual one)
 
 
 class JobActor(Actor[str]):
-    """Runs job `job_id` to a final state, then stops. Send it "callback" to look now."""
+    """Runs job `job_id` to a final state, then stops. Send it "callback" to look now (a KIE
+    callback, or the user's Cancel or Send again stored by the session)."""
 
     def __init__(self, runtime: JobRuntime, job_id: int, rng: random.Random | None = None) -> None:
         self.rt = runtime
         self.job_id = job_id
         self._wake = trio.Event()
         self._rng = rng or random.Random()
+        self._messages: JobMessages | None = None
 
     @property
     def kie(self) -> KieClient:
         if self.rt.kie is None:  # _advance fails such jobs before any KIE call
             raise RuntimeError(NOT_CONFIGURED)
         return self.rt.kie
+
+    @property
+    def messages(self) -> JobMessages:
+        assert self._messages is not None, "set at the start of _run"
+        return self._messages
 
     async def on_start(self) -> None:
         self.tasks.start_soon(self._run)
@@ -105,15 +126,25 @@ class JobActor(Actor[str]):
     async def _run(self) -> None:
         current_correlation.set(f"j{self.job_id}")
         job = await self._job()
+        language = await self.rt.store.read(self.rt.tenant, lambda tx: _language(tx, job.user_id))
+        self._messages = JobMessages(self.rt, job, language)
+        if job.state is JobState.DELIVERED and job.redeliver_requested_at is not None:
+            await self._redeliver(job)
+            self.ref.request_stop()
+            return
         model = self.rt.catalog.find(job.model_id)
         deadline = DEADLINES.get(model.output, DEFAULT_DEADLINE) if model else DEFAULT_DEADLINE
-        with trio.move_on_at(job.created_at / 1000 - _wall_offset() + deadline) as scope:
+        with trio.move_on_at(job.created_at / 1000 - self._wall_offset() + deadline) as scope:
             job = await self._advance(job)
         if scope.cancelled_caught:
-            job = await self._fail(await self._job(), "the generation took too long")
+            job = await self._fail(await self._job(), TIMEOUT)
         if job.state is JobState.FAILED:
             await self._refund(job)
         self.ref.request_stop()
+
+    def _wall_offset(self) -> float:
+        """Wall-clock seconds minus trio's clock: turns a stored Unix time into a deadline."""
+        return self.rt.wall_clock() - trio.current_time()
 
     async def _advance(self, job: Job) -> Job:
         if self.rt.kie is None and job.state in (JobState.CREATED, JobState.SUBMITTED):
@@ -131,27 +162,35 @@ class JobActor(Actor[str]):
     async def _submit(self, job: Job) -> Job:
         model = self.rt.catalog.find(job.model_id)
         if model is None:
-            return await self._fail(job, f"the model {job.model_id} is no longer offered")
+            return await self._fail(job, MODEL_GONE)
+        if job.cancel_requested_at is not None:
+            return await self._fail(job, CANCELLED)
         if job.submission_interrupted:
             log.error("job.submission_unknown", job=job.id)  # KIE may hold an orphan task
             return await self._fail(job, INTERRUPTED)
-        params, media_ids = kie_params(model, job.params)
-        media_urls = {
-            name: [await self._upload(fid) for fid in ids] for name, ids in media_ids.items()
-        }
-        request = model.kie_payload(params, media_urls, self.rt.callback_url(job.id))
+        request = await self._request(job)
         if not await self._tx(lambda tx: tx.jobs.begin_submission(job.id)):
             return await self._fail(job, INTERRUPTED)
         try:
             task_id = await self.kie.submit(request)
         except KieError as exc:
             metrics.kie_calls.labels(self.rt.tenant, "submit", type(exc).__name__).inc()
-            return await self._fail(job, exc.message)
+            return await self._fail(job, kie_reason(exc))
         metrics.kie_calls.labels(self.rt.tenant, "submit", "ok").inc()
         correlations.record(self.rt.tenant, "kie_submit", task=task_id, model=job.model_id)
         return await self._tx(
             lambda tx: tx.jobs.transition(job.id, JobState.SUBMITTED, kie_task_id=task_id)
         )
+
+    async def _request(self, job: Job) -> KieRequest:
+        """The KIE request for the job: its media uploaded to KIE, its params from storage."""
+        model = self.rt.catalog.find(job.model_id)
+        assert model is not None
+        params, media_ids = kie_params(model, job.params)
+        media_urls = {
+            name: [await self._upload(fid) for fid in ids] for name, ids in media_ids.items()
+        }
+        return model.kie_payload(params, media_urls, self.rt.callback_url(job.id))
 
     async def _upload(self, file_id: str) -> str:
         content, name = await self.rt.fetch_media(file_id)
@@ -163,57 +202,115 @@ class JobActor(Actor[str]):
     async def _wait(self, job: Job) -> Job:
         model = self.rt.catalog.find(job.model_id)
         assert model is not None and job.kie_task_id is not None
+        stuck_after = STUCK_AFTER.get(model.output, DEFAULT_STUCK_AFTER)
+        waiting_since = trio.current_time()
         polls = 0
+        generating = False
         while True:
-            try:
-                status = await self.kie.status(model.route.api, job.kie_task_id)
-                metrics.kie_calls.labels(self.rt.tenant, "status", "ok").inc()
-            except KieError as exc:
-                metrics.kie_calls.labels(self.rt.tenant, "status", type(exc).__name__).inc()
-                if not exc.retryable:
-                    return await self._fail(job, exc.message)
-                status = None
+            job = await self._job()
+            if job.cancel_requested_at is not None:
+                log.info("job.cancelled", job=job.id, task=job.kie_task_id)
+                return await self._fail(job, CANCELLED)
+            assert job.kie_task_id is not None
+            status = await self._status(model.route.api, job.kie_task_id)
+            if isinstance(status, str):
+                return await self._fail(job, status)
             if status is not None and status.finished:
                 return await self._finished(job, status)
+            if status is not None and status.state is not TaskState.WAITING:
+                waiting_since = trio.current_time()  # queued or generating: not stuck
+                generating = generating or status.state is TaskState.GENERATING
+            elif status is not None and trio.current_time() - waiting_since >= stuck_after:
+                job = await self._resubmit(job)
+                waiting_since = trio.current_time()
+            await self.messages.progress(generating=generating, cancellable=True, force=polls == 0)
+            shown = self.messages.message_id
+            if shown is not None and shown != job.progress_message_id:
+                await self._tx(functools.partial(_remember_progress, job_id=job.id, shown=shown))
             polls += 1
             self._wake = trio.Event()
-            with trio.move_on_after(POLL.delay(polls)):
+            with trio.move_on_after(min(POLL.delay(polls), PROGRESS_EVERY)):
                 await self._wake.wait()
+
+    async def _status(self, api: Api, task_id: str) -> TaskStatus | str | None:
+        """The task's status; None when KIE could not say now (retry later); the failure
+        reason (str) when it never will."""
+        try:
+            status = await self.kie.status(api, task_id)
+        except KieError as exc:
+            metrics.kie_calls.labels(self.rt.tenant, "status", type(exc).__name__).inc()
+            return None if exc.retryable else kie_reason(exc)
+        metrics.kie_calls.labels(self.rt.tenant, "status", "ok").inc()
+        return status
+
+    async def _resubmit(self, job: Job) -> Job:
+        """Replace a task stuck in KIE's "waiting" by a new one, at most MAX_RESUBMITS times.
+
+        Why this never pays for two tasks silently: only a task KIE still reports as
+        "waiting" (never started, so it has consumed nothing) is replaced; the replacement
+        is counted in storage *before* the new request leaves, so a crash can neither loop
+        nor exceed the bound; every replacement is logged with both task ids
+        (`job.resubmitted`, level warning) and counted in metrics; the user's hold is one
+        and is captured once, whichever task delivers. A request that fails leaves the job
+        waiting for the task it had."""
+        stuck = job.kie_task_id
+        assert stuck is not None
+        if not await self._tx(
+            lambda tx: tx.jobs.count_resubmission(job.id, stuck, limit=MAX_RESUBMITS)
+        ):
+            return job
+        try:
+            new_task = await self.kie.submit(await self._request(job))
+        except KieError as exc:
+            metrics.kie_calls.labels(self.rt.tenant, "resubmit", type(exc).__name__).inc()
+            log.warning("job.resubmit_failed", job=job.id, stuck_task=stuck, error=exc.message)
+            return await self._job()
+        metrics.kie_calls.labels(self.rt.tenant, "resubmit", "ok").inc()
+        log.warning("job.resubmitted", job=job.id, stuck_task=stuck, task=new_task)
+        correlations.record(self.rt.tenant, "kie_resubmit", task=new_task, stuck=stuck)
+        return await self._tx(lambda tx: tx.jobs.replace_task(job.id, stuck, new_task))
 
     async def _finished(self, job: Job, status: TaskStatus) -> Job:
         correlations.record(self.rt.tenant, "kie_result", task=status.task_id, state=status.state)
-        if status.succeeded and status.result_urls:
-            urls = list(status.result_urls)
+        if status.succeeded and (status.result_urls or status.result_text):
+            urls = list(status.result_urls) or [text_result_url(status.result_text or "")]
             return await self._tx(
                 lambda tx: tx.jobs.transition(job.id, JobState.SUCCEEDED, result_urls=urls)
             )
-        reason = status.fail_message or "the model could not make this; try other settings"
-        return await self._fail(job, reason)
+        return await self._fail(job, KIE_FAILED + (status.fail_message or ""))
 
     # -- succeeded → delivered ------------------------------------------------------------------
 
     async def _deliver(self, job: Job) -> Job:
-        model = self.rt.catalog.find(job.model_id)
-        method, field = SEND_METHODS.get(
-            model.output if model else MediaKind.FILE, ("sendDocument", "document")
-        )
-        name = model.name if model else job.model_id
-        for url in job.result_urls:
-            params = {"chat_id": job.user_id, field: url, "caption": name[:1024]}
-            try:
-                await self.rt.outbound.call(method, params)
-            except TelegramError as exc:  # blocked, or Telegram refused the URL: keep it
-                log.warning("job.delivery_failed", job=job.id, error=str(exc))
-                return job
-        return await self._tx(lambda tx: self._capture(tx, job))
+        if not await self.messages.result(job.result_urls):
+            return job  # kept as succeeded: resumed and delivered at the next start
+        job = await self._tx(lambda tx: self._capture(tx, job))
+        await self.messages.final("delivered")
+        return job
 
     def _capture(self, tx: Tx, job: Job) -> Job:
         if job.hold_id is not None:
             tx.ledger.capture(job.hold_id, key=f"capture:job:{job.id}", actor="jobs")
         elif job.price == 0:  # a free generation uses one of today's free uses, once
-            today = datetime.datetime.now(datetime.UTC).date()
+            today = datetime.datetime.fromtimestamp(self.rt.wall_clock(), datetime.UTC).date()
             tx.quota.try_consume(job.user_id, today, limit=FREE_PER_DAY)
         return tx.jobs.transition(job.id, JobState.DELIVERED)
+
+    async def _redeliver(self, job: Job) -> None:
+        """Send a delivered result again, each link refreshed first when KIE can (its links
+        expire; download-url renews them); nothing is charged."""
+        urls = [await self._fresh(url) for url in job.result_urls]
+        await self.messages.result(urls)
+        await self._tx(lambda tx: tx.jobs.redelivered(job.id, urls))
+
+    async def _fresh(self, url: str) -> str:
+        if self.rt.kie is None or url.startswith(TEXT_RESULT):
+            return url
+        try:
+            return await self.kie.download_url(url)
+        except KieError as exc:  # an old link may still work: try it as it is
+            log.info("job.link_not_refreshed", job=self.job_id, error=exc.message)
+            return url
 
     # -- failure --------------------------------------------------------------------------------
 
@@ -228,11 +325,8 @@ class JobActor(Actor[str]):
             tx.jobs.transition(job.id, JobState.REFUNDED)
 
         await self._tx(refund)
-        text = f"The generation failed: {job.error or 'unknown error'}. Nothing was charged."
-        try:
-            await self.rt.outbound.call("sendMessage", {"chat_id": job.user_id, "text": text})
-        except TelegramError as exc:
-            log.warning("job.failure_notice_failed", job=job.id, error=str(exc))
+        await self.messages.final("cancelled" if job.error == CANCELLED else "failed")
+        await self.messages.failure(job.error)
 
     # -- storage --------------------------------------------------------------------------------
 
@@ -243,57 +337,18 @@ class JobActor(Actor[str]):
         return await self.rt.store.run(self.rt.tenant, fn)
 
 
-def kie_params(
-    model: Any, params: Mapping[str, Any]
-) -> tuple[dict[str, ParamValue], dict[str, Sequence[str]]]:
-    """A job's stored params as the catalog takes them, and the media file ids per input."""
-    values: dict[str, ParamValue] = {}
-    media: dict[str, Sequence[str]] = {}
-    for spec in model.inputs:
-        if spec.name not in params:
-            continue
-        value = params[spec.name]
-        if isinstance(spec, MediaInput):
-            media[spec.name] = list(value)
-            values[spec.name] = tuple(Media() for _ in value)
-        elif isinstance(spec, NumberInput) and isinstance(value, str):
-            values[spec.name] = Fraction(value)
-        else:
-            values[spec.name] = value
-    return values, media
+def _remember_progress(tx: Tx, *, job_id: int, shown: int) -> None:
+    tx.jobs.set_progress_message(job_id, shown)
 
 
-def _wall_offset() -> float:
-    """Wall-clock seconds minus trio's clock: turns a stored Unix time into a trio deadline."""
-    return time.time() - trio.current_time()
+def _language(tx: Tx, user_id: int) -> str | None:
+    user = tx.users.find(user_id)
+    return user.language if user is not None else None
 
 
-def open_jobs(tx: Tx, effects: Sequence[StartGeneration]) -> list[int]:
-    """Inside the session's transaction: for each confirmed generation, hold its price (the
-    confirmation's idempotency key is the hold's key) and store the job. A free generation
-    holds nothing (price 0); its free use is counted when it is delivered. Returns the new
-    jobs' ids, to be started once the transaction committed."""
-    job_ids = []
-    for effect in effects:
-        hold_id = None
-        price = 0 if effect.free else effect.price_kopecks
-        if price > 0:
-            hold = tx.ledger.hold(
-                effect.user_id,
-                price,
-                Currency.RUB,
-                key=effect.idempotency_key,
-                actor=f"user:{effect.user_id}",
-                reference=effect.model_id,
-            )
-            hold_id = hold.hold_id
-        job = tx.jobs.create(
-            effect.user_id,
-            effect.model_id,
-            dict(effect.params),
-            price=price,
-            currency=Currency.RUB,
-            hold_id=hold_id,
-        )
-        job_ids.append(job.id)
-    return job_ids
+def kie_reason(exc: KieError) -> str:
+    """A KIE error as the reason a job stores: the user sees KIE's words for a refusal of
+    the request (validation) or a failed generation, plain words for the rest."""
+    if isinstance(exc, KieValidationError):
+        return KIE_REJECTED + exc.message
+    return KIE_FAILED + exc.message

@@ -20,15 +20,24 @@ import datetime
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 import trio
 
 from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
-from trt_actors.domain.effects import Handler, Lookup, Operation, Outcome, StartGeneration
+from trt_actors.domain.effects import (
+    CancelGeneration,
+    Handler,
+    Lookup,
+    Operation,
+    Outcome,
+    RedeliverResult,
+    StartGeneration,
+)
 from trt_actors.domain.tenant_settings import TenantSettings
+from trt_actors.domain.tenant_terms import TermError
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
     correlations,
@@ -36,12 +45,21 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.operations import Services, Site, is_probe, perform_all, probe_all, read_all
+from trt_actors.operations import (
+    Services,
+    Site,
+    is_live,
+    is_probe,
+    perform_all,
+    perform_live,
+    probe_all,
+    read_all,
+)
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
 from ._actor import Actor
-from .job import open_jobs
+from .job_opening import open_jobs
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
@@ -63,6 +81,35 @@ class InboxUpdate:
         return cls(update_id, json.loads(payload))
 
 
+class TermsSource(Protocol):
+    """The tenant's current business terms and tariff, and an admin's change of them
+    (`nodes.terms.TenantTerms`: stored, audited, current at once; docs/configuration.md)."""
+
+    @property
+    def current(self) -> TenantSettings: ...
+
+    @property
+    def tariff(self) -> Tariff: ...
+
+    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings: ...
+
+    async def reset(self, key: str, admin_id: int) -> TenantSettings: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedTerms:
+    """Terms that never change (tests, tools): an admin's change is refused."""
+
+    current: TenantSettings
+    tariff: Tariff
+
+    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings:
+        raise TermError(f"{key} cannot be changed here")
+
+    async def reset(self, key: str, admin_id: int) -> TenantSettings:
+        raise TermError(f"{key} cannot be changed here")
+
+
 class SessionSlot:
     """What outlives one incarnation of a user's session actor."""
 
@@ -81,8 +128,10 @@ class SessionActor(Actor[InboxUpdate]):
         handler: Handler,
         slot: SessionSlot,
         start_job: Callable[[int], Awaitable[object]] | None = None,
+        wake_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
         settings: TenantSettings = NO_SETTINGS,
+        terms: TermsSource | None = None,
         services: Services | None = None,
     ) -> None:
         self.tenant = tenant
@@ -92,9 +141,10 @@ class SessionActor(Actor[InboxUpdate]):
         self.handler = handler
         self.slot = slot
         self.start_job = start_job
-        self.tariff = tariff or load_catalog().default_tariff()  # the tree passes its own
-        self.settings = settings
+        # The tree passes the tenant's live terms; without them, fixed ones.
+        self.terms = terms or FixedTerms(settings, tariff or load_catalog().default_tariff())
         self.services = services  # the live parts probes use (admin diagnostics)
+        self.wake_job = wake_job
         self.state: dict[str, Any] = {}
         self.version = 0
 
@@ -144,7 +194,8 @@ class SessionActor(Actor[InboxUpdate]):
         only whether an admin blocked the user, and the lookups."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
-        is_admin = self.settings.is_admin(self.user_id)
+        terms = self.terms.current  # read once: one update sees one version of the terms
+        is_admin = terms.is_admin(self.user_id)
         lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
         live = [lookup for lookup in lookups if is_probe(lookup)]
         lookups = [lookup for lookup in lookups if not is_probe(lookup)]
@@ -166,15 +217,15 @@ class SessionActor(Actor[InboxUpdate]):
         language = self.state.get("language")
         return Context(
             now=today,
-            tariff=self.tariff,
+            tariff=self.terms.tariff,
             balance_kopecks=balance,
-            free_left_today=max(0, self.settings.free_per_day - used),
-            free_per_day=self.settings.free_per_day,
+            free_left_today=max(0, terms.free_per_day - used),
+            free_per_day=terms.free_per_day,
             is_admin=is_admin,
             blocked=blocked and not is_admin,
-            support_contact=self.settings.support_contact,
+            support_contact=terms.support_contact,
             language=language if isinstance(language, str) else None,
-            settings=self.settings,
+            settings=terms,
             found=found,
         )
 
@@ -195,9 +246,16 @@ class SessionActor(Actor[InboxUpdate]):
         if not operations:
             return outcome
         site = Site(self.tenant, self.user_id, message.update_id, context.now)
-        results = await self.store.run(
-            self.tenant, lambda tx: self._perform(tx, incoming, outcome, operations, site)
+        stored = [operation for operation in operations if not is_live(operation)]
+        done = iter(
+            await self.store.run(
+                self.tenant, lambda tx: self._perform(tx, incoming, outcome, stored, site)
+            )
         )
+        results = [
+            await perform_live(self.services, operation, site) if is_live(operation) else next(done)
+            for operation in operations
+        ]
         context = await self._context(message.update_id, wanted)
         return self.handler.settle(outcome, incoming, context, results)
 
@@ -210,7 +268,7 @@ class SessionActor(Actor[InboxUpdate]):
                 outcome = replace(outcome, user_blocked=True)
                 break
         state = {**outcome.state, LAST_UPDATE: message.update_id}
-        self.version, job_ids = await self.store.run(
+        self.version, job_ids, woken = await self.store.run(
             self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
         )
         self.state = state
@@ -219,6 +277,11 @@ class SessionActor(Actor[InboxUpdate]):
                 log.warning("session.no_job_runner", job=job_id)
             else:
                 await self.start_job(job_id)
+        for job_id in woken:  # a stored Cancel or Send again: the job's actor acts on it
+            if self.wake_job is None:
+                log.warning("session.no_job_runner", job=job_id)
+            else:
+                await self.wake_job(job_id)
 
     def _commit(
         self,
@@ -227,18 +290,29 @@ class SessionActor(Actor[InboxUpdate]):
         incoming: Incoming,
         outcome: Outcome,
         state: dict[str, Any],
-    ) -> tuple[int, list[int]]:
-        """Profile, state, new jobs (with their holds) and the inbox row in one transaction;
-        the new state version and the new jobs' ids."""
+    ) -> tuple[int, list[int], list[int]]:
+        """Profile, state, new jobs (with their holds), the user's requests on jobs (Cancel,
+        Send again) and the inbox row in one transaction; the new state version, the new
+        jobs' ids and the ids of the jobs to wake."""
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
             self._profile(tx, incoming, state)
             if outcome.user_blocked is not None:
                 tx.users.set_blocked_bot(incoming.user.user_id, outcome.user_blocked)
             version = tx.sessions.save(self.user_id, state, expected_version=version).version
-        job_ids = open_jobs(tx, [e for e in outcome.effects if isinstance(e, StartGeneration)])
+        starts = [e for e in outcome.effects if isinstance(e, StartGeneration)]
+        job_ids = open_jobs(tx, starts)
+        woken = []
+        for effect in outcome.effects:
+            if isinstance(effect, CancelGeneration):
+                if tx.jobs.request_cancel(effect.job_id, self.user_id):
+                    woken.append(effect.job_id)
+            elif isinstance(effect, RedeliverResult) and tx.jobs.request_redelivery(
+                effect.job_id, self.user_id
+            ):
+                woken.append(effect.job_id)
         tx.inbox.mark_done(message.update_id)
-        return version, job_ids
+        return version, job_ids, woken
 
     def _profile(self, tx: Tx, incoming: Incoming, state: dict[str, Any]) -> None:
         """Create or refresh the user's profile from the update (a no-op without a user)."""

@@ -75,6 +75,7 @@ def _api(api_id: str, raw: RawApi) -> Api:
         success_states=tuple(raw.success_states),
         failure_states=tuple(raw.failure_states),
         result_field=raw.result_field,
+        callback_required=raw.callback_required,
     )
 
 

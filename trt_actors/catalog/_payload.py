@@ -22,6 +22,11 @@ class KieRequest(NamedTuple):
     body: dict[str, object]
 
 
+NO_CALLBACK_URL = "https://callback.invalid/kie"
+"""For APIs that require a callBackUrl when the bot has no public URL: `.invalid` never
+resolves (RFC 2606), so KIE's callback fails harmlessly and the job polls."""
+
+
 def _json_number(value: Fraction, integer: bool) -> int | float:
     """A JSON number: an int when whole (always for integer inputs), else the nearest float.
 
@@ -119,6 +124,8 @@ def build_request(
         body = dict(fields)
         if route.api.model_field and route.kie_model is not None:
             body[route.api.model_field] = route.kie_model
+    if callback_url is None and route.api.callback_required:
+        callback_url = NO_CALLBACK_URL  # polled instead; KIE's POST goes nowhere
     if callback_url is not None:
         body["callBackUrl"] = callback_url
     return KieRequest(route, body)

@@ -134,6 +134,7 @@ class RawApi(_Strict):
     success_states: list[str] = Field(min_length=1)
     failure_states: list[str] = Field(min_length=1)
     result_field: str
+    callback_required: bool = False
 
 
 class RawKind(_Strict):

@@ -34,7 +34,9 @@ class Api:
 
     `status` is polled with the task id in the query parameter `task_id_param`. The answer's
     state is at `state_field` (a dotted path); `success_states` and `failure_states` are its
-    final values, and the result URLs are at `result_field`.
+    final values, and the result URLs are at `result_field`. An API with `callback_required`
+    refuses a task without a callBackUrl: a bot without a public URL gives it
+    `NO_CALLBACK_URL`, a URL that never resolves, and polls as for every task.
     """
 
     id: str
@@ -48,6 +50,7 @@ class Api:
     success_states: tuple[str, ...]
     failure_states: tuple[str, ...]
     result_field: str
+    callback_required: bool = False  # the API refuses a task without callBackUrl (Suno)
 
     @property
     def dedicated(self) -> bool:

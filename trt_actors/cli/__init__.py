@@ -2,7 +2,7 @@
 
 Handlers are `func(args, settings) -> exit code`. Settings are loaded once, before the
 handler runs, for every command that needs them; a bad setting prints one line per problem
-and exits 2.
+and exits 2 (a bot of `TRT_TENANTS` too).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from trt_actors._version import __version__
 from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
+from trt_actors.tenant_config import load_tenants
 
-from . import catalog, config_cmd, db, run_cmd, sandbox, top
+from . import catalog, config_cmd, db, doctor, run_cmd, sandbox, top
 
 EXIT_USAGE = 2
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     version.set_defaults(func=lambda args, settings: print(f"trt-actors {__version__}") or 0)
     version.set_defaults(needs_settings=False)
     config_cmd.register(commands)
+    doctor.register(commands)
     run_cmd.register(commands)
     db.register(commands)
     catalog.register(commands)
@@ -45,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "needs_settings", True):
         try:
             settings = load_settings(bot=getattr(args, "needs_bot", True))
+            if getattr(args, "needs_bot", True) and settings.trt_tenants is not None:
+                load_tenants(settings)  # each bot of TRT_TENANTS: the same errors and exit
         except ConfigError as exc:
             for problem in exc.problems:
                 print(f"trt: configuration error: {problem}", file=sys.stderr)

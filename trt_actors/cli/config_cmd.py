@@ -1,10 +1,12 @@
-"""`trt config check`: print the resolved settings, secrets masked; exit 0, or 2 when invalid."""
+"""`trt config check`: print the resolved settings (and each bot of `TRT_TENANTS`), secrets
+masked; exit 0, or 2 when invalid."""
 
 from __future__ import annotations
 
 import argparse
 
 from trt_actors.settings import Settings
+from trt_actors.tenant_config import load_tenants
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,5 +21,9 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
     width = max(len(name) for name in rows)
     for name, value in rows.items():
         print(f"{name:<{width}}  {value}")
+    if settings.trt_tenants is not None:
+        for tenant in load_tenants(settings):  # validated before this runs
+            shown = "  ".join(f"{k}={v}" for k, v in tenant.redacted().items() if v)
+            print(f"tenant {tenant.tenant_id}: {shown}")
     print("configuration ok")
     return 0

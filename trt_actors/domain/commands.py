@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from . import admin, knowledge
 from .effects import BotCall
 from .moves import Move
-from .screens import account
+from .screens import jobs
 from .state import MENU, JourneyState
 from .texts import DEFAULT_LANGUAGE, text
 from .turn import Turn
@@ -42,7 +42,7 @@ def _go(path: str) -> CommandAction:
 
 
 def status(turn: Turn, state: JourneyState, argument: str) -> Move:
-    return Move(state, screen=account.status(turn, argument.split(" ", 1)[0]))
+    return Move(state, screen=jobs.status(turn, argument.split(" ", 1)[0].lstrip("#№")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ def confirm(turn: Turn, state: JourneyState, press: Press) -> Move | None:
         price_kopecks=order.price.kopecks,
         free=order.free,
         idempotency_key=key,
+        media={name: [f.dump() for f in files] for name, files in draft.media.items()},
     )
     record = Started(draft.serial, key, model.id, order.price.kopecks, order.free)
     after = replace(state, draft=None, started=record, screen=STARTING)

@@ -21,15 +21,22 @@ DEFAULT_FREE_PER_DAY = 5
 
 @dataclass(frozen=True, slots=True)
 class JobView:
-    """One generation as history and /status show it."""
+    """One generation as history, /status and the result's buttons see it.
+
+    `params` are the job's parameters as `StartGeneration` carried them (Again and Change
+    parameters rebuild the wizard's draft from them); `result_urls` what KIE made; `error`
+    the stored failure reason (`job_reasons` codes or KIE's words)."""
 
     job_id: str
     model_id: str
-    state: str  # created | submitted | succeeded | failed | delivered | refunded | …
+    state: str  # created | submitted | succeeded | failed | delivered | refunded
     created_at: datetime.datetime
     price_kopecks: int
     free: bool
     owner_id: int
+    params: Mapping[str, object] = field(default_factory=dict)
+    result_urls: tuple[str, ...] = ()
+    error: str | None = None
 
 
 NO_SETTINGS = TenantSettings()  # a tenant with nothing configured

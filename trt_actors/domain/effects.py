@@ -9,6 +9,10 @@ from typing import Any, ClassVar, Protocol
 from .context import Context
 from .updates import Incoming
 
+MEDIA_FACTS = "_media"
+"""The key under which a job's params keep what pricing knew of each media file (duration,
+megapixels), so Again can price the same files again. The catalog never reads it."""
+
 JsonParam = str | bool | list[str]
 """A generation parameter as a job receives it: text or enum value (str), a number as exact
 decimal text (str, e.g. "2.5"), a boolean, or the Telegram file ids of a media input."""
@@ -30,7 +34,9 @@ class StartGeneration:
     Telegram file ids, which the job uploads. `price_kopecks` is the catalog price quoted on
     the confirmation; when `free` is True the job consumes one of today's free generations
     instead of holding money. `idempotency_key` is the same for every press of the same
-    confirmation, so a repeated effect must hold and submit nothing twice.
+    confirmation, so a repeated effect must hold and submit nothing twice. `media` keeps,
+    per media input, what pricing knew of each file (`MediaFile.dump()`: id, seconds,
+    megapixels); the job stores it under `MEDIA_FACTS` in its params.
     """
 
     user_id: int
@@ -40,6 +46,7 @@ class StartGeneration:
     price_kopecks: int
     free: bool
     idempotency_key: str
+    media: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
 class Lookup:
@@ -67,7 +74,27 @@ class Operation:
     __slots__ = ()
 
 
-Effect = StartGeneration | Operation
+@dataclass(frozen=True, slots=True)
+class CancelGeneration:
+    """The owner pressed Cancel on a generation's progress: the session stores the request
+    (only for the owner's job, and only while it can still be cancelled) and wakes the job,
+    which abandons its KIE task, releases the hold and says so in its progress message."""
+
+    user_id: int
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedeliverResult:
+    """The owner asked History to send a delivered result again: the session stores the
+    request and starts the job's actor, which refreshes expired links (KIE's download-url)
+    and sends the result again. Nothing is charged."""
+
+    user_id: int
+    job_id: int
+
+
+Effect = StartGeneration | CancelGeneration | RedeliverResult | Operation
 """Every effect other than a Bot API call."""
 
 

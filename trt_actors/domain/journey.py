@@ -23,6 +23,7 @@ from .commands import run_command
 from .context import Context
 from .effects import BotCall, Effect, Lookup, Operation, Outcome
 from .inputs import awaited
+from .job_lookups import with_jobs
 from .media import received_media
 from .moves import Move
 from .needs import needs
@@ -46,6 +47,7 @@ class Journey:
         self.catalog = catalog
 
     def __call__(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> Outcome:
+        context = with_jobs(context)
         journey = self._load(state, incoming, context)
         turn = self._turn(journey, incoming, context)
         if incoming.kind is Kind.PRE_CHECKOUT:
@@ -85,7 +87,7 @@ class Journey:
         self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]
     ) -> Outcome:
         journey = JourneyState.load(outcome.state)
-        turn = self._turn(journey, incoming, context)
+        turn = self._turn(journey, incoming, with_jobs(context))
         operations = [e for e in outcome.effects if isinstance(e, Operation)]
         move = settled(turn, journey, operations, results)
         return self._respond(outcome.state, turn, incoming, move, stale=False)
@@ -178,8 +180,9 @@ class Journey:
         pressed = incoming.kind is Kind.CALLBACK
         calls = [answer(incoming.callback_id, move.toast)] if pressed else []
         calls.extend(move.calls)  # a document, a preview: before the screen
-        if pressed and not stale and incoming.chat_id is not None and incoming.message_id:
-            calls.append(edit(incoming.chat_id, incoming.message_id, screen))
+        message_id = None if _on_media(incoming) else incoming.message_id  # a caption is no screen
+        if pressed and not stale and incoming.chat_id is not None and message_id is not None:
+            calls.append(edit(incoming.chat_id, message_id, screen))
         elif incoming.chat_id is not None:
             calls.append(send(incoming.chat_id, screen))
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
@@ -204,3 +207,11 @@ class Journey:
             "error_message": turn.t("payments_unavailable"),
         }
         return BotCall("answerPreCheckoutQuery", params)
+
+
+def _on_media(incoming: Incoming) -> bool:
+    """True when the pressed button sits under a photo, video or audio (a result): its text
+    cannot be edited into a screen, so the screen comes as a new message."""
+    query = (incoming.raw or {}).get("callback_query")
+    message = query.get("message") if isinstance(query, Mapping) else None
+    return isinstance(message, Mapping) and "text" not in message and "caption" in message

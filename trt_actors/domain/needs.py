@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from . import admin
+from . import admin, job_lookups
 from .callbacks import Press, decode, parse_path
 from .effects import Lookup
 from .state import JourneyState
@@ -19,9 +19,9 @@ from .updates import Incoming, Kind
 PressNeeds = Callable[[Press], Sequence[Lookup]]
 CommandNeeds = Callable[[str], Sequence[Lookup]]
 
-PRESS_NEEDS: dict[str, PressNeeds] = {**admin.PRESS_NEEDS}
-COMMAND_NEEDS: dict[str, CommandNeeds] = {}
-SCREEN_NEEDS: dict[str, PressNeeds] = {**admin.SCREEN_NEEDS}
+PRESS_NEEDS: dict[str, PressNeeds] = {**admin.PRESS_NEEDS, **job_lookups.PRESS_NEEDS}
+COMMAND_NEEDS: dict[str, CommandNeeds] = {**job_lookups.COMMAND_NEEDS}
+SCREEN_NEEDS: dict[str, PressNeeds] = {**admin.SCREEN_NEEDS, **job_lookups.SCREEN_NEEDS}
 
 
 def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from . import admin, confirm, wizard
+from . import admin, confirm, job_presses, wizard
 from .callbacks import Press, path_of
 from .moves import Move
 from .screens import SCREENS, screen_at
@@ -48,6 +48,11 @@ ACTIONS: dict[str, Action] = {
     "ok": confirm.confirm,
     "sl": set_language,
     "ts": finish_tutorial,
+    "ja": job_presses.again,
+    "jp": job_presses.change_parameters,
+    "jc": job_presses.cancel,
+    "jo": job_presses.open_job,
+    "jd": job_presses.send_again,
     **admin.ACTIONS,
 }
 

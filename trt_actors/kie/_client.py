@@ -25,7 +25,7 @@ from trt_actors.observability.redaction import redactor
 from trt_actors.supervisors import Backoff
 
 from ._dedicated import normalise
-from ._download import DownloadedFile, fetch_once
+from ._download import DownloadedFile, fetch_once, head_size
 from ._envelope import as_credits
 from ._errors import KieProtocolError, KieResultGone, KieValidationError
 from ._http import KieTimeouts, send_once
@@ -48,6 +48,7 @@ STATUS_TIMEOUT = 30.0
 ACCOUNT_TIMEOUT = 20.0
 UPLOAD_TIMEOUT = 600.0
 DOWNLOAD_TIMEOUT = 300.0
+SIZE_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 5.0
 #: Largest result `download` accepts by default (Telegram's bot upload limit).
 DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
@@ -337,6 +338,11 @@ class KieClient:
                     "result link expired and KIE cannot renew it", status=None
                 ) from None
             return await self._fetch(fresh, max_bytes, timeout)
+
+    async def result_size(self, url: str, *, timeout: float = SIZE_TIMEOUT) -> int | None:
+        """The size of a result file from a HEAD request (no API key sent), or None when
+        the host does not say in time. Decides how a result can reach Telegram."""
+        return await head_size(self._files, url, timeout=timeout)
 
     async def _fetch(self, url: str, max_bytes: int, timeout: float) -> DownloadedFile:
         async def attempt() -> DownloadedFile:

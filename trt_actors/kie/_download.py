@@ -68,3 +68,17 @@ def _check_status(response: httpx.Response) -> None:
     if status in GONE_STATUSES:
         raise KieResultGone(f"result link answered HTTP {status}", status=status)
     raise KieDownloadError(f"result host answered HTTP {status}", status=status)
+
+
+async def head_size(client: httpx.AsyncClient, url: str, *, timeout: float) -> int | None:
+    """The size a result host declares for `url` (a HEAD request under `timeout`), or None
+    when it does not say, answers an error, or does not answer in time."""
+    try:
+        with trio.fail_after(timeout):
+            response = await client.head(url)
+    except (httpx.HTTPError, trio.TooSlowError):
+        return None
+    declared = response.headers.get("content-length", "")
+    if not (200 <= response.status_code < 300) or not declared.isdigit():
+        return None
+    return int(declared)

@@ -15,6 +15,7 @@ from trt_actors.actors import actor_child
 from trt_actors.actors.job import JobActor, JobRuntime
 from trt_actors.coordination import Coordination
 from trt_actors.kie import KieClient, local_poll_bucket, submit_bucket
+from trt_actors.mailboxes import MailboxError
 from trt_actors.settings import Settings
 from trt_actors.storage import Job, Store, Tx
 from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart
@@ -93,3 +94,13 @@ async def resume_jobs(
 
 def _unfinished(tx: Tx, *, after: int) -> list[Job]:
     return tx.jobs.unfinished(after_id=after, limit=RESUME_PAGE)
+
+
+async def wake_job(jobs: DynamicSupervisor[int], job_id: int) -> object:
+    """Start the job's actor if it is not running, and make it look now."""
+    ref = await jobs.get_or_start(job_id)
+    try:
+        ref.send_nowait("callback")
+    except MailboxError:  # stopping, or its mailbox is full: it reads storage anyway
+        return False
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,13 +12,14 @@ import trio
 
 from trt_actors.actors import ActorRef
 from trt_actors.actors.session import InboxUpdate
-from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.kie import KieClient
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
-from trt_actors.settings import Settings
 from trt_actors.storage import NotFound, StorageError, Store
 from trt_actors.telegram.bot_api import BotApi, PtbBotApi
 from trt_actors.telegram.http_bot_api import HttpBotApi, environment_proxy
+from trt_actors.tenant_config import TenantConfig
+
+__all__ = ["TenantClients", "TenantConfig", "blocked_marker", "open_webhook_door", "with_bot_api"]
 
 log = structlog.get_logger(__name__)
 
@@ -87,38 +88,6 @@ def dispatcher_intake(
     tenant: str, secret: str, store: Store, dispatcher: ActorRef[InboxUpdate]
 ) -> WebhookIntake:
     return WebhookIntake(tenant=tenant, secret=secret, store=store, dispatcher=dispatcher)
-
-
-@dataclass(frozen=True, slots=True)
-class TenantConfig:
-    """One bot: what its subtree needs to know."""
-
-    tenant_id: str
-    token: str
-    api_base_url: str
-    mode: str  # "polling" | "webhook"
-    webhook_secret: str | None = None
-    webhook_base_url: str | None = None
-    auto_set_webhook: bool = True
-    settings: TenantSettings = field(default_factory=TenantSettings)  # business terms
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TenantConfig:
-        token = settings.telegram_bot_token
-        secret = settings.webhook_secret_token
-        return cls(
-            tenant_id=settings.tenant_id,
-            token=token.get_secret_value() if token else "",
-            api_base_url=settings.telegram_api_base_url,
-            mode=settings.bot_mode,
-            webhook_secret=secret.get_secret_value() if secret else None,
-            webhook_base_url=settings.webhook_base_url,
-            auto_set_webhook=settings.auto_set_webhook,
-            settings=TenantSettings(
-                admins=settings.admin_ids,
-                main_admin=settings.admin_ids[0] if settings.admin_ids else None,
-            ),
-        )
 
 
 @dataclass(frozen=True, slots=True)

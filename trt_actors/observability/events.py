@@ -35,11 +35,13 @@ class EventKind(enum.StrEnum):
     RESTARTING = "restarting"
     GAVE_UP = "gave_up"  # restart intensity exceeded
     STOPPED = "stopped"  # removed for good
+    PARKED = "parked"  # a tenant stopped for an outside reason (token rejected), checked later
 
 
 _LEVELS = {
     EventKind.CRASHED: "error",
     EventKind.GAVE_UP: "error",
+    EventKind.PARKED: "error",
     EventKind.KILLED: "warning",
     EventKind.RESTARTING: "warning",
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -60,6 +60,18 @@ class ServiceMetrics:
             "trt_kie_calls_total",
             "KIE API calls by call and result",
             ["tenant", "call", "result"],
+            registry=r,
+        )
+        self.tenant_up = Gauge(
+            "trt_tenant_up",
+            "1 while the tenant's subtree serves, 0 while it is parked or stopped",
+            ["tenant"],
+            registry=r,
+        )
+        self.tenant_parked = Counter(
+            "trt_tenant_parked_total",
+            "Times a tenant was parked, by reason (token_rejected, gave_up)",
+            ["tenant", "reason"],
             registry=r,
         )
 

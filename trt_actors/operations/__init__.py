@@ -9,14 +9,17 @@ storage (the admin's diagnostics and self-test): those are *probes* (`@probes(Ki
 by the session with the tenant's `Services` under a deadline.
 """
 
-from . import admin, diagnostics, knowledge  # noqa: F401  (register readers, performers, probes)
+from . import admin, diagnostics, jobs, knowledge  # noqa: F401  (register readers, performers, probes)
 from ._registry import (
     ProbeFailed,
     Services,
     Site,
+    is_live,
     is_probe,
     perform_all,
+    perform_live,
     performs,
+    performs_live,
     probe_all,
     probes,
     read_all,
@@ -27,9 +30,12 @@ __all__ = [
     "ProbeFailed",
     "Services",
     "Site",
+    "is_live",
     "is_probe",
     "perform_all",
+    "perform_live",
     "performs",
+    "performs_live",
     "probe_all",
     "probes",
     "read_all",

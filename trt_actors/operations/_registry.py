@@ -89,13 +89,19 @@ def perform_all(tx: Tx, operations: Sequence[Operation], site: Site) -> tuple[ob
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """The live parts of a tenant a probe may use: its outbound actor (Telegram), its KIE
-    client (None without a key), the coordination node now running, and the store."""
+    """The live parts of a tenant a probe or a live operation may use: its outbound actor
+    (Telegram), its KIE client (None without a key), the coordination node now running, the
+    store, and the tenant's live business terms (`nodes.terms.TenantTerms`)."""
 
     outbound: Any
     kie: Any
     coordination: Callable[[], Any]
     store: Any
+    terms: Any = None
+    wake_job: Callable[[int], Awaitable[object]] | None = None  # start or wake a job's actor
+    tenants: tuple[str, ...] = ()  # every tenant of this process, the default one first
+    settings: Any = None  # the process's Settings (for the configuration check)
+    tenant_config: Any = None  # this tenant's TenantConfig
 
 
 Probe = Callable[[Services, Any, Site], Awaitable[object]]
@@ -140,3 +146,34 @@ async def probe_all(
             found[lookup] = await _PROBES[type(lookup)](services, lookup, site)
         found.setdefault(lookup, ProbeFailed(f"no answer within {PROBE_DEADLINE:g} s"))
     return found
+
+
+Live = Callable[[Services, Any, Site], Awaitable[object]]
+_LIVE: dict[type[Operation], Live] = {}
+
+
+def performs_live(kind: type[Op]) -> Callable[[Live], Live]:
+    """Register the async function that performs operations of `kind` with live parts (a
+    change of the tenant's terms, a refund through Telegram) rather than inside the
+    session's transaction. It must be idempotent, like every operation."""
+
+    def register(function: Live) -> Live:
+        if kind in _LIVE:
+            raise ValueError(f"{kind.__name__} already has a live performer")
+        _LIVE[kind] = function
+        return function
+
+    return register
+
+
+def is_live(operation: Operation) -> bool:
+    return type(operation) in _LIVE
+
+
+async def perform_live(services: Services | None, operation: Operation, site: Site) -> object:
+    """One live operation's result; `ProbeFailed` when it could not finish in time."""
+    if services is None:
+        return ProbeFailed("not available in this process")
+    with trio.move_on_after(PROBE_DEADLINE):
+        return await _LIVE[type(operation)](services, operation, site)
+    return ProbeFailed(f"no answer within {PROBE_DEADLINE:g} s")

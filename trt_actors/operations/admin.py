@@ -11,14 +11,17 @@ import datetime
 import io
 
 import structlog
+import trio
 
 from trt_actors.domain.admin.facts import (
     AdjustBalance,
+    AdminRedeliver,
     AuditLine,
     AuditTail,
     BroadcastFacts,
     BroadcastStatus,
     CancelBroadcast,
+    ChangeTerm,
     Denied,
     Done,
     Export,
@@ -30,6 +33,7 @@ from trt_actors.domain.admin.facts import (
     MoneyLine,
     PanelStats,
     Refused,
+    ResetTerm,
     SetBlocked,
     StartBroadcast,
     StatsChart,
@@ -37,6 +41,7 @@ from trt_actors.domain.admin.facts import (
     UserCard,
     UserFacts,
 )
+from trt_actors.domain.tenant_terms import TermError
 from trt_actors.storage import (
     EXPORT_COLUMNS,
     BroadcastState,
@@ -45,16 +50,17 @@ from trt_actors.storage import (
     DeliveryState,
     InvalidState,
     NotFound,
+    StorageError,
     Tx,
 )
 
-from ._registry import Site, performs, reads
+from ._registry import Services, Site, performs, performs_live, reads
 from .chart import money_chart
 
 log = structlog.get_logger(__name__)
 
 DAY_MS = 86_400_000
-ADMINS_SETTING = "admins"  # admins appointed from the panel, added to the configured ones
+STORE_DEADLINE = 5.0
 
 
 def _at(ms: int) -> datetime.datetime:
@@ -246,14 +252,23 @@ def _adjust(tx: Tx, operation: AdjustBalance, site: Site) -> Done | Refused:
     return Done()
 
 
-@performs(GrantAdmin)
-def _grant_admin(tx: Tx, operation: GrantAdmin, site: Site) -> Done | Refused:
-    if not tx.users.exists(operation.user_id):
-        return Refused("adm_refused_no_user")
-    appointed = {int(x) for x in tx.settings.get(ADMINS_SETTING, []) or []}
-    appointed.add(operation.user_id)
-    tx.settings.set(ADMINS_SETTING, sorted(appointed), updated_by=operation.admin_id)
-    tx.audit.record(operation.admin_id, "add_admin", target=str(operation.user_id))
+@performs_live(GrantAdmin)
+async def _grant_admin(services: Services, operation: GrantAdmin, site: Site) -> Done | Refused:
+    """Only the main admin appoints; the new list is the admins in force plus this user."""
+    terms = services.terms.current
+    if operation.admin_id != terms.main_admin:
+        return Refused("adm_refused_main_admin")
+    try:
+        with trio.fail_after(STORE_DEADLINE):
+            known = await services.store.read(
+                site.tenant, lambda tx: tx.users.exists(operation.user_id)
+            )
+        if not known:
+            return Refused("adm_refused_no_user")
+        admins = [*terms.admins, operation.user_id]
+        await services.terms.update("admins", admins, operation.admin_id)
+    except (StorageError, TermError, trio.TooSlowError):
+        return Refused("adm_unavailable")
     return Done()
 
 
@@ -277,3 +292,48 @@ def _cancel_broadcast(tx: Tx, operation: CancelBroadcast, site: Site) -> Done | 
         return Refused("adm_unavailable")
     tx.audit.record(operation.admin_id, "broadcast_cancel", target=str(operation.broadcast_id))
     return Done(operation.broadcast_id)
+
+
+@performs_live(ChangeTerm)
+async def _change_term(services: Services, operation: ChangeTerm, site: Site) -> Done | Refused:
+    try:
+        await services.terms.update(operation.key, operation.value, operation.admin_id)
+    except TermError as exc:
+        return Refused("adm_term_invalid", {"expected": str(exc)})
+    except (StorageError, trio.TooSlowError):
+        return Refused("adm_unavailable")
+    return Done()
+
+
+@performs_live(ResetTerm)
+async def _reset_term(services: Services, operation: ResetTerm, site: Site) -> Done | Refused:
+    try:
+        await services.terms.reset(operation.key, operation.admin_id)
+    except (StorageError, trio.TooSlowError):
+        return Refused("adm_unavailable")
+    return Done()
+
+
+@performs_live(AdminRedeliver)
+async def _redeliver(services: Services, operation: AdminRedeliver, site: Site) -> Done | Refused:
+    def request(tx: Tx) -> bool:
+        try:
+            job = tx.jobs.get(operation.job_id)
+        except NotFound:
+            return False
+        if not tx.jobs.request_redelivery(job.id, job.user_id):
+            return False
+        details = {"user": job.user_id}
+        tx.audit.record(operation.admin_id, "redeliver", target=str(job.id), details=details)
+        return True
+
+    try:
+        with trio.fail_after(STORE_DEADLINE):
+            requested = await services.store.run(site.tenant, request)
+        if not requested:
+            return Refused("adm_job_not_delivered")
+        if services.wake_job is not None:
+            await services.wake_job(operation.job_id)
+    except (StorageError, trio.TooSlowError):
+        return Refused("adm_unavailable")
+    return Done()

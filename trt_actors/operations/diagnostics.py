@@ -13,19 +13,25 @@ from collections.abc import Awaitable, Callable
 
 import trio
 
+from trt_actors.catalog import load_catalog
 from trt_actors.domain.admin.facts import (
     Check,
+    ConfigCheck,
+    ConfigLine,
     CorrelationTrail,
     Diagnostics,
     DiagnosticsFacts,
+    KieCredits,
     SelfTest,
+    TenantLine,
+    TenantsOverview,
     TrailStep,
 )
 from trt_actors.kie import KieError
 from trt_actors.storage import StorageError, Tx
 from trt_actors.telegram.errors import TelegramError
 
-from ._registry import Services, Site, probes, reads
+from ._registry import ProbeFailed, Services, Site, probes, reads
 
 CHECK_DEADLINE = 5.0
 SELFTEST_KEY = "selftest"
@@ -121,3 +127,56 @@ async def _selftest(services: Services, lookup: SelfTest, site: Site) -> list[Ch
 def _trail(tx: Tx, lookup: CorrelationTrail, site: Site) -> list[TrailStep]:
     steps = tx.correlations.trail(lookup.correlation_id, limit=40)
     return [TrailStep(_at(step.at), step.step, step.detail) for step in steps]
+
+
+@probes(KieCredits)
+async def _kie_credits(services: Services, lookup: KieCredits, site: Site) -> object:
+    if services.kie is None:
+        return ProbeFailed("no KIE_API_KEY")
+    try:
+        return await services.kie.credit_balance(timeout=CHECK_DEADLINE)
+    except KieError as exc:
+        return ProbeFailed(f"{type(exc).__name__}: {exc}")
+
+
+@probes(TenantsOverview)
+async def _tenants(services: Services, lookup: TenantsOverview, site: Site) -> object:
+    """Only the main admin of the default (first) tenant sees every bot's figures."""
+    if not services.tenants or site.tenant != services.tenants[0]:
+        return None
+    if services.terms is None or site.user_id != services.terms.current.main_admin:
+        return None
+    since = int(site.now.timestamp() * 1000) - lookup.days * 86_400_000
+
+    def figures(tx: Tx) -> tuple[int, int, int]:
+        users = tx.stats.users(since=since).total
+        generations = sum(count for _, count in tx.stats.jobs_by_model(since=since, limit=1000))
+        revenue = sum(day.revenue for day in tx.stats.money_by_day(since=since))
+        return users, generations, revenue
+
+    lines = []
+    for tenant in services.tenants:
+        try:
+            with trio.fail_after(CHECK_DEADLINE):
+                users, generations, revenue = await services.store.read(tenant, figures)
+        except (StorageError, trio.TooSlowError) as exc:
+            return ProbeFailed(f"{type(exc).__name__}: {exc}")
+        lines.append(TenantLine(tenant, users, generations, revenue))
+    return lines
+
+
+@probes(ConfigCheck)
+async def _config_check(services: Services, lookup: ConfigCheck, site: Site) -> object:
+    """`trt doctor`'s checks for this bot: its settings, the database, Redis, its token and
+    webhook at Telegram, KIE."""
+    # imported here: the doctor builds on the tenant nodes, which build on the session
+    from trt_actors.ops.doctor import run_checks, settings_findings  # noqa: PLC0415
+
+    if services.settings is None or services.tenant_config is None:
+        return ProbeFailed("not available in this process")
+    tenants = [services.tenant_config]
+    from_file = services.settings.trt_tenants is not None
+    model_ids = frozenset(model.id for model in load_catalog().models(visible_only=False))
+    found = settings_findings(tenants, from_file, model_ids)
+    found += await run_checks(services.settings, tenants)
+    return [ConfigLine(f.level, f.subject, f.text) for f in found]

@@ -23,6 +23,7 @@ import structlog
 import trio
 from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketRequest, serve_websocket
 
+from trt_actors.nodes.tenant_node import TenantNode
 from trt_actors.observability.events import EventBus
 from trt_actors.supervisors import Supervisor
 
@@ -103,9 +104,9 @@ class OpsFeed:
         """Kill the child at `path` (relative to the root); True if there was one."""
         *parents, child_id = [part for part in path.split("/") if part and part != "root"] or [""]
         node: Any = self.root
-        for part in parents:
-            node = node.child(part) if isinstance(node, Supervisor) else None
-        killed = isinstance(node, Supervisor) and node.kill(child_id)
+        for part in parents:  # supervisors, and tenant nodes that hand out their subtree's
+            node = node.child(part) if isinstance(node, Supervisor | TenantNode) else None
+        killed = isinstance(node, Supervisor | TenantNode) and node.kill(child_id)
         log.warning("ops.restart_requested", path=path, found=killed)
         return killed
 

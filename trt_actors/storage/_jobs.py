@@ -27,7 +27,8 @@ __all__ = ["Job", "JobState", "Jobs"]
 
 _COLUMNS = (
     "id, user_id, model_id, params, state, kie_task_id, price, currency, hold_id, result_urls,"
-    " error, deadline_at, created_at, updated_at, submitted_at, finished_at, submit_started_at"
+    " error, deadline_at, created_at, updated_at, submitted_at, finished_at, submit_started_at,"
+    " resubmits, progress_message_id, cancel_requested_at, redeliver_requested_at"
 )
 
 
@@ -71,6 +72,10 @@ class Job:
     submitted_at: int | None
     finished_at: int | None
     submit_started_at: int | None = None  # set just before the request to KIE leaves
+    resubmits: int = 0  # tasks stuck in "waiting" replaced by a new one (counted first)
+    progress_message_id: int | None = None  # the chat message showing its progress
+    cancel_requested_at: int | None = None  # the user pressed Cancel
+    redeliver_requested_at: int | None = None  # the user asked for the result again
 
     @property
     def submission_interrupted(self) -> bool:
@@ -101,6 +106,10 @@ def _job(row: Row) -> Job:
         submitted_at=row["submitted_at"],
         finished_at=row["finished_at"],
         submit_started_at=row["submit_started_at"],
+        resubmits=row["resubmits"],
+        progress_message_id=row["progress_message_id"],
+        cancel_requested_at=row["cancel_requested_at"],
+        redeliver_requested_at=row["redeliver_requested_at"],
     )
 
 
@@ -205,6 +214,69 @@ class Jobs(Repo):
                 self._params(id=job_id),
             )
         )
+
+    def count_resubmission(self, job_id: int, stuck_task_id: str, *, limit: int) -> bool:
+        """Count one replacement of the stuck task `stuck_task_id`, before the new request
+        leaves: True if this caller may send it (the job still has that task and fewer than
+        `limit` replacements); False otherwise (never send the request then)."""
+        return bool(
+            self._db.run(
+                """UPDATE jobs SET resubmits = resubmits + 1, updated_at = :now
+                   WHERE tenant_id = :t AND id = :id AND state = 'submitted'
+                     AND kie_task_id = :task AND resubmits < :lim""",
+                self._params(id=job_id, task=stuck_task_id, lim=limit),
+            )
+        )
+
+    def replace_task(self, job_id: int, stuck_task_id: str, new_task_id: str) -> Job:
+        """The job now waits for `new_task_id` (its waiting time counts from now)."""
+        self._db.run(
+            """UPDATE jobs SET kie_task_id = :new, submitted_at = :now, updated_at = :now
+               WHERE tenant_id = :t AND id = :id AND state = 'submitted' AND kie_task_id = :old""",
+            self._params(id=job_id, old=stuck_task_id, new=new_task_id),
+        )
+        return self.get(job_id)
+
+    def set_progress_message(self, job_id: int, message_id: int) -> None:
+        """Remember the chat message that shows the job's progress."""
+        self._db.run(
+            """UPDATE jobs SET progress_message_id = :m, updated_at = :now
+               WHERE tenant_id = :t AND id = :id""",
+            self._params(id=job_id, m=message_id),
+        )
+
+    def request_cancel(self, job_id: int, user_id: int) -> bool:
+        """The owner asks to cancel: True if the job is still cancellable (not yet
+        succeeded), False for another user's job or one too far along."""
+        return bool(
+            self._db.run(
+                """UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, :now),
+                          updated_at = :now
+                   WHERE tenant_id = :t AND id = :id AND user_id = :u
+                     AND state IN ('created', 'submitted')""",
+                self._params(id=job_id, u=user_id),
+            )
+        )
+
+    def request_redelivery(self, job_id: int, user_id: int) -> bool:
+        """The owner asks for a delivered result again: True if there is one to send."""
+        return bool(
+            self._db.run(
+                """UPDATE jobs SET redeliver_requested_at = :now, updated_at = :now
+                   WHERE tenant_id = :t AND id = :id AND user_id = :u AND state = 'delivered'""",
+                self._params(id=job_id, u=user_id),
+            )
+        )
+
+    def redelivered(self, job_id: int, result_urls: Sequence[str]) -> Job:
+        """The result was sent again (with refreshed links): clear the request."""
+        self._db.run(
+            """UPDATE jobs SET redeliver_requested_at = NULL, result_urls = :urls,
+                      updated_at = :now
+               WHERE tenant_id = :t AND id = :id""",
+            self._params(id=job_id, urls=dump_json(list(result_urls))),
+        )
+        return self.get(job_id)
 
     def get(self, job_id: int) -> Job:
         """The job; raises `NotFound`."""

@@ -6,10 +6,13 @@
     ├── correlation_flush  writes correlation records (an update's path) in batches
     ├── http             webhook intake, /healthz, /readyz, /metrics
     ├── ops              the live supervision feed over a websocket (`trt top`)
-    └── tenant:<id>      rest_for_one: each child needs the ones before it
+    └── tenant:<id>      rest_for_one: each child needs the ones before it; parked (stopped,
+        │                checked again later) when Telegram rejects its token or it gives up
+        │                (nodes/tenant_node.py), so one bot's failure never reaches the others
         ├── outbound         the only sender to Telegram
         ├── jobs             one actor per generation, resumed from storage at start
         ├── job_resumer      once at start: restarts the jobs an earlier run left unfinished
+        ├── terms            the business terms with the admin's overrides, re-read periodically
         ├── sessions         one actor per user, started on demand, passivated when idle
         ├── dispatcher       replays the inbox at start, then routes updates to sessions
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
@@ -35,7 +38,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import ActorRef, actor_child
 from trt_actors.actors.broadcaster import BroadcasterActor
-from trt_actors.actors.command_menu import CommandMenuActor
+from trt_actors.actors.command_menu import command_menu_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.job import JobRuntime
@@ -44,15 +47,14 @@ from trt_actors.actors.polling_intake import PollingIntakeActor
 from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
-from trt_actors.catalog import Tariff, load_catalog
-from trt_actors.domain.commands import commands_for
+from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.journey import Journey
-from trt_actors.domain.texts import LANGUAGES
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
-from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs
+from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs, wake_job
 from trt_actors.nodes.media import telegram_media_fetcher
+from trt_actors.nodes.readiness import service_readiness
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import (
     TenantClients,
@@ -61,6 +63,8 @@ from trt_actors.nodes.tenant import (
     open_webhook_door,
     with_bot_api,
 )
+from trt_actors.nodes.tenant_node import TenantNode, TokenWatch
+from trt_actors.nodes.terms import TenantTerms, keep_terms_current
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector, metrics
@@ -72,10 +76,11 @@ from trt_actors.settings import Settings
 from trt_actors.storage import Store, Tx
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
+from trt_actors.tenant_config import configured_tenants
 from trt_actors.web import Router
 
 from ._dynamic import DynamicSupervisor
-from ._spec import ChildSpec, Intensity, Restart, Strategy
+from ._spec import Backoff, ChildSpec, Intensity, Restart, Strategy
 from ._supervisor import Supervisor
 
 ROOT_INTENSITY = Intensity(max_restarts=5, within=30.0)
@@ -111,12 +116,18 @@ class Tree:
         self.jobs: dict[str, DynamicSupervisor[int]] = {}
         # Telegram's; a self-hosted Bot API server may differ; scaled only for an emulator
         self.limits = limits or Limits().scaled(settings.telegram_rate_scale)
-        self.tenants = [TenantConfig.from_settings(settings)]
+        self.tenants = configured_tenants(settings)
         self.doors = WebhookDoors(
-            default_tenant=settings.tenant_id,
+            default_tenant=self.tenants[0].tenant_id,
             configured=frozenset(t.tenant_id for t in self.tenants),
         )
         self.outbound_stats = {t.tenant_id: OutboundStats() for t in self.tenants}
+        self.nodes: dict[str, TenantNode] = {}  # the running tenant nodes, by tenant id
+        self.tenant_recheck: Backoff | None = None  # how a parked tenant is checked again
+        tariff = self.catalog.default_tariff()
+        self.terms = {
+            t.tenant_id: TenantTerms(t.tenant_id, t.settings, tariff) for t in self.tenants
+        }
         self.root = Supervisor(
             "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
         )
@@ -218,17 +229,26 @@ class Tree:
     async def _run_tenant(
         self, tenant: TenantConfig, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
     ) -> None:
+        """The tenant's node: its clients, and its subtree, parked if the bot cannot work
+        (nodes/tenant_node.py) without touching the other tenants."""
+
         async def body(api: BotApi) -> None:
+            watch = TokenWatch(api)  # every call of the tenant: a 401 parks the tenant
             coordination = self.root.child("coordination")
             async with open_kie(self.settings, coordination) as kie, open_file_client() as files:
-                clients = TenantClients(api, kie, files)
-                supervisor = Supervisor(
-                    f"tenant:{tenant.tenant_id}",
-                    self._tenant_children(tenant, clients),
-                    strategy=Strategy.REST_FOR_ONE,
-                    intensity=TENANT_INTENSITY,
-                )
-                await supervisor.run(task_status=task_status)
+                clients = TenantClients(watch, kie, files)
+
+                def subtree() -> Supervisor:
+                    return Supervisor(
+                        f"tenant:{tenant.tenant_id}",
+                        self._tenant_children(tenant, clients),
+                        strategy=Strategy.REST_FOR_ONE,
+                        intensity=TENANT_INTENSITY,
+                    )
+
+                node = TenantNode(tenant.tenant_id, watch, subtree, recheck=self.tenant_recheck)
+                self.nodes[tenant.tenant_id] = node
+                await node.run(task_status=task_status)
 
         await with_bot_api(tenant.token, tenant.api_base_url, body)
 
@@ -251,7 +271,17 @@ class Tree:
         )
         outbound = Outbound(outbound_ref)
         jobs = self._jobs(tenant, clients, store, outbound)
-        services = Services(outbound, clients.kie, lambda: self.root.child("coordination"), store)
+        services = Services(
+            outbound,
+            clients.kie,
+            lambda: self.root.child("coordination"),
+            store,
+            self.terms[tid],
+            wake_job=functools.partial(wake_job, jobs),
+            tenants=tuple(t.tenant_id for t in self.tenants),
+            settings=self.settings,
+            tenant_config=tenant,
+        )
         sessions = self._sessions(tid, store, outbound, jobs, services)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",
@@ -266,13 +296,7 @@ class Tree:
             restart=Restart.TEMPORARY,
             tenant=tid,
         )
-        menu = [call for language in LANGUAGES for call in commands_for(language)]
-        command_menu, _ = actor_child(
-            "command_menu",
-            lambda: CommandMenuActor(api, self.root.child("coordination"), menu, tenant=tid),
-            restart=Restart.TRANSIENT,
-            tenant=tid,
-        )
+        command_menu = command_menu_child(api, self.root.child("coordination"), tid)
         coordination = self.root.child("coordination")
         broadcaster, _ = actor_child(
             "broadcaster",
@@ -287,6 +311,7 @@ class Tree:
                 functools.partial(resume_jobs, tid, store, jobs),
                 restart=Restart.TEMPORARY,
             ),
+            ChildSpec("terms", functools.partial(keep_terms_current, self.terms[tid], store)),
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
             *self._intake(tenant, api, store, dispatcher),
@@ -319,16 +344,12 @@ class Tree:
         jobs: DynamicSupervisor[int],
         services: Services,
     ) -> DynamicSupervisor[int]:
-        terms = next(t.settings for t in self.tenants if t.tenant_id == tid)
-        default = self.catalog.default_tariff()
-        tariff = Tariff(
-            default.credit_usd,
-            terms.rub_per_usd or default.rub_per_usd,
-            terms.markup or default.markup,
-        )
+        terms = self.terms[tid]  # current terms, read by the session at every update
 
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
+
+        wake_job = services.wake_job
 
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
@@ -342,9 +363,9 @@ class Tree:
                     handler=self.handler,
                     slot=slot,
                     start_job=start_job,
-                    tariff=tariff,
-                    settings=terms,
+                    terms=terms,
                     services=services,
+                    wake_job=wake_job,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
@@ -389,17 +410,8 @@ class Tree:
             warm()
 
     def readiness(self) -> dict[str, Any]:
-        """Ready when store, coordination and http run, and every tenant's intake is open."""
-        parts = {
-            name: self.root.child(name) is not None
-            for name in ("store", "coordination", "http", "ops")
-        }
-        tenants = {}
-        for tenant in self.tenants:
-            subtree = self.root.child(f"tenant:{tenant.tenant_id}")
-            tenants[tenant.tenant_id] = subtree is not None and subtree.child("intake") is not None
-        ready = all(parts.values()) and all(tenants.values())
-        return {"ready": ready, "components": parts, "tenants": tenants}
+        """What /readyz answers (`nodes/readiness.py`)."""
+        return service_readiness(self.root, [t.tenant_id for t in self.tenants], self.nodes)
 
 
 def _storage_figures(tx: Tx) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, int]]]:

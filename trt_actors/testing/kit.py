@@ -26,7 +26,12 @@ import trio
 
 from trt_actors.domain.effects import Handler
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
-from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
+from trt_actors.emulators.telegram import (
+    Control,
+    EmulatorConfig,
+    TelegramEmulator,
+    open_telegram_emulator,
+)
 from trt_actors.observability.events import EventKind, LifecycleEvent, current_bus
 from trt_actors.settings import Settings
 from trt_actors.supervisors.tree import Tree
@@ -39,9 +44,12 @@ EVENT_BUFFER = 4096
 class Conversation:
     """One emulated Telegram user talking to the bot in a private chat."""
 
-    def __init__(self, emulator: TelegramEmulator, user: Any) -> None:
+    def __init__(
+        self, emulator: TelegramEmulator, user: Any, control: Control | None = None
+    ) -> None:
         self.emulator = emulator
         self.user = user
+        self.ctl = control or emulator.ctl  # the bot this user talks to
         self._last: dict[str, Any] | None = None
         self._versions: dict[int, str] = {}
 
@@ -53,14 +61,14 @@ class Conversation:
         """Send a text; a leading "/" makes it a command (with its entity)."""
         if text.startswith("/"):
             command, _, argument = text[1:].partition(" ")
-            self.emulator.ctl.send_command(self.user, command, argument)
+            self.ctl.send_command(self.user, command, argument)
         else:
-            self.emulator.ctl.send_text(self.user, text)
+            self.ctl.send_text(self.user, text)
         await trio.lowlevel.checkpoint()
 
     async def next_message(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
         """The bot's next new message in this chat."""
-        message = await self.emulator.ctl.next_bot_message(self.user, timeout=timeout)
+        message = await self.ctl.next_bot_message(self.user, timeout=timeout)
         self._last = message
         return message
 
@@ -77,17 +85,26 @@ class Conversation:
         if target is None:
             raise AssertionError("no bot message to press a button on")
         self._versions[int(target["message_id"])] = str(target.get("text", ""))
-        query_id = self.emulator.ctl.press_button(
+        query_id = self.ctl.press_button(
             self.user, int(target["message_id"]), label=label, callback_data=data
         )
         await trio.lowlevel.checkpoint()
         return str(query_id)
 
+    async def press_data(self, data: str, message: Mapping[str, Any] | None = None) -> str:
+        """Press the inline button whose callback_data is `data` on `message` (default: the
+        last one) — for buttons whose labels change (prices, counts)."""
+        target = message or self._last
+        if target is None:
+            raise AssertionError("no bot message to press a button on")
+        self._last = dict(target)
+        return await self.press(message=target, data=data)
+
     async def answer_to(self, query_id: str, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
         """The bot's answerCallbackQuery for a press, once it came."""
         with trio.fail_after(timeout):
             # The emulator records the answer without signalling it: look every 2 ms.
-            while (answer := self.emulator.ctl.callback_answer(query_id)) is None:  # noqa: ASYNC110
+            while (answer := self.ctl.callback_answer(query_id)) is None:  # noqa: ASYNC110
                 await trio.sleep(0.002)
         return answer
 
@@ -100,13 +117,13 @@ class Conversation:
         def edited(message: dict[str, Any]) -> bool:
             return bool(message["message_id"] == message_id and message.get("text") != before)
 
-        self._last = await self.emulator.ctl.wait_for(self.user, edited, timeout=timeout)
+        self._last = await self.ctl.wait_for(self.user, edited, timeout=timeout)
         self._versions[message_id] = str(self._last.get("text", ""))  # the next edit is after this
         return self._last
 
     def messages(self) -> list[dict[str, Any]]:
         """Everything the bot sent to this user, current versions, oldest first."""
-        return list(self.emulator.ctl.bot_messages(self.user))
+        return list(self.ctl.bot_messages(self.user))
 
 
 class BotService:
@@ -133,8 +150,16 @@ class BotService:
     def settings(self) -> Settings:
         return self.tree.settings
 
-    def user(self, first_name: str = "Test", **profile: Any) -> Conversation:
-        return Conversation(self.emulator, self.emulator.ctl.user(first_name, **profile))
+    def user(
+        self, first_name: str = "Test", *, bot: str | None = None, **profile: Any
+    ) -> Conversation:
+        """A new user talking to the bot with token `bot` (default: the emulator's first)."""
+        control = self.emulator.control(bot)
+        return Conversation(self.emulator, control.user(first_name, **profile), control)
+
+    def same_user(self, other: Conversation, *, bot: str | None = None) -> Conversation:
+        """The user of `other`, talking to another bot (with token `bot`)."""
+        return Conversation(self.emulator, other.user, self.emulator.control(bot))
 
     @property
     def port(self) -> int:

@@ -17,12 +17,15 @@ from ..moves import Move
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Screen
-from . import actions, lead, screens
+from . import actions, lead, screens, settings
 from .facts import (
     AdjustBalance,
+    AdminRedeliver,
     AuditTail,
     BroadcastStatus,
     CancelBroadcast,
+    ChangeTerm,
+    ConfigCheck,
     CorrelationTrail,
     Denied,
     Diagnostics,
@@ -30,11 +33,14 @@ from .facts import (
     GrantAdmin,
     JobDetail,
     JobsPage,
+    KieCredits,
     PanelStats,
+    ResetTerm,
     SelfTest,
     SetBlocked,
     StartBroadcast,
     StatsChart,
+    TenantsOverview,
     UserCard,
 )
 
@@ -64,6 +70,14 @@ SCREENS: dict[str, ScreenFunction] = {
     "ap": _admin_only(lambda turn, state, press: screens.preview(turn, state)),
     "aw": lambda turn, state, press: lead.prompt(turn, state),
     "ad": _admin_only(lambda turn, state, press: screens.diagnostics(turn, state)),
+    "acc": _admin_only(lambda turn, state, press: screens.config_check(turn, state)),
+    "an": _admin_only(
+        lambda turn, state, press: (
+            settings.term(turn, state, press.arg(0) or "")
+            if press.args
+            else settings.listing(turn, state)
+        )
+    ),
     "ag": _admin_only(lambda turn, state, press: screens.jobs(turn, state, press.number(0) or 0)),
     "aj": _admin_only(lambda turn, state, press: screens.job(turn, state, press.number(0) or 0)),
     "at": _admin_only(lambda turn, state, press: screens.selftest(turn, state)),
@@ -92,6 +106,10 @@ ACTIONS: dict[str, actions.PressAction] = {
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
         "ad": actions.go("ad"),
+        "acc": actions.go("acc"),
+        "an": settings.open_term,
+        "anr": settings.reset_term,
+        "aje": actions.redeliver,
         "ag": actions.to_path,
         "aj": actions.to_path,
         "at": actions.go("at"),
@@ -114,6 +132,7 @@ INPUTS: dict[str, actions.InputAction] = {
     "ab": actions.typed_broadcast,
     "ai": actions.typed_trace,
     "aw": lead.typed,
+    "an": settings.typed_value,
 }
 
 COMMANDS: dict[str, actions.CommandAction] = {
@@ -123,6 +142,7 @@ COMMANDS: dict[str, actions.CommandAction] = {
     "unblock_user": actions.command(actions.block_command(False)),
     "add_admin": actions.command(actions.add_admin),
     "selftest": actions.command(actions.selftest),
+    "config_check": actions.command(actions.config_check),
 }
 
 
@@ -131,11 +151,12 @@ PRESS_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
     "ah": lambda press: [StatsChart()],
 }
 SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
-    "as": lambda press: [PanelStats()],
+    "as": lambda press: [PanelStats(), KieCredits(), TenantsOverview()],
     "av": lambda press: [UserCard(press.arg(0) or "")],
     "al": lambda press: [AuditTail()],
     "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
     "ad": lambda press: [Diagnostics()],
+    "acc": lambda press: [ConfigCheck()],
     "ag": lambda press: [JobsPage(press.number(0) or 0)],
     "aj": lambda press: [JobDetail(press.number(0) or 0)],
     "at": lambda press: [SelfTest()],
@@ -149,4 +170,7 @@ SETTLERS: dict[type[Operation], Callable[[Turn, JourneyState, Any, Any], Move]] 
     GrantAdmin: actions.settled_plain,
     StartBroadcast: actions.settled_broadcast,
     CancelBroadcast: actions.settled_plain,
+    ChangeTerm: actions.settled_plain,
+    ResetTerm: actions.settled_plain,
+    AdminRedeliver: actions.settled_plain,
 }

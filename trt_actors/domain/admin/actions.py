@@ -20,6 +20,7 @@ from ..turn import Turn
 from ..updates import Incoming, Kind
 from .facts import (
     AdjustBalance,
+    AdminRedeliver,
     CancelBroadcast,
     Denied,
     Done,
@@ -170,6 +171,13 @@ def refresh_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | N
     return Move(state.at(f"ar|{broadcast_id}")) if broadcast_id is not None else None
 
 
+def redeliver(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    job_id = press.number(0)
+    if job_id is None:
+        return None
+    return Move(state.at(f"aj|{job_id}"), effects=(AdminRedeliver(turn.user_id, job_id),))
+
+
 def as_user(turn: Turn, state: JourneyState, press: Press) -> Move:
     return Move(replace(state, as_user=True, screen=MENU), note=turn.t("adm_as_user_on"))
 
@@ -272,6 +280,10 @@ def open_panel(turn: Turn, state: JourneyState, argument: str) -> Move:
 
 def selftest(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(state.at("at"))
+
+
+def config_check(turn: Turn, state: JourneyState, argument: str) -> Move:
+    return Move(state.at("acc"))
 
 
 def user_balance(turn: Turn, state: JourneyState, argument: str) -> Move | None:

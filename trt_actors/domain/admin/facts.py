@@ -275,3 +275,66 @@ class JobFacts:
     created: datetime.datetime
     submitted: datetime.datetime | None
     finished: datetime.datetime | None
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTerm(Operation):
+    """Override one of the tenant's business terms (a live operation: current at once,
+    stored and audited by the tenant's terms)."""
+
+    admin_id: int
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResetTerm(Operation):
+    """Drop an admin's override: the configured value applies again."""
+
+    admin_id: int
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class KieCredits(AdminLookup):
+    """KIE's credit balance now (a live probe): a `Fraction` of credits."""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantsOverview(AdminLookup):
+    """Every bot of this process, for the main admin of the default one (a live probe):
+    a list of `TenantLine`, or None for anyone else."""
+
+    days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class TenantLine:
+    tenant: str
+    users: int
+    generations: int
+    revenue_kopecks: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRedeliver(Operation):
+    """Send a delivered result to its owner again (refreshed links, nothing charged)."""
+
+    admin_id: int
+    job_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigCheck(AdminLookup):
+    """The deployment's configuration checked for this bot, with fixes (a live probe, the
+    checks of `trt doctor`): a list of `ConfigLine`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigLine:
+    level: str  # ok | warn | fail
+    subject: str
+    text: str

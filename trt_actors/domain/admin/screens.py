@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 from ..callbacks import encode
 from ..state import JourneyState
 from ..turn import Turn
@@ -11,15 +14,18 @@ from .facts import (
     BroadcastFacts,
     BroadcastStatus,
     Check,
+    ConfigCheck,
     CorrelationTrail,
     Diagnostics,
     DiagnosticsFacts,
     JobDetail,
     JobFacts,
     JobsPage,
+    KieCredits,
     PanelStats,
     SelfTest,
     StatsFacts,
+    TenantsOverview,
     UserCard,
     UserFacts,
 )
@@ -31,6 +37,7 @@ SECTIONS = (
     ("adm_btn_jobs", "ag"),
     ("adm_btn_broadcast", "ab"),
     ("adm_btn_export", "ax"),
+    ("adm_btn_settings", "an"),
     ("adm_btn_audit", "al"),
     ("adm_btn_diagnostics", "ad"),
 )
@@ -65,6 +72,26 @@ def stats(turn: Turn, state: JourneyState, days: int = 30) -> Screen:
         revenue=turn.money(facts.revenue_kopecks),
         spend=turn.money(facts.spend_kopecks),
     )
+    credits = turn.context.lookup(KieCredits())
+    if isinstance(credits, Fraction):
+        tariff = turn.context.tariff
+        value = math.ceil(credits * tariff.credit_usd * tariff.rub_per_usd * 100)
+        text += "\n" + turn.t(
+            "adm_kie_credits", credits=str(math.floor(credits)), value=turn.money(value)
+        )
+    else:
+        text += "\n" + turn.t("adm_kie_unknown")
+    tenants = turn.context.lookup(TenantsOverview())
+    if isinstance(tenants, list) and len(tenants) > 1:
+        text += (
+            "\n\n"
+            + turn.t("adm_all_bots")
+            + "\n"
+            + "\n".join(
+                f"• {t.tenant}: {t.users} / {t.generations} / {turn.money(t.revenue_kopecks)}"
+                for t in tenants
+            )
+        )
     rows = ((Button(turn.t("adm_btn_chart"), encode("ah")), back(turn)),)
     return Screen(text, rows)
 
@@ -188,8 +215,9 @@ def diagnostics(turn: Turn, state: JourneyState) -> Screen:
     rows = (
         (
             Button(turn.t("adm_btn_selftest"), encode("at")),
-            Button(turn.t("adm_btn_trace"), encode("ai")),
+            Button(turn.t("adm_btn_config"), encode("acc")),
         ),
+        (Button(turn.t("adm_btn_trace"), encode("ai")),),
         (Button(turn.t("adm_btn_refresh"), encode("ad")), back(turn)),
     )
     if not isinstance(facts, DiagnosticsFacts):
@@ -274,5 +302,20 @@ def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
         error=found.error or "—",
         results="\n".join(found.result_urls) or "—",
     )
-    user_row = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
+    user_row: tuple[Button, ...] = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
+    if found.state == "delivered":
+        user_row += (Button(turn.t("adm_btn_redeliver"), encode("aje", found.job_id)),)
     return Screen(text, (user_row, *rows))
+
+
+LEVEL_MARK = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
+
+
+def config_check(turn: Turn, state: JourneyState) -> Screen:
+    lines = turn.context.lookup(ConfigCheck())
+    rows = ((Button(turn.t("adm_btn_refresh"), encode("acc")), back(turn)),)
+    if not isinstance(lines, list):
+        return Screen(turn.t("adm_unavailable"), rows)
+    body = "\n".join(f"{LEVEL_MARK.get(x.level, '•')} {x.subject}: {x.text}" for x in lines)
+    verdict = "adm_config_fail" if any(x.level == "fail" for x in lines) else "adm_config_ok"
+    return Screen(f"{turn.t(verdict)}\n\n{body}", rows)

@@ -15,7 +15,7 @@ from ..draft import CONFIRM, SETTINGS, input_at
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Screen
-from . import account, home, models, steps, summary
+from . import account, home, jobs, models, steps, summary
 
 ScreenFunction = Callable[[Turn, JourneyState, Press], Screen | None]
 
@@ -49,7 +49,7 @@ SCREENS: dict[str, ScreenFunction] = {
     "b": lambda turn, state, press: account.balance(turn, state),
     "u": lambda turn, state, press: account.topup(turn, state),
     "r": lambda turn, state, press: account.referral(turn, state),
-    "h": lambda turn, state, press: account.history(turn, state, press.number(0) or 0),
+    "h": lambda turn, state, press: jobs.history(turn, press.number(0) or 0),
     **admin.SCREENS,
 }
 

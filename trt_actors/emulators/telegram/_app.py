@@ -139,6 +139,13 @@ class TelegramEmulator:
             self._start_deliverer(bot, self._nursery, self._client)
         return self.control(token)
 
+    def revoke_token(self, token: str, *, revoked: bool = True) -> None:
+        """Make every call with `token` answer 401 Unauthorized, as Telegram does for a revoked
+        token (a waiting getUpdates ends with it too); `revoked=False` accepts it again."""
+        bot = self.bot(token)
+        bot.revoked = revoked
+        bot.updates.changed.notify()
+
     def bot(self, token: str | None = None) -> BotState:
         """The state of the bot with `token` (default: the first bot)."""
         return self.world.bots[token or self._default_token]
@@ -217,7 +224,7 @@ class TelegramEmulator:
 
     async def _api(self, request: Request) -> Response:
         bot = self.world.bots.get(request.params["token"])
-        if bot is None:
+        if bot is None or bot.revoked:
             return _api_error(UNAUTHORIZED)
         name = request.params["method"]
         method = self.spec.method(name)

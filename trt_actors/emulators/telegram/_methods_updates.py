@@ -9,7 +9,7 @@ from typing import Any
 
 import trio
 
-from trt_actors.emulators.telegram._errors import conflict
+from trt_actors.emulators.telegram._errors import UNAUTHORIZED, ApiError, conflict
 from trt_actors.emulators.telegram._registry import Call, api_method
 from trt_actors.emulators.telegram._store import BotState, DropRecord, WebhookState
 
@@ -50,8 +50,15 @@ async def get_updates(call: Call) -> list[dict[str, Any]]:
     generation = bot.poll_generation
     queue.changed.notify()  # an older poll still waiting sees it was superseded
     with trio.move_on_after(timeout):
-        while not len(queue) and bot.poll_generation == generation and bot.webhook is None:
+        while (
+            not len(queue)
+            and bot.poll_generation == generation
+            and bot.webhook is None
+            and not bot.revoked
+        ):
             await queue.changed.wait()
+    if bot.revoked:
+        raise ApiError(UNAUTHORIZED.code, UNAUTHORIZED.description)
     if bot.poll_generation != generation:
         raise conflict(TERMINATED)
     return queue.peek(limit)

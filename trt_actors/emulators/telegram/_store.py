@@ -174,6 +174,7 @@ class BotState:
         self.limiter = RateLimiter(limits, clock)
         self.drop_records: list[DropRecord] = []
         self.poll_generation = 0
+        self.revoked = False  # every call answers 401 (`TelegramEmulator.revoke_token`)
         self._counter = 0
 
     def next_id(self) -> int:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import dataclasses
 
 from .._dialect import Dialect
-from . import m0001_initial, m0002_correlations, m0003_job_submission, m0004_knowledge
+from . import (
+    m0001_initial,
+    m0002_correlations,
+    m0003_job_submission,
+    m0004_job_progress,
+    m0005_knowledge,
+)
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
 
@@ -42,12 +48,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(version=2, name="correlations", shared=m0002_correlations.SHARED),
     Migration(version=3, name="job_submission", shared=m0003_job_submission.SHARED),
+    Migration(version=4, name="job_progress", shared=m0004_job_progress.SHARED),
     Migration(
-        version=4,
+        version=5,
         name="knowledge",
-        shared=m0004_knowledge.SHARED,
-        sqlite=m0004_knowledge.SQLITE,
-        postgresql=m0004_knowledge.POSTGRESQL,
+        shared=m0005_knowledge.SHARED,
+        sqlite=m0005_knowledge.SQLITE,
+        postgresql=m0005_knowledge.POSTGRESQL,
     ),
 )
 LATEST = MIGRATIONS[-1].version

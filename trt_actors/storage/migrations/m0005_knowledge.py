@@ -1,4 +1,4 @@
-"""Migration 4: the help knowledge base — question-and-answer entries that admins write,
+"""Migration 5: the help knowledge base — question-and-answer entries that admins write,
 found by full-text search (`/search`, `/ask`).
 
 `kb_entries` holds the entries per tenant; `key` makes an admin's /add idempotent (the same

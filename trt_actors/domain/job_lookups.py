@@ -1,0 +1,60 @@
+"""What the journey asks the session to read about generations (see `needs`): the job a
+press or `/status` names, and the user's recent jobs for History. The answers are handed to
+the screens as `Context.requested_job` and `Context.recent_jobs` (`with_jobs`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .callbacks import Press
+from .context import Context, JobView
+from .effects import Lookup
+from .screens.jobs import HISTORY_PAGE
+
+HISTORY_JOBS = HISTORY_PAGE * 10  # History shows the newest ten pages
+JOB_CODES = frozenset({"ja", "jp", "jc", "jo", "jd"})
+"""Press codes whose first argument is a job id to look up."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecentJobs(Lookup):
+    """The user's newest generations, newest first (a tuple of `JobView`)."""
+
+    limit: int = HISTORY_JOBS
+
+
+@dataclass(frozen=True, slots=True)
+class JobById(Lookup):
+    """One generation by id (a `JobView`, or None); the screens check who may see it."""
+
+    job_id: int
+
+
+def _named(press: Press) -> Sequence[Lookup]:
+    job_id = press.number(0)
+    return [JobById(job_id)] if job_id is not None else []
+
+
+def _status(argument: str) -> Sequence[Lookup]:
+    word = (argument or "").split(" ", 1)[0].lstrip("#№")
+    return [JobById(int(word))] if word.isdigit() and len(word) < 15 else []
+
+
+PRESS_NEEDS = {code: _named for code in JOB_CODES}
+COMMAND_NEEDS = {"history": lambda argument: [RecentJobs()], "status": _status}
+SCREEN_NEEDS = {"h": lambda press: [RecentJobs()]}
+
+
+def with_jobs(context: Context) -> Context:
+    """`context` with the jobs the session found put where the screens read them."""
+    recent = context.recent_jobs
+    requested = context.requested_job
+    for key, value in context.found.items():
+        if isinstance(key, RecentJobs) and isinstance(value, tuple):
+            recent = value
+        elif isinstance(key, JobById) and isinstance(value, JobView):
+            requested = value
+    if recent is context.recent_jobs and requested is context.requested_job:
+        return context
+    return replace(context, recent_jobs=recent, requested_job=requested)
