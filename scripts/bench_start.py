@@ -49,20 +49,22 @@ LIMITS_SCALE = "100"
 class Replies:
     """Times the bot's replies: the emulator's call record, with a hook on append."""
 
-    pending: dict[int, deque[float]] = field(default_factory=lambda: collections.defaultdict(deque))
+    pending: dict[int, deque[tuple[float, bool]]] = field(
+        default_factory=lambda: collections.defaultdict(deque)
+    )
     latencies_ms: list[float] = field(default_factory=list)
     counting: bool = False
 
     def sent(self, chat_id: int, at: float) -> None:
-        self.pending[chat_id].append(at)
+        self.pending[chat_id].append((at, self.counting))
 
     def replied(self, record: Any) -> None:
         if record.method != "sendMessage" or record.status != 200:
             return
         waiting = self.pending.get(int(record.params.get("chat_id", 0)))
         if waiting:
-            began = waiting.popleft()
-            if self.counting:
+            began, counted = waiting.popleft()
+            if counted:  # a /start of the measured phase, not of the warm-up
                 self.latencies_ms.append((time.perf_counter() - began) * 1000)
 
     @property
