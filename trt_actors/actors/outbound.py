@@ -16,10 +16,9 @@ too old" count as success. A caller always gets a result or a typed error by its
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
-import math
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +42,7 @@ from trt_actors.telegram.errors import (
 from trt_actors.telegram.pacing import Limits, TokenBucket, chat_of
 
 from ._actor import Actor, ActorRef
+from ._outbound_lanes import Lanes
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +77,7 @@ class Call:
     not_before: float = 0.0
     attempts: int = 0
 
-    @property
+    @functools.cached_property
     def lane(self) -> Hashable:
         """Calls in one lane leave in order, one at a time: a chat, or the call alone."""
         chat = chat_of(self.method, self.params)
@@ -115,8 +115,7 @@ class OutboundActor(Actor[Call]):
         self.stats = stats or OutboundStats()  # pass one in to keep counting across restarts
         self._backoff = Backoff(RETRY_INITIAL, RETRY_MAX, 2.0, RETRY_JITTER, rng or random.Random())
         self._slots = trio.Semaphore(max_in_flight)
-        self._lanes: dict[Hashable, deque[Call]] = {}
-        self._busy: set[Hashable] = set()
+        self._lanes = Lanes(self._lane_wait, self._expired, int(Priority.BULK))
         self._chat_buckets: dict[Hashable, TokenBucket] = {}
         self._paused: dict[Hashable, float] = {}
         self._global_paused = 0.0
@@ -131,12 +130,12 @@ class OutboundActor(Actor[Call]):
         self.tasks.start_soon(self._dispatch)
 
     async def handle(self, message: Call) -> None:
-        self._lanes.setdefault(message.lane, deque()).append(message)
+        self._lanes.add(message, trio.current_time())
         self._wake.set()
 
     @property
     def queued(self) -> int:
-        return sum(len(lane) for lane in self._lanes.values())
+        return self._lanes.queued
 
     # -- scheduling --------------------------------------------------------------------------
 
@@ -155,45 +154,21 @@ class OutboundActor(Actor[Call]):
     def _next_ready(self, now: float) -> tuple[Call | None, float]:
         """The call to send now, or None and how long until one might be ready."""
         global_wait = max(self._global_paused - now, self._global.wait(now))
-        if global_wait > 0:  # nothing can leave before then: spare the scan of every lane
+        if global_wait > 0:  # nothing can leave before then
             return None, global_wait
-        best: Call | None = None
-        wait = math.inf
-        for lane, calls in list(self._lanes.items()):
-            if lane in self._busy:
-                continue
-            head = self._drop_expired(lane, calls, now)
-            if head is None:
-                continue
-            ready_in = self._ready_in(lane, head, now)
-            if ready_in > 0:
-                wait = min(wait, ready_in)
-            elif best is None or (head.priority, head.seq) < (best.priority, best.seq):
-                best = head
-        if best is None:
-            return None, wait
-        self._take_tokens(best, now)
-        lane = best.lane
-        self._lanes[lane].popleft()
-        if not self._lanes[lane]:
-            del self._lanes[lane]
-        self._busy.add(lane)
-        return best, 0.0
+        call, wait = self._lanes.take(now, self._bulk.wait(now))
+        if call is not None:
+            self._take_tokens(call, now)
+        return call, wait
 
-    def _drop_expired(self, lane: Hashable, calls: deque[Call], now: float) -> Call | None:
-        while calls and calls[0].deadline <= now:
-            expired = calls.popleft()
-            self.stats.expired += 1
-            expired.reply.fail(CallTimeout(f"{expired.method}: deadline passed while queued"))
-        if not calls:
-            del self._lanes[lane]
-            return None
-        return calls[0]
+    def _expired(self, call: Call) -> None:
+        self.stats.expired += 1
+        call.reply.fail(CallTimeout(f"{call.method}: deadline passed while queued"))
 
-    def _ready_in(self, lane: Hashable, call: Call, now: float) -> float:
-        waits = [self._global_paused - now, call.not_before - now, self._global.wait(now)]
-        if call.priority is Priority.BULK:
-            waits.append(self._bulk.wait(now))
+    def _lane_wait(self, lane: Hashable, call: Call, now: float) -> float:
+        """Seconds until the lane's own limits let `call` go: its retry backoff, the chat's
+        429 pause and the chat's bucket (the global and bulk buckets are checked apart)."""
+        waits = [call.not_before - now]
         if lane[0] == "chat":  # type: ignore[index]
             waits.append(self._paused.get(lane, 0.0) - now)
             waits.append(self._chat_bucket(lane, now).wait(now))
@@ -223,16 +198,13 @@ class OutboundActor(Actor[Call]):
     # -- sending -----------------------------------------------------------------------------
 
     async def _send(self, call: Call) -> None:
-        lane = call.lane
         requeue = False
         try:
             requeue = await self._attempt(call)
             if not requeue:
                 self._trace(call)
         finally:
-            self._busy.discard(lane)
-            if requeue:
-                self._lanes.setdefault(lane, deque()).appendleft(call)
+            self._lanes.done(call, trio.current_time(), again=requeue)
             self._slots.release()
             self._wake.set()
 

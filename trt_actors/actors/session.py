@@ -187,10 +187,14 @@ class SessionActor(Actor[InboxUpdate]):
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
 
-    async def _context(self, update_id: int, lookups: Sequence[Lookup] = ()) -> Context:
+    async def _context(
+        self, update_id: int, lookups: Sequence[Lookup] = (), *, account: bool = True
+    ) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
         storage, what the handler's lookups found (one read transaction), and the tariff and
-        business terms from the tenant's settings."""
+        business terms from the tenant's settings. With `account` False (the handler said the
+        update shows no money) the balance and the free uses are not read (0 and none used):
+        only whether an admin blocked the user, and the lookups."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
         terms = self.terms.current  # read once: one update sees one version of the terms
@@ -200,12 +204,14 @@ class SessionActor(Actor[InboxUpdate]):
         lookups = [lookup for lookup in lookups if not is_probe(lookup)]
 
         def read(tx: Tx) -> tuple[int, int, int, bool, dict[Lookup, object]]:
-            account = tx.ledger.account(self.user_id, Currency.RUB)
-            used = tx.quota.used(self.user_id, quota_day(today, terms.timezone))
-            bonus = tx.free_bonus.left(self.user_id)
             user = tx.users.find(self.user_id)
             blocked = user is not None and user.is_blocked
-            return account.available, used, bonus, blocked, read_all(tx, lookups, site)
+            if not account:  # a menu from memory: no balance, no free uses
+                return 0, 0, 0, blocked, read_all(tx, lookups, site)
+            available = tx.ledger.account(self.user_id, Currency.RUB).available
+            used = tx.quota.used(self.user_id, quota_day(today, terms.timezone))
+            bonus = tx.free_bonus.left(self.user_id)
+            return available, used, bonus, blocked, read_all(tx, lookups, site)
 
         balance, used, bonus, blocked, found = 0, 0, 0, False, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
@@ -234,12 +240,14 @@ class SessionActor(Actor[InboxUpdate]):
         """The handler's outcome for `incoming`, with everything it looked up and every
         operation it asked for performed (see `domain.effects.Operation`)."""
         wanted = list(self.handler.lookups(self.state, incoming))
-        context = await self._context(message.update_id, wanted)
+        needs_account = getattr(self.handler, "needs_account", None)
+        account = needs_account is None or bool(needs_account(self.state, incoming))
+        context = await self._context(message.update_id, wanted, account=account)
         outcome = self.handler(self.state, incoming, context)
         more = [k for k in self.handler.lookups(outcome.state, incoming) if k not in wanted]
         if more:  # the screen the handler moved to shows data not read yet: read, handle again
             wanted += more
-            context = await self._context(message.update_id, wanted)
+            context = await self._context(message.update_id, wanted, account=account)
             outcome = self.handler(self.state, incoming, context)
         operations = [effect for effect in outcome.effects if isinstance(effect, Operation)]
         if not operations:

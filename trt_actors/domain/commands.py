@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from . import admin
+from . import admin, knowledge
 from .effects import BotCall
 from .moves import Move
 from .screens import jobs
@@ -50,6 +50,7 @@ class Command:
     name: str
     action: CommandAction
     listed: bool = True  # shown in Telegram's command menu
+    description: str = ""  # its text key in the menu; "" means cmd_<name>
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -63,7 +64,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", _go("?")),
     Command("cancel", _leave("note_cancelled")),
     Command("reset", _leave("note_reset_menu")),
+    Command("search", knowledge.search, description="kb_cmd_search"),
+    Command("ask", knowledge.ask, description="kb_cmd_ask"),
     Command("menu", _go(MENU), listed=False),
+    Command("add", knowledge.add, listed=False),  # admins: the knowledge base
+    Command("kb_edit", knowledge.edit_entry, listed=False),
+    Command("kb_delete", knowledge.delete_entry, listed=False),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 
@@ -85,7 +91,10 @@ def commands_for(language: str) -> list[BotCall]:
     """The `setMyCommands` calls for `language`: its own list, and for the default language
     also the list every user without a dedicated one sees."""
     commands = [
-        {"command": command.name, "description": text(language, f"cmd_{command.name}")}
+        {
+            "command": command.name,
+            "description": text(language, command.description or f"cmd_{command.name}"),
+        }
         for command in COMMANDS
         if command.listed
     ]

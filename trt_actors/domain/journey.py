@@ -38,6 +38,9 @@ from .turn import Turn
 from .updates import Incoming, Kind
 from .view import Screen, answer, edit, send
 
+MEMORY_COMMANDS = frozenset({"start", "menu", "help", "language", "cancel", "reset"})
+"""Commands whose answers (tutorial, main menu, help, language) show no money."""
+
 
 class Journey:
     """The bot's behaviour over the whole catalog. Immutable; safe to share between users."""
@@ -74,6 +77,13 @@ class Journey:
 
     def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> list[Lookup]:
         return needs(JourneyState.load(state), incoming)
+
+    def needs_account(self, state: Mapping[str, Any], incoming: Incoming) -> bool:
+        """Whether this update may show the balance or today's free generations, which the
+        session then reads from storage. Commands that only lead to screens built from
+        memory (the welcome, the menu, help, language) do not: /start is answered with
+        nothing read but the session state."""
+        return not (incoming.kind is Kind.COMMAND and incoming.command in MEMORY_COMMANDS)
 
     def settle(
         self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]

@@ -9,7 +9,13 @@ storage (the admin's diagnostics and self-test): those are *probes* (`@probes(Ki
 by the session with the tenant's `Services` under a deadline.
 """
 
-from . import admin, diagnostics, jobs, money  # noqa: F401  (register readers, performers, probes)
+from . import (  # noqa: F401  (register readers, performers, probes)
+    admin,
+    diagnostics,
+    jobs,
+    knowledge,
+    money,
+)
 from ._registry import (
     ProbeFailed,
     Services,

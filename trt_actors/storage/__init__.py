@@ -31,6 +31,7 @@ from ._history import History, HistoryEvent
 from ._inbox import AppendResult, Inbox, Payload
 from ._inbox_rows import InboxEntry, InboxRows, InboxState
 from ._jobs import Job, Jobs, JobState
+from ._knowledge import KnowledgeBase, KnowledgeEntry
 from ._ledger import Ledger
 from ._ledger_records import Account, Discrepancy, Hold, HoldStatus, LedgerEntry
 from ._migrate import SchemaStatus
@@ -85,6 +86,8 @@ __all__ = [
     "Job",
     "JobState",
     "Jobs",
+    "KnowledgeBase",
+    "KnowledgeEntry",
     "Ledger",
     "LedgerEntry",
     "LedgerKind",

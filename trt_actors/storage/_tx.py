@@ -26,6 +26,7 @@ from ._correlations import Correlations
 from ._history import History
 from ._inbox_rows import InboxRows
 from ._jobs import Jobs
+from ._knowledge import KnowledgeBase
 from ._ledger import Ledger
 from ._payments import Payments
 from ._promos import Promos
@@ -107,6 +108,10 @@ class Tx:
     @functools.cached_property
     def correlations(self) -> Correlations:
         return Correlations(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def stats(self) -> Stats:

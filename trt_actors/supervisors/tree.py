@@ -17,6 +17,7 @@
         ├── dispatcher       replays the inbox at start, then routes updates to sessions
         ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
         ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
+        ├── command_menu     once at start, as leader: setMyCommands for every language
         ├── warmup           once, in the background, under a budget (temporary)
         └── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
 
@@ -38,6 +39,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from trt_actors.actors import ActorRef, actor_child
 from trt_actors.actors.broadcaster import BroadcasterActor
+from trt_actors.actors.command_menu import command_menu_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.job import JobRuntime
@@ -296,6 +298,7 @@ class Tree:
             restart=Restart.TEMPORARY,
             tenant=tid,
         )
+        command_menu = command_menu_child(api, self.root.child("coordination"), tid)
         coordination = self.root.child("coordination")
         broadcaster, _ = actor_child(
             "broadcaster",
@@ -314,6 +317,7 @@ class Tree:
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
             *self._intake(tenant, api, store, dispatcher),
+            command_menu,
             warmup,
             broadcaster,
         ]

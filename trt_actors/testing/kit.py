@@ -17,7 +17,7 @@ threads are used, so do not combine it with trio's MockClock.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -34,11 +34,13 @@ from trt_actors.emulators.telegram import (
     TelegramEmulator,
     open_telegram_emulator,
 )
+from trt_actors.observability.events import EventKind, LifecycleEvent, current_bus
 from trt_actors.settings import Settings
 from trt_actors.supervisors.tree import Tree
 from trt_actors.telegram.pacing import Limits
 
 REPLY_TIMEOUT = 10.0
+EVENT_BUFFER = 4096
 
 
 class Conversation:
@@ -72,13 +74,24 @@ class Conversation:
         self._last = message
         return message
 
-    async def press(self, label: str, message: Mapping[str, Any] | None = None) -> str:
-        """Press the inline button with this label on `message` (default: the last one)."""
+    async def press(
+        self,
+        label: str | None = None,
+        message: Mapping[str, Any] | None = None,
+        *,
+        data: str | None = None,
+    ) -> str:
+        """Press the inline button with this label (or this callback data) on `message`
+        (default: the last one); returns the callback query id."""
         target = message or self._last
         if target is None:
             raise AssertionError("no bot message to press a button on")
         self._versions[int(target["message_id"])] = str(target.get("text", ""))
-        return str(self.ctl.press_button(self.user, int(target["message_id"]), label=label))
+        query_id = self.ctl.press_button(
+            self.user, int(target["message_id"]), label=label, callback_data=data
+        )
+        await trio.lowlevel.checkpoint()
+        return str(query_id)
 
     async def press_data(self, data: str, message: Mapping[str, Any] | None = None) -> str:
         """Press the inline button whose callback_data is `data` on `message` (default: the
@@ -87,10 +100,15 @@ class Conversation:
         if target is None:
             raise AssertionError("no bot message to press a button on")
         self._last = dict(target)
-        self._versions[int(target["message_id"])] = str(target.get("text", ""))
-        return str(
-            self.emulator.ctl.press_button(self.user, int(target["message_id"]), callback_data=data)
-        )
+        return await self.press(message=target, data=data)
+
+    async def answer_to(self, query_id: str, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
+        """The bot's answerCallbackQuery for a press, once it came."""
+        with trio.fail_after(timeout):
+            # The emulator records the answer without signalling it: look every 2 ms.
+            while (answer := self.ctl.callback_answer(query_id)) is None:  # noqa: ASYNC110
+                await trio.sleep(0.002)
+        return answer
 
     async def next_edit(self, timeout: float = REPLY_TIMEOUT) -> dict[str, Any]:
         """The last message, once the bot has edited it."""
@@ -102,6 +120,7 @@ class Conversation:
             return bool(message["message_id"] == message_id and message.get("text") != before)
 
         self._last = await self.ctl.wait_for(self.user, edited, timeout=timeout)
+        self._versions[message_id] = str(self._last.get("text", ""))  # the next edit is after this
         return self._last
 
     def messages(self) -> list[dict[str, Any]]:
@@ -112,10 +131,22 @@ class Conversation:
 class BotService:
     """The bot's whole tree running in-process against the emulator."""
 
-    def __init__(self, tree: Tree, emulator: TelegramEmulator, kie: KieEmulator) -> None:
+    def __init__(
+        self,
+        tree: Tree,
+        emulator: TelegramEmulator,
+        kie: KieEmulator,
+        events: list[LifecycleEvent] | None = None,
+    ) -> None:
         self.tree = tree
         self.emulator = emulator
         self.kie = kie
+        self.events = events if events is not None else []  # every lifecycle event since start
+
+    def failures(self) -> list[LifecycleEvent]:
+        """Children that crashed or were given up on since the service started (a handler
+        that raised crashes its session actor): a healthy run has none."""
+        return [e for e in self.events if e.kind in (EventKind.CRASHED, EventKind.GAVE_UP)]
 
     @property
     def settings(self) -> Settings:
@@ -190,12 +221,24 @@ async def running_bot(
                 live = tree.terms[tenant.tenant_id]
                 live.configured = terms
                 live.apply(live.overrides)
-        async with trio.open_nursery() as nursery:
-            await nursery.start(tree.root.run)
-            try:
-                yield BotService(tree, emu, kie)
-            finally:
-                tree.root.request_stop()
+        events: list[LifecycleEvent] = []
+        with current_bus.get().subscribe(EVENT_BUFFER) as subscriber:
+            async with trio.open_nursery() as collecting:
+                collecting.start_soon(_collect, subscriber.receive, events)
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(tree.root.run)
+                    try:
+                        yield BotService(tree, emu, kie, events)
+                    finally:
+                        tree.root.request_stop()
+                collecting.cancel_scope.cancel()
+
+
+async def _collect(
+    receive: Callable[[], Awaitable[LifecycleEvent]], events: list[LifecycleEvent]
+) -> None:
+    while True:
+        events.append(await receive())
 
 
 @asynccontextmanager

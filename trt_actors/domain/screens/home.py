@@ -25,10 +25,10 @@ def kind_buttons(turn: Turn) -> list[Button]:
 
 
 def main_menu(turn: Turn, state: JourneyState) -> Screen:
-    """Welcome and the main menu: every section with models, then the account entries."""
-    balance = turn.t("menu_balance", balance=turn.money(turn.context.balance_kopecks))
+    """Welcome and the main menu: every section with models, then the account entries. Built
+    from memory alone (no balance on it), so /start needs nothing read from storage."""
     account = [
-        Button(balance, encode("b")),
+        Button(turn.t("menu_balance"), encode("b")),
         Button(turn.t("menu_history"), encode("h", 0)),
         Button(turn.t("menu_referral"), encode("r")),
         Button(turn.t("menu_help"), encode("?")),
@@ -80,4 +80,4 @@ def help_screen(turn: Turn, state: JourneyState) -> Screen:
         (Button(turn.t("btn_tutorial_again"), encode("t", 1)),),
         (Button(turn.t("btn_models"), encode("k")), menu_button(turn)),
     )
-    return Screen(f"{turn.t('help')}\n\n{contact}", rows)
+    return Screen(f"{turn.t('help')}\n{turn.t('kb_help_line')}\n\n{contact}", rows)

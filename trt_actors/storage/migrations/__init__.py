@@ -16,7 +16,8 @@ from . import (
     m0002_correlations,
     m0003_job_submission,
     m0004_job_progress,
-    m0005_free_bonus,
+    m0005_knowledge,
+    m0006_free_bonus,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -49,6 +50,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=2, name="correlations", shared=m0002_correlations.SHARED),
     Migration(version=3, name="job_submission", shared=m0003_job_submission.SHARED),
     Migration(version=4, name="job_progress", shared=m0004_job_progress.SHARED),
-    Migration(version=5, name="free_bonus", shared=m0005_free_bonus.SHARED),
+    Migration(
+        version=5,
+        name="knowledge",
+        shared=m0005_knowledge.SHARED,
+        sqlite=m0005_knowledge.SQLITE,
+        postgresql=m0005_knowledge.POSTGRESQL,
+    ),
+    Migration(version=6, name="free_bonus", shared=m0006_free_bonus.SHARED),
 )
 LATEST = MIGRATIONS[-1].version

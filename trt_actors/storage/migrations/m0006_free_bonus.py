@@ -1,4 +1,4 @@
-"""Migration 5: bonus free generations (`free_bonus`), granted by referrals and promo codes.
+"""Migration 6: bonus free generations (`free_bonus`), granted by referrals and promo codes.
 
 Like the money ledger, an append-only list of signed rows, each idempotent by its key: a
 grant is positive, a generation that used one is -1, a failed one gives it back (+1). What a
