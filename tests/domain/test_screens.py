@@ -7,6 +7,7 @@ import pytest
 from trt_actors.domain.callbacks import encode
 from trt_actors.domain.referral_code import referrer_of
 from trt_actors.domain.screens.models import PAGE_SIZE
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.texts import keys, text
 from trt_actors.domain.updates import read
 
@@ -242,3 +243,19 @@ def test_navigation_edits_in_place_and_every_press_is_answered_first() -> None:
     outcome = chat.feed(callback_update("ru", encode("k"), message_id=555))
     assert [c.method for c in outcome.calls] == ["answerCallbackQuery", "editMessageText"]
     assert outcome.calls[1].params["message_id"] == 555
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_model_the_admin_hid_is_off_the_menus_and_cannot_be_ordered(language: str) -> None:
+    listed = Chat(language).started()
+    listed.press(encode("l", "text_to_image", 0))
+    assert encode("c", "z-image") in listed.buttons().values()
+    terms = TenantSettings(hidden_models=frozenset({"z-image"}))
+    chat = Chat(language, ctx=context(settings=terms)).started()
+    for page in range(5):
+        chat.press(encode("l", "text_to_image", page))
+        assert encode("c", "z-image") not in chat.buttons().values()
+    chat.press(encode("c", "z-image"))  # an old card button
+    assert encode("go", "z-image") not in chat.buttons().values()
+    chat.press(encode("go", "z-image"))  # an old Start button: no wizard
+    assert chat.state.get("draft") is None

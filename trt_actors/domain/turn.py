@@ -43,17 +43,26 @@ class Turn:
     def name(self) -> str:
         return self.first_name or "👋"
 
+    def models(self, kind_id: str) -> list[Model]:
+        """A section's models on the menus: the catalog's visible ones, less those the
+        tenant's admin hid (`hidden_models`)."""
+        hidden = self.context.settings.hidden_models
+        return [model for model in self.catalog.models(kind_id) if model.id not in hidden]
+
     def kinds(self) -> list[Kind]:
-        """The menu sections that have visible models, in menu order."""
-        return [kind for kind in self.catalog.kinds() if self.catalog.models(kind.id)]
+        """The menu sections that have models on the menus, in menu order."""
+        return [kind for kind in self.catalog.kinds() if self.models(kind.id)]
 
     def kind(self, kind_id: str) -> Kind | None:
         return next((kind for kind in self.kinds() if kind.id == kind_id), None)
 
     def model(self, model_id: str) -> Model | None:
-        """An orderable model (visible, or hidden but reachable by id); None otherwise."""
+        """An orderable model (visible, or hidden in the catalog but reachable by id); None
+        otherwise — and None for a model the tenant's admin hid: it cannot be ordered here."""
         model = self.catalog.find(model_id)
-        return model if model is not None and model.orderable else None
+        if model is None or not model.orderable:
+            return None
+        return None if model.id in self.context.settings.hidden_models else model
 
     def price(self, model: Model, params: Mapping[str, ParamValue]) -> Price | Unavailable:
         tariff = self.context.tariff

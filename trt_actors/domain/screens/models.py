@@ -52,7 +52,7 @@ def needs(turn: Turn, model: Model) -> str:
 
 def page_of(turn: Turn, model: Model) -> int:
     """The page of its section's list that shows `model` (for Back from the card)."""
-    ids = [m.id for m in turn.catalog.models(model.kind)]
+    ids = [m.id for m in turn.models(model.kind)]
     return ids.index(model.id) // PAGE_SIZE if model.id in ids else 0
 
 
@@ -60,7 +60,7 @@ def model_list(turn: Turn, state: JourneyState, kind_id: str, page: int) -> Scre
     kind = turn.kind(kind_id)
     if kind is None:
         return None
-    models = turn.catalog.models(kind_id)
+    models = turn.models(kind_id)
     pages = (len(models) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
