@@ -261,3 +261,37 @@ async def test_the_configuration_check_says_what_to_fix(
         assert report.startswith("🧰 Configuration: something needs fixing."), report
         assert "✅ database" in report
         assert "❌ kie" in report and "KIE_API_KEY" in report, report
+
+
+async def test_payments_and_promo_codes_from_the_panel(
+    telegram_emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
+        boss = Conversation(telegram_emulator, boss_user)
+        eve = bot.user("Eve", language_code="en")
+        await eve.send("/start")
+        await eve.next_message()
+        await eve.send("/newpromo FREE 100")  # not an admin: an unknown command, nothing made
+        assert "Admin" not in (await eve.next_message())["text"]
+
+        await boss.send("/newpromo SPRING 50 10 7")
+        await boss.next_message()
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("🎟 Promo codes")
+        promos = (await boss.next_edit())["text"]
+        assert "SPRING · 50 ₽ · 0/10" in promos and "FREE" not in promos, promos
+        await boss.press("⛔ SPRING")
+        promos = (await boss.next_edit())["text"]
+        assert promos.startswith("Done.") and "SPRING · 50 ₽ · 0/10" in promos and "off" in promos
+        await eve.send("/promo SPRING")
+        assert "This promo code is switched off." in (await eve.next_message())["text"]
+        store = bot.tree.root.child("store")
+        account = await store.read("default", lambda tx: tx.ledger.account(eve.id, Currency.RUB))
+        assert account.balance == 0  # a disabled code credits nothing
+
+        await boss.send("/payments")
+        payments = (await boss.next_message())["text"]
+        assert payments.startswith("💳 Latest payments") and "/refund" in payments
+        assert [e.target for e in await _audit(bot, "promo_disable")] == ["SPRING"]

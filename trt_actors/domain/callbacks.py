@@ -51,6 +51,11 @@ def encode(code: str, *args: str | int) -> str:
     return data
 
 
+def fits(arg: str) -> bool:
+    """True when `arg` can be a callback argument (ids, codes: see `encode`)."""
+    return bool(_ARG.fullmatch(arg))
+
+
 def decode(data: str) -> Press | None:
     """The press `data` encodes, or None when it is not this version's well-formed data."""
     if not isinstance(data, str) or len(data.encode(errors="replace")) > MAX_BYTES:

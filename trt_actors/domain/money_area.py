@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import commands, needs, payments, presses, promos, settle, transfers
+from .admin.actions import command as admin_command
 from .callbacks import Press, parse_path
 from .commands import Command
 from .money_effects import (
@@ -95,9 +96,10 @@ for _command in (
     Command("paysupport", _go("pq")),
     Command("promo", promos.promo_command),
     Command("topup", _go("u"), listed=False),
-    Command("newpromo", promos.new_promo_command, listed=False),
-    Command("refund", payments.refund_command, listed=False),
-    Command("transfers", _go("pl"), listed=False),
+    # admins' commands: anyone else gets the unknown-command answer (and an audit entry)
+    Command("newpromo", admin_command(promos.new_promo_command), listed=False),
+    Command("refund", admin_command(payments.refund_command), listed=False),
+    Command("transfers", admin_command(_go("pl")), listed=False),
 ):
     commands.BY_NAME[_command.name] = _command
 commands.COMMANDS = tuple(commands.BY_NAME.values())

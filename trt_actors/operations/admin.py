@@ -23,6 +23,7 @@ from trt_actors.domain.admin.facts import (
     CancelBroadcast,
     ChangeTerm,
     Denied,
+    DisablePromo,
     Done,
     Export,
     FileFacts,
@@ -32,6 +33,10 @@ from trt_actors.domain.admin.facts import (
     JobsPage,
     MoneyLine,
     PanelStats,
+    PaymentLine,
+    PaymentsPage,
+    PromoLine,
+    PromoList,
     Refused,
     ResetTerm,
     SetBlocked,
@@ -196,6 +201,48 @@ def _jobs_page(tx: Tx, lookup: JobsPage, site: Site) -> list[JobFacts]:
 @reads(JobDetail)
 def _job_detail(tx: Tx, lookup: JobDetail, site: Site) -> JobFacts | None:
     return _job_facts(tx, lookup.job_id)
+
+
+@reads(PaymentsPage)
+def _payments(tx: Tx, lookup: PaymentsPage, site: Site) -> list[PaymentLine]:
+    return [
+        PaymentLine(
+            p.id,
+            p.user_id,
+            p.method.value,
+            p.status.value,
+            p.amount,
+            p.currency.value,
+            p.external_id,
+            _at(p.created_at),
+        )
+        for p in tx.payments.recent(limit=lookup.limit)
+    ]
+
+
+@reads(PromoList)
+def _promos(tx: Tx, lookup: PromoList, site: Site) -> list[PromoLine]:
+    return [
+        PromoLine(
+            p.code,
+            p.amount,
+            p.redemptions,
+            p.max_redemptions,
+            _at(p.expires_at) if p.expires_at else None,
+            p.active,
+        )
+        for p in tx.promos.recent(limit=lookup.limit)
+    ]
+
+
+@performs(DisablePromo)
+def _disable_promo(tx: Tx, operation: DisablePromo, site: Site) -> Done | Refused:
+    try:
+        tx.promos.deactivate(operation.code)
+    except NotFound:
+        return Refused("adm_unavailable")
+    tx.audit.record(operation.admin_id, "promo_disable", target=operation.code)
+    return Done()
 
 
 # -- operations -----------------------------------------------------------------------------

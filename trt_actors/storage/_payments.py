@@ -158,6 +158,14 @@ class Payments(Repo):
         )
         return [_payment(row) for row in rows]
 
+    def recent(self, *, limit: int = 20) -> list[Payment]:
+        """Every method and status, newest first (the admin's list)."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM payments WHERE tenant_id = :t ORDER BY id DESC LIMIT :lim",
+            self._params(lim=limit),
+        )
+        return [_payment(row) for row in rows]
+
     def for_user(self, user_id: int, *, limit: int = 20) -> list[Payment]:
         """The user's payments, newest first."""
         rows = self._db.execute(

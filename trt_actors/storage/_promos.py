@@ -91,6 +91,15 @@ class Promos(Repo):
             raise NotFound("promo code", code)
         return _promo(row)
 
+    def recent(self, *, limit: int = 20) -> list[PromoCode]:
+        """The newest codes first (the admin's list)."""
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM promo_codes WHERE tenant_id = :t
+                ORDER BY created_at DESC, code LIMIT :lim""",
+            self._params(lim=limit),
+        )
+        return [_promo(row) for row in rows]
+
     def deactivate(self, code: str) -> None:
         """Stop accepting the code; raises `NotFound`."""
         if not self._db.run(

@@ -29,12 +29,15 @@ from .facts import (
     CorrelationTrail,
     Denied,
     Diagnostics,
+    DisablePromo,
     Export,
     GrantAdmin,
     JobDetail,
     JobsPage,
     KieCredits,
     PanelStats,
+    PaymentsPage,
+    PromoList,
     ResetTerm,
     SelfTest,
     SetBlocked,
@@ -70,6 +73,8 @@ SCREENS: dict[str, ScreenFunction] = {
     "ap": _admin_only(lambda turn, state, press: screens.preview(turn, state)),
     "aw": lambda turn, state, press: lead.prompt(turn, state),
     "ad": _admin_only(lambda turn, state, press: screens.diagnostics(turn, state)),
+    "apy": _admin_only(lambda turn, state, press: screens.payments(turn, state)),
+    "apc": _admin_only(lambda turn, state, press: screens.promo_codes(turn, state)),
     "acc": _admin_only(lambda turn, state, press: screens.config_check(turn, state)),
     "an": _admin_only(
         lambda turn, state, press: (
@@ -106,6 +111,9 @@ ACTIONS: dict[str, actions.PressAction] = {
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
         "ad": actions.go("ad"),
+        "apy": actions.go("apy"),
+        "apc": actions.go("apc"),
+        "apd": actions.disable_promo,
         "acc": actions.go("acc"),
         "an": settings.open_term,
         "anr": settings.reset_term,
@@ -136,6 +144,7 @@ INPUTS: dict[str, actions.InputAction] = {
 }
 
 COMMANDS: dict[str, actions.CommandAction] = {
+    "payments": actions.command(lambda turn, state, argument: Move(state.at("apy"))),
     "admin": actions.command(actions.open_panel),
     "user_balance": actions.command(actions.user_balance),
     "block_user": actions.command(actions.block_command(True)),
@@ -156,6 +165,8 @@ SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
     "al": lambda press: [AuditTail()],
     "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
     "ad": lambda press: [Diagnostics()],
+    "apy": lambda press: [PaymentsPage()],
+    "apc": lambda press: [PromoList()],
     "acc": lambda press: [ConfigCheck()],
     "ag": lambda press: [JobsPage(press.number(0) or 0)],
     "aj": lambda press: [JobDetail(press.number(0) or 0)],
@@ -173,4 +184,5 @@ SETTLERS: dict[type[Operation], Callable[[Turn, JourneyState, Any, Any], Move]] 
     ChangeTerm: actions.settled_plain,
     ResetTerm: actions.settled_plain,
     AdminRedeliver: actions.settled_plain,
+    DisablePromo: actions.settled_plain,
 }

@@ -23,6 +23,7 @@ from .facts import (
     AdminRedeliver,
     CancelBroadcast,
     Denied,
+    DisablePromo,
     Done,
     Export,
     FileFacts,
@@ -176,6 +177,13 @@ def redeliver(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     if job_id is None:
         return None
     return Move(state.at(f"aj|{job_id}"), effects=(AdminRedeliver(turn.user_id, job_id),))
+
+
+def disable_promo(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+    code = press.arg(0)
+    if not code:
+        return None
+    return Move(state.at("apc"), effects=(DisablePromo(turn.user_id, code),))
 
 
 def as_user(turn: Turn, state: JourneyState, press: Press) -> Move:

@@ -338,3 +338,48 @@ class ConfigLine:
     level: str  # ok | warn | fail
     subject: str
     text: str
+
+
+# -- payments and promo codes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsPage(AdminLookup):
+    """The newest payments of every kind (a list of `PaymentLine`)."""
+
+    limit: int = 15
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    payment_id: int
+    user_id: int
+    method: str  # stars | bank_transfer
+    status: str  # pending | approved | rejected | refunded
+    amount: int  # Stars, or kopecks for a transfer
+    currency: str  # XTR | RUB
+    external_id: str | None
+    at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PromoList(AdminLookup):
+    """The newest promo codes (a list of `PromoLine`)."""
+
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class PromoLine:
+    code: str
+    amount_kopecks: int
+    redemptions: int
+    max_redemptions: int | None
+    expires: datetime.datetime | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DisablePromo(Operation):
+    admin_id: int
+    code: str

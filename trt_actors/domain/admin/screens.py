@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..callbacks import encode
+from ..callbacks import encode, fits
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Button, Screen, grid
@@ -23,6 +23,8 @@ from .facts import (
     JobsPage,
     KieCredits,
     PanelStats,
+    PaymentsPage,
+    PromoList,
     SelfTest,
     StatsFacts,
     TenantsOverview,
@@ -37,6 +39,8 @@ SECTIONS = (
     ("adm_btn_jobs", "ag"),
     ("adm_btn_broadcast", "ab"),
     ("adm_btn_export", "ax"),
+    ("adm_btn_payments", "apy"),
+    ("adm_btn_promos", "apc"),
     ("adm_btn_settings", "an"),
     ("adm_btn_audit", "al"),
     ("adm_btn_diagnostics", "ad"),
@@ -319,3 +323,42 @@ def config_check(turn: Turn, state: JourneyState) -> Screen:
     body = "\n".join(f"{LEVEL_MARK.get(x.level, '•')} {x.subject}: {x.text}" for x in lines)
     verdict = "adm_config_fail" if any(x.level == "fail" for x in lines) else "adm_config_ok"
     return Screen(f"{turn.t(verdict)}\n\n{body}", rows)
+
+
+def payments(turn: Turn, state: JourneyState) -> Screen:
+    found = turn.context.lookup(PaymentsPage())
+    rows = (
+        (Button(turn.t("adm_btn_transfers"), encode("pl")),),
+        (back(turn),),
+    )
+    if not isinstance(found, list):
+        return Screen(turn.t("adm_unavailable"), rows)
+    lines = []
+    for p in found:
+        amount = f"{p.amount} ⭐" if p.currency == "XTR" else turn.money(p.amount)
+        line = (
+            f"#{p.payment_id} {p.at:%m-%d %H:%M} {p.method} · {p.status} · {amount} · {p.user_id}"
+        )
+        if p.method == "stars" and p.external_id:
+            line += f"\n    {p.external_id}"
+        lines.append(line)
+    return Screen(turn.t("adm_payments", lines="\n".join(lines) or "—"), rows)
+
+
+def promo_codes(turn: Turn, state: JourneyState) -> Screen:
+    found = turn.context.lookup(PromoList())
+    if not isinstance(found, list):
+        return Screen(turn.t("adm_unavailable"), ((back(turn),),))
+    lines = []
+    for p in found:
+        uses = f"{p.redemptions}/{p.max_redemptions}" if p.max_redemptions else f"{p.redemptions}/∞"
+        until = f" · {p.expires:%Y-%m-%d}" if p.expires else ""
+        mark = "" if p.active else " · " + turn.t("adm_promo_off")
+        lines.append(f"{p.code} · {turn.money(p.amount_kopecks)} · {uses}{until}{mark}")
+    buttons = [
+        Button(turn.t("adm_btn_promo_disable", code=p.code), encode("apd", p.code))
+        for p in found
+        if p.active and fits(p.code)
+    ]
+    rows = (*grid(buttons, 2), (back(turn),))
+    return Screen(turn.t("adm_promos", lines="\n".join(lines) or "—"), rows)
