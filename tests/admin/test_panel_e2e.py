@@ -277,11 +277,14 @@ async def test_payments_and_promo_codes_from_the_panel(
 
         await boss.send("/newpromo SPRING 50 10 7")
         await boss.next_message()
+        await boss.send("/newpromo GIFTS 3free 10")
+        assert "3 free generations" in (await boss.next_message())["text"]
         await boss.send("/admin")
         await boss.next_message()
         await boss.press("🎟 Promo codes")
         promos = (await boss.next_edit())["text"]
         assert "SPRING · 50 ₽ · 0/10" in promos and "FREE" not in promos, promos
+        assert "GIFTS · 3 free generations · 0/10" in promos
         await boss.press("⛔ SPRING")
         promos = (await boss.next_edit())["text"]
         assert promos.startswith("Done.") and "SPRING · 50 ₽ · 0/10" in promos and "off" in promos
@@ -290,6 +293,9 @@ async def test_payments_and_promo_codes_from_the_panel(
         store = bot.tree.root.child("store")
         account = await store.read("default", lambda tx: tx.ledger.account(eve.id, Currency.RUB))
         assert account.balance == 0  # a disabled code credits nothing
+
+        await eve.send("/promo GIFTS")
+        assert "+3 free generations" in (await eve.next_message())["text"]
 
         await boss.send("/payments")
         payments = (await boss.next_message())["text"]

@@ -218,3 +218,14 @@ async def test_free_uses_follow_the_tenant_day_then_bonus_admins_exempt(store: S
     assert [await store.run(TENANT, use(1, job, late)) for job in (5, 6)] == ["bonus", "none"]
     assert [await store.run(TENANT, use(ADMIN, job, late)) for job in (7, 8, 9)] == ["admin"] * 3
     assert await store.read(TENANT, lambda tx: tx.free_bonus.left(1)) == 0
+
+
+async def test_a_promo_code_worth_free_generations_grants_them_once(store: Store) -> None:
+    await add_users(store, 1, ADMIN)
+    made = await do(store, CreatePromo(ADMIN, "fivefree", 5, 10, None, True, free_generations=5))
+    assert made.outcome == "created"
+    redeemed = await do(store, RedeemPromo(1, "FIVEFREE"))
+    assert (redeemed.outcome, redeemed.amount) == ("redeemed_free", 5)
+    assert (await do(store, RedeemPromo(1, "fivefree"))).outcome == "already_redeemed"
+    left = await store.read(TENANT, lambda tx: tx.free_bonus.left(1))
+    assert left == 5 and await balance(store, 1) == 0  # generations, not money

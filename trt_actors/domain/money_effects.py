@@ -76,6 +76,7 @@ class CreatePromo(Operation):
     max_uses: int | None
     expires_at: int | None
     by_admin: bool
+    free_generations: int = 0  # > 0: the code grants this many free generations, not money
 
 
 @dataclass(frozen=True, slots=True)

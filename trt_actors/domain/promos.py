@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from .callbacks import encode
@@ -34,6 +35,7 @@ from .view import Button, Screen
 
 PROMO = "pp"
 CODE_LIMIT = 32
+FREE_AMOUNT = re.compile(r"(\d{1,4})(?:free|gen)", re.IGNORECASE)  # "/newpromo CODE 5free"
 
 
 def promo_screen(turn: Turn, state: JourneyState) -> Screen:
@@ -58,9 +60,11 @@ def new_promo_command(turn: Turn, state: JourneyState, argument: str) -> Move:
     if not turn.context.is_admin:
         return Move(state, note=turn.t("pay_admin_only"))
     parts = argument.split()
+    free = FREE_AMOUNT.fullmatch(parts[1]) if len(parts) > 1 else None
     try:
         code = parts[0]
-        kopecks = int(Decimal(parts[1].replace(",", ".")) * 100)
+        generations = int(free.group(1)) if free else 0
+        kopecks = generations if free else int(Decimal(parts[1].replace(",", ".")) * 100)
         uses = int(parts[2]) if len(parts) > 2 and parts[2] != "-" else None
         days = int(parts[3]) if len(parts) > 3 else None
     except (IndexError, ValueError, InvalidOperation):
@@ -70,7 +74,7 @@ def new_promo_command(turn: Turn, state: JourneyState, argument: str) -> Move:
     expires = None
     if days is not None:
         expires = int((turn.context.now + datetime.timedelta(days=days)).timestamp() * 1000)
-    op = CreatePromo(turn.user_id, code, kopecks, uses, expires, by_admin=True)
+    op = CreatePromo(turn.user_id, code, kopecks, uses, expires, True, generations)
     return Move(state, effects=(op,))
 
 
@@ -100,6 +104,8 @@ _PROMO_ANSWERS = {
 
 
 def settle_redeem(turn: Turn, state: JourneyState, op: RedeemPromo, result: MoneyResult) -> Move:
+    if result.outcome == "redeemed_free":
+        return Move(state.at("b"), note=turn.t("pay_promo_redeemed_free", n=result.amount))
     if result.outcome == "redeemed":
         note = turn.t("pay_promo_redeemed", amount=turn.money(result.amount),
                       balance=turn.money(result.balance_after or 0))  # fmt: skip
@@ -110,7 +116,11 @@ def settle_redeem(turn: Turn, state: JourneyState, op: RedeemPromo, result: Mone
 
 
 def settle_create(turn: Turn, state: JourneyState, op: CreatePromo, result: MoneyResult) -> Move:
-    if result.outcome == "created":
+    if result.outcome == "created" and op.free_generations:
+        uses = str(op.max_uses) if op.max_uses is not None else "∞"
+        note = turn.t("pay_newpromo_done_free", code=op.code.upper(), n=op.free_generations,
+                      uses=uses)  # fmt: skip
+    elif result.outcome == "created":
         uses = str(op.max_uses) if op.max_uses is not None else "∞"
         note = turn.t("pay_newpromo_done", code=op.code.upper(), amount=turn.money(op.kopecks),
                       uses=uses)  # fmt: skip

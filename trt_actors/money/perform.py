@@ -188,6 +188,13 @@ def _redeem_promo(tx: Tx, op: RedeemPromo) -> MoneyResult:
         return MoneyResult(op, "unknown")
     except PromoRejected as exc:
         return MoneyResult(op, exc.reason, balance_after=_available(tx, op.user_id))
+    if promo.kind == "free":
+        tx.free_bonus.grant(
+            op.user_id, promo.amount, key=f"promo:{code}:{op.user_id}", reason="promo"
+        )
+        return MoneyResult(
+            op, "redeemed_free", promo.amount, _available(tx, op.user_id), op.user_id
+        )
     tx.ledger.credit(
         op.user_id,
         promo.amount,
@@ -210,13 +217,15 @@ def _create_promo(tx: Tx, op: CreatePromo) -> MoneyResult:
         return MoneyResult(op, "exists")
     except NotFound:
         pass  # a new code (a concurrent creator of the same code fails with DuplicateKey)
+    free = op.free_generations > 0
     promo = tx.promos.create(
         code,
-        op.kopecks,
+        op.free_generations if free else op.kopecks,
         Currency.RUB,
         max_redemptions=op.max_uses,
         expires_at=op.expires_at,
         created_by=op.admin_id,
+        kind="free" if free else "money",
     )
     tx.audit.record(op.admin_id, "promo_created", target=f"promo:{code}", details={})
     return MoneyResult(op, "created", promo.amount)

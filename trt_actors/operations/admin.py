@@ -230,6 +230,7 @@ def _promos(tx: Tx, lookup: PromoList, site: Site) -> list[PromoLine]:
             p.max_redemptions,
             _at(p.expires_at) if p.expires_at else None,
             p.active,
+            p.kind == "free",
         )
         for p in tx.promos.recent(limit=lookup.limit)
     ]

@@ -18,7 +18,7 @@ __all__ = ["PromoCode", "Promos"]
 
 _COLUMNS = (
     "code, amount, currency, max_redemptions, redemptions, expires_at, active, created_by,"
-    " created_at"
+    " created_at, kind"
 )
 
 
@@ -35,6 +35,7 @@ class PromoCode:
     active: bool
     created_by: int | None
     created_at: int
+    kind: str = "money"  # money: `amount` kopecks; free: `amount` bonus free generations
 
 
 def _promo(row: Row) -> PromoCode:
@@ -48,6 +49,7 @@ def _promo(row: Row) -> PromoCode:
         active=bool(row["active"]),
         created_by=row["created_by"],
         created_at=row["created_at"],
+        kind=row["kind"],
     )
 
 
@@ -63,12 +65,16 @@ class Promos(Repo):
         max_redemptions: int | None = None,
         expires_at: int | None = None,
         created_by: int | None = None,
+        kind: str = "money",
     ) -> PromoCode:
-        """Create a code; raises `DuplicateKey` if it exists."""
+        """Create a code; raises `DuplicateKey` if it exists. `kind` "free": `amount` is a
+        number of bonus free generations."""
+        if kind not in ("money", "free"):
+            raise ValueError(f"promo kind must be money or free, got {kind!r}")
         row = self._db.one(
             f"""INSERT INTO promo_codes (tenant_id, code, amount, currency, max_redemptions,
-                                         expires_at, created_by, created_at)
-                VALUES (:t, :code, :a, :c, :max, :exp, :by, :now) RETURNING {_COLUMNS}""",
+                                         expires_at, created_by, created_at, kind)
+                VALUES (:t, :code, :a, :c, :max, :exp, :by, :now, :kind) RETURNING {_COLUMNS}""",
             self._params(
                 code=check_text("code", code, max_len=64),
                 a=check_amount(amount),
@@ -76,6 +82,7 @@ class Promos(Repo):
                 max=max_redemptions,
                 exp=expires_at,
                 by=created_by,
+                kind=kind,
             ),
         )
         assert row is not None

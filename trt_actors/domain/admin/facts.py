@@ -377,6 +377,7 @@ class PromoLine:
     max_redemptions: int | None
     expires: datetime.datetime | None
     active: bool
+    free_generations: bool = False  # the amount is a number of free generations
 
 
 @dataclass(frozen=True, slots=True)

@@ -354,7 +354,12 @@ def promo_codes(turn: Turn, state: JourneyState) -> Screen:
         uses = f"{p.redemptions}/{p.max_redemptions}" if p.max_redemptions else f"{p.redemptions}/∞"
         until = f" · {p.expires:%Y-%m-%d}" if p.expires else ""
         mark = "" if p.active else " · " + turn.t("adm_promo_off")
-        lines.append(f"{p.code} · {turn.money(p.amount_kopecks)} · {uses}{until}{mark}")
+        worth = (
+            turn.t("adm_promo_free", n=p.amount_kopecks)
+            if p.free_generations
+            else turn.money(p.amount_kopecks)
+        )
+        lines.append(f"{p.code} · {worth} · {uses}{until}{mark}")
     buttons = [
         Button(turn.t("adm_btn_promo_disable", code=p.code), encode("apd", p.code))
         for p in found

@@ -18,6 +18,7 @@ from . import (
     m0004_job_progress,
     m0005_knowledge,
     m0006_free_bonus,
+    m0007_promo_kind,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -58,5 +59,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         postgresql=m0005_knowledge.POSTGRESQL,
     ),
     Migration(version=6, name="free_bonus", shared=m0006_free_bonus.SHARED),
+    Migration(version=7, name="promo_kind", shared=m0007_promo_kind.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
