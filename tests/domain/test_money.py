@@ -37,6 +37,7 @@ from trt_actors.domain.money_effects import (
 )
 from trt_actors.domain.referral_code import referral_code, referrer_of
 from trt_actors.domain.tenant_settings import TenantSettings
+from trt_actors.domain.tenant_terms import TermError, parse_term
 from trt_actors.domain.texts import LANGUAGES, text
 from trt_actors.domain.updates import read
 
@@ -247,3 +248,35 @@ def test_a_non_admin_cannot_approve_and_admins_are_notified_of_a_transfer() -> N
     photos = [c for c in answered.calls if c.method == "sendPhoto"]
     assert sorted(c.params["chat_id"] for c in photos) == [1, 2]
     assert all(c.params["photo"] == "shot" for c in photos)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_limited_admin_generates_free_within_the_allowance_then_pays(language: str) -> None:
+    price = "9,60 ₽" if language == "ru" else "9.60 ₽"
+    chat = at_settings(
+        "runway-t2v", language, is_admin=True, allowance_left=1_000, balance_kopecks=0
+    )
+    chat.tap(t(language, "btn_continue"))
+    left = "0,40 ₽" if language == "ru" else "0.40 ₽"
+    assert t(language, "pay_confirm_allowance", price=price, left=left) in chat.text
+    chat.tap(t(language, "btn_confirm_free"))
+    effect = chat.effects[-1]
+    assert isinstance(effect, StartGeneration) and effect.free and effect.allowance
+    assert effect.price_kopecks == 960  # recorded at its price: the allowance spent
+
+    spent = at_settings(
+        "runway-t2v", language, is_admin=True, allowance_left=500, balance_kopecks=0
+    )
+    spent.tap(t(language, "btn_continue"))
+    assert t(language, "pay_confirm_allowance", price=price, left=left) not in spent.text
+    assert encode("u") in spent.buttons().values()  # past the allowance: top up and pay
+    assert not any(d.startswith("v1|ok|") for d in spent.buttons().values())
+
+
+def test_admin_allowances_read_from_text_pairs_and_mappings() -> None:
+    assert parse_term("admin_allowances", "12345:50000, 678:100") == ((678, 100), (12345, 50000))
+    assert parse_term("admin_allowances", {"12345": 7}) == ((12345, 7),)
+    with pytest.raises(TermError):
+        parse_term("admin_allowances", "12345")
+    terms = TenantSettings(admins=(12345,), admin_allowances=((12345, 7),))
+    assert terms.allowance_of(12345) == 7 and terms.allowance_of(1) is None

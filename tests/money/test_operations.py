@@ -23,7 +23,7 @@ from trt_actors.domain.money_effects import (
 )
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.money import consume_free, perform
-from trt_actors.storage import Currency, PaymentStatus, Store, Tx
+from trt_actors.storage import Currency, JobState, PaymentStatus, Store, Tx
 
 ADMIN = 900
 
@@ -229,3 +229,20 @@ async def test_a_promo_code_worth_free_generations_grants_them_once(store: Store
     assert (await do(store, RedeemPromo(1, "fivefree"))).outcome == "already_redeemed"
     left = await store.read(TENANT, lambda tx: tx.free_bonus.left(1))
     assert left == 5 and await balance(store, 1) == 0  # generations, not money
+
+
+async def test_a_limited_admins_allowance_is_spent_by_their_priced_jobs_without_holds(
+    store: Store,
+) -> None:
+    await add_users(store, ADMIN)
+
+    def jobs(tx):  # type: ignore[no-untyped-def]
+        on_allowance = tx.jobs.create(ADMIN, "runway-t2v", {}, price=960, currency=Currency.RUB)
+        failed = tx.jobs.create(ADMIN, "runway-t2v", {}, price=500, currency=Currency.RUB)
+        tx.jobs.transition(failed.id, JobState.FAILED, error="timeout")
+        tx.jobs.create(ADMIN, "z-image", {}, price=0, currency=Currency.RUB)  # a free one
+        return on_allowance.id
+
+    await store.run(TENANT, jobs)
+    spent = await store.read(TENANT, lambda tx: tx.stats.allowance_spent(ADMIN))
+    assert spent == 960  # the failed one gave its share back; the free one costs nothing

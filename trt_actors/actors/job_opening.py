@@ -36,13 +36,17 @@ def kie_params(
 def open_jobs(tx: Tx, effects: Sequence[StartGeneration]) -> list[int]:
     """Inside the session's transaction: for each confirmed generation, hold its price (the
     confirmation's idempotency key is the hold's key) and store the job. A free generation
-    holds nothing (price 0); its free use is counted when it is delivered. Returns the new
+    holds nothing (price 0); its free use is counted when it is delivered. A limited admin's
+    generation on their allowance is recorded at its price with no hold: the sum of such jobs
+    is what their allowance has spent. Returns the new
     jobs' ids, to be started once the transaction committed."""
     job_ids = []
     for effect in effects:
         hold_id = None
         price = 0 if effect.free else effect.price_kopecks
-        if price > 0:
+        if effect.allowance:  # the price is recorded (the allowance spent), nothing held
+            price = effect.price_kopecks
+        elif price > 0:
             hold = tx.ledger.hold(
                 effect.user_id,
                 price,

@@ -203,19 +203,24 @@ class SessionActor(Actor[InboxUpdate]):
         live = [lookup for lookup in lookups if is_probe(lookup)]
         lookups = [lookup for lookup in lookups if not is_probe(lookup)]
 
-        def read(tx: Tx) -> tuple[int, int, int, bool, dict[Lookup, object]]:
+        allowance = terms.allowance_of(self.user_id)
+
+        def read(tx: Tx) -> tuple[int, int, int, bool, int | None, dict[Lookup, object]]:
             user = tx.users.find(self.user_id)
             blocked = user is not None and user.is_blocked
             if not account:  # a menu from memory: no balance, no free uses
-                return 0, 0, 0, blocked, read_all(tx, lookups, site)
+                return 0, 0, 0, blocked, None, read_all(tx, lookups, site)
             available = tx.ledger.account(self.user_id, Currency.RUB).available
             used = tx.quota.used(self.user_id, quota_day(today, terms.timezone))
             bonus = tx.free_bonus.left(self.user_id)
-            return available, used, bonus, blocked, read_all(tx, lookups, site)
+            left = None
+            if allowance is not None:
+                left = max(0, allowance - tx.stats.allowance_spent(self.user_id))
+            return available, used, bonus, blocked, left, read_all(tx, lookups, site)
 
-        balance, used, bonus, blocked, found = 0, 0, 0, False, dict[Lookup, object]()
+        balance, used, bonus, blocked, left, found = 0, 0, 0, False, None, dict[Lookup, object]()
         if self.user_id != SYSTEM_USER:
-            balance, used, bonus, blocked, found = await self.store.read(self.tenant, read)
+            balance, used, bonus, blocked, left, found = await self.store.read(self.tenant, read)
         if live:
             found.update(await probe_all(self.services, live, site))
         language = self.state.get("language")
@@ -227,6 +232,7 @@ class SessionActor(Actor[InboxUpdate]):
             free_per_day=terms.free_per_day,
             is_admin=is_admin,
             blocked=blocked and not is_admin,
+            allowance_left=left,
             support_contact=terms.support_contact,
             language=language if isinstance(language, str) else None,
             settings=terms,

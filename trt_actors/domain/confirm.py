@@ -46,6 +46,7 @@ def confirm(turn: Turn, state: JourneyState, press: Press) -> Move | None:
         free=order.free,
         idempotency_key=key,
         media={name: [f.dump() for f in files] for name, files in draft.media.items()},
+        allowance=order.allowance,
     )
     record = Started(draft.serial, key, model.id, order.price.kopecks, order.free)
     after = replace(state, draft=None, started=record, screen=STARTING)

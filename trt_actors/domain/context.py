@@ -64,6 +64,7 @@ class Context:
     free_per_day: int = DEFAULT_FREE_PER_DAY
     is_admin: bool = False
     blocked: bool = False  # an admin blocked this user
+    allowance_left: int | None = None  # a limited admin's allowance left (kopecks); else None
     support_contact: str = ""
     bot_username: str | None = None
     language: str | None = None

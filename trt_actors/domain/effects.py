@@ -47,6 +47,7 @@ class StartGeneration:
     free: bool
     idempotency_key: str
     media: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    allowance: bool = False  # a limited admin's: recorded at its price, drawn on the allowance
 
 
 class Lookup:

@@ -21,7 +21,8 @@ class Order:
 
     `problems` are user-worded reasons the request cannot be sent (missing or wrong values);
     `unavailable` is why it cannot be priced; otherwise `price` is set. `free` means one of
-    today's free generations (or a bonus one) covers it, or the user is an admin;
+    today's free generations (or a bonus one) covers it, or the user is an admin (a limited
+    admin while the price fits their allowance left);
     `shortfall` is the money missing (0 when enough).
     """
 
@@ -31,6 +32,7 @@ class Order:
     free: bool = False
     shortfall: int = 0
     admin: bool = False  # free because the user is an admin (the job is still recorded)
+    allowance: bool = False  # free for a limited admin: drawn on their allowance
     free_used_up: bool = False  # a free-quota model, but no free generation left today
 
     @property
@@ -59,12 +61,16 @@ def assess(turn: Turn, model: Model, draft: Draft) -> Order:
         return Order(unavailable=found.reason.get(turn.language))
     context = turn.context
     free_uses = context.free_left_today + context.free_bonus_left
-    free = context.is_admin or (found.free and free_uses > 0)
+    limited = context.is_admin and context.allowance_left is not None
+    allowance = limited and found.kopecks <= (context.allowance_left or 0)
+    admin = context.is_admin and not limited  # unlimited admins generate free
+    free = admin or allowance or (found.free and free_uses > 0)
     shortfall = 0 if free else max(found.kopecks - context.balance_kopecks, 0)
     return Order(
         price=found,
         free=free,
         shortfall=shortfall,
-        admin=context.is_admin,
-        free_used_up=found.free and free_uses == 0 and not context.is_admin,
+        admin=admin,
+        allowance=allowance,
+        free_used_up=found.free and free_uses == 0 and not admin and not allowance,
     )

@@ -27,6 +27,8 @@ class TenantSettings:
     - `bank_requisites`: bank-transfer top-ups are on when set.
     - `admins`, `main_admin`: who runs the bot; the main admin may appoint others.
     - `hidden_models`: model ids an admin took off the menus.
+    - `admin_allowances`: limited admins — admins whose free generations draw on a spending
+      allowance (kopecks, in total) set by the main admin; past it they pay like users.
     """
 
     rub_per_usd: Fraction | None = None  # None: the catalog's default
@@ -44,8 +46,13 @@ class TenantSettings:
     admins: tuple[int, ...] = ()
     main_admin: int | None = None
     hidden_models: frozenset[str] = frozenset()
+    admin_allowances: tuple[tuple[int, int], ...] = ()  # (admin id, kopecks): limited admins
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.admins or (
             self.main_admin is not None and user_id == self.main_admin
         )
+
+    def allowance_of(self, user_id: int) -> int | None:
+        """A limited admin's allowance in kopecks; None for everyone else."""
+        return next((kopecks for admin, kopecks in self.admin_allowances if admin == user_id), None)

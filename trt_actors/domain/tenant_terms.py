@@ -109,6 +109,23 @@ def _admins(value: Any) -> tuple[int, ...]:
     return tuple(dict.fromkeys(_user_id(item) for item in _list(value)))
 
 
+def _allowances(value: Any) -> tuple[tuple[int, int], ...]:
+    """Limited admins and their spending allowance in kopecks: `{12345: 50000}`, pairs
+    `[[12345, 50000]]`, or the text `12345:50000, 67890:10000`."""
+    if isinstance(value, Mapping):
+        items: list[Any] = list(value.items())
+    else:
+        items = [
+            tuple(item.split(":", 1)) if isinstance(item, str) else item for item in _list(value)
+        ]
+    pairs: dict[int, int] = {}
+    for item in items:
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise TermError("not id:kopecks pairs")
+        pairs[_user_id(item[0])] = _count(item[1])
+    return tuple(sorted(pairs.items()))
+
+
 def _models(value: Any) -> frozenset[str]:
     models = [item for item in _list(value) if isinstance(item, str) and _MODEL_ID.match(item)]
     if len(models) != len(_list(value)):
@@ -141,6 +158,10 @@ TERMS: dict[str, Term] = {
     "admins": Term(_admins, "a list of Telegram user ids, e.g. [12345, 67890]"),
     "main_admin": Term(_user_id, "one Telegram user id, e.g. 12345", overridable=False),
     "hidden_models": Term(_models, "a list of model ids to take off the menus"),
+    "admin_allowances": Term(
+        _allowances,
+        "limited admins and their allowance in kopecks, e.g. 12345:50000, 67890:10000",
+    ),
 }
 
 
@@ -210,7 +231,7 @@ def stored_value(key: str, value: Any) -> Any:
     if isinstance(parsed, Fraction):
         return str(parsed)
     if isinstance(parsed, tuple):
-        return list(parsed)
+        return [list(item) if isinstance(item, tuple) else item for item in parsed]
     if isinstance(parsed, frozenset):
         return sorted(parsed)
     return parsed

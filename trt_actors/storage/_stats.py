@@ -95,6 +95,17 @@ class Stats(Repo):
         )
         return [int(row["id"]) for row in rows]
 
+    def allowance_spent(self, user_id: int) -> int:
+        """Kopecks a limited admin's generations drew on their allowance: jobs with a price
+        and no hold, not failed or refunded (a failed one gives its share back)."""
+        spent = self._db.scalar(
+            """SELECT COALESCE(SUM(price), 0) FROM jobs
+               WHERE tenant_id = :t AND user_id = :u AND hold_id IS NULL AND price > 0
+                 AND state IN ('created', 'submitted', 'succeeded', 'delivered')""",
+            self._params(u=user_id),
+        )
+        return int(spent)
+
     def inbox_counts(self) -> dict[str, int]:
         """Inbox rows by state (pending, done, dead)."""
         rows = self._db.execute(

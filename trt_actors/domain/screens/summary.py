@@ -44,6 +44,10 @@ def _verdict(turn: Turn, order: Order) -> str:
     balance = turn.context.balance_kopecks
     if order.admin:
         return turn.t("pay_confirm_admin_free", price=turn.money(order.price.kopecks))
+    if order.allowance:
+        left = (turn.context.allowance_left or 0) - order.price.kopecks
+        price = turn.money(order.price.kopecks)
+        return turn.t("pay_confirm_allowance", price=price, left=turn.money(left))
     if order.free:
         left = turn.context.free_left_today + turn.context.free_bonus_left
         return turn.t("confirm_free", left=left)
