@@ -171,6 +171,7 @@ async def test_diagnostics_selftest_trace_and_a_partner_lead(
         diagnostics = (await boss.next_edit())["text"]
         assert "✅ storage" in diagnostics and "✅ redis: not configured" in diagnostics
         assert "✅ webhook: none (polling)" in diagnostics
+        assert "✅ leader: broadcaster:default" in diagnostics  # one instance leads it all
 
         lead = bot.user("Lea", username="lea_shop", language_code="en")
         await lead.send("/start")

@@ -82,6 +82,7 @@ class Coordination:
         self._single_instance = single_instance
         self._redis_url = redis_url
         self._created_at = trio.current_time()
+        self.leading: set[str] = set()  # the leaderships this process holds now (diagnostics)
 
     # -- routing ------------------------------------------------------------------------
 

@@ -117,6 +117,7 @@ async def leadership(
     log.info(
         "coordination.leadership_acquired", lease=name, owner=leader.lease.owner, token=leader.token
     )
+    coord.leading.add(name)
     try:
         with collapse_single_group():
             async with trio.open_nursery() as nursery:
@@ -125,6 +126,7 @@ async def leadership(
                     yield leader
                 nursery.cancel_scope.cancel()
     finally:
+        coord.leading.discard(name)
         if leader.cancel_scope.cancelled_caught:
             leader._lose("expired")
         await _release(coord, leader)

@@ -88,7 +88,10 @@ async def _diagnostics(services: Services, lookup: Diagnostics, site: Site) -> D
     except (StorageError, trio.TooSlowError) as exc:
         inbox, errors = {}, []
         storage = Check("storage", False, f"{type(exc).__name__}: {exc}"[:300])
-    checks = [storage, _coordination(services), await _timed("webhook", webhook)]
+    node = services.coordination()
+    leads = sorted(n for n in getattr(node, "leading", ()) if n.endswith(f":{site.tenant}"))
+    leader = Check("leader", True, ", ".join(leads) or "this instance leads nothing now")
+    checks = [storage, _coordination(services), leader, await _timed("webhook", webhook)]
     return DiagnosticsFacts(checks, inbox, [(_at(at), where, e) for at, where, e in errors])
 
 
