@@ -37,23 +37,22 @@ from typing import Any
 import trio
 from prometheus_client import CollectorRegistry, generate_latest
 
-from trt_actors.actors import ActorRef, actor_child
+from trt_actors.actors import actor_child
 from trt_actors.actors.broadcaster import BroadcasterActor
 from trt_actors.actors.command_menu import command_menu_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import DispatcherActor
 from trt_actors.actors.job import JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundStats
-from trt_actors.actors.polling_intake import PollingIntakeActor
-from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
+from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
-from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
 from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
+from trt_actors.nodes.intake import intake_children
 from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs, wake_job
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.nodes.readiness import service_readiness
@@ -62,7 +61,6 @@ from trt_actors.nodes.tenant import (
     TenantClients,
     TenantConfig,
     blocked_marker,
-    open_webhook_door,
     with_bot_api,
 )
 from trt_actors.nodes.tenant_node import TenantNode, TokenWatch
@@ -73,7 +71,7 @@ from trt_actors.observability.metrics import TreeCollector, metrics
 from trt_actors.operations import Services
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
-from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
+from trt_actors.routes.webhook import WebhookDoors
 from trt_actors.settings import Settings
 from trt_actors.storage import Store, Tx
 from trt_actors.telegram.bot_api import BotApi
@@ -316,7 +314,14 @@ class Tree:
             ChildSpec("terms", functools.partial(keep_terms_current, self.terms[tid], store)),
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
-            *self._intake(tenant, api, store, dispatcher),
+            *intake_children(
+                tenant,
+                api,
+                store,
+                dispatcher,
+                doors=self.doors,
+                coordination=self.root.child("coordination"),
+            ),
             command_menu,
             warmup,
             broadcaster,
@@ -387,31 +392,6 @@ class Tree:
             return spec
 
         return DynamicSupervisor("sessions", session, max_children=MAX_SESSIONS)
-
-    def _intake(
-        self, tenant: TenantConfig, api: BotApi, store: Store, dispatcher: ActorRef[InboxUpdate]
-    ) -> list[ChildSpec]:
-        """Polling: the getUpdates actor. Webhook: the tenant's door, and the setter if asked."""
-        tid = tenant.tenant_id
-        if tenant.mode != "webhook":
-            spec, _ = actor_child(
-                "intake", lambda: PollingIntakeActor(tid, api, store, dispatcher), tenant=tid
-            )
-            return [spec]
-        intake = WebhookIntake(tid, tenant.webhook_secret or "", store, dispatcher)
-        children = [ChildSpec("intake", functools.partial(open_webhook_door, self.doors, intake))]
-        if tenant.webhook_base_url and tenant.auto_set_webhook:
-            coordination = self.root.child("coordination")
-            target = WebhookTarget(
-                f"{tenant.webhook_base_url}/webhook/{tid}", tenant.webhook_secret or ""
-            )
-            setter, _ = actor_child(
-                "webhook_setter",
-                lambda: WebhookSetterActor(api, coordination, target, tenant=tid),
-                tenant=tid,
-            )
-            children.append(setter)
-        return children
 
     def _warm_handler(self) -> None:
         """Build the first screens once, so a user's first /start costs no more than later."""
