@@ -10,11 +10,28 @@ from pathlib import Path
 
 import trio
 
+from trt_actors.domain import admin
+from trt_actors.domain.callbacks import encode
 from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.storage import Currency, LedgerKind
 from trt_actors.testing.kit import Conversation, running_bot
 
 PNG = b"\x89PNG\r\n\x1a\n"
+ADMIN_ARGS: dict[str, tuple[str | int, ...]] = {
+    "av": ("1000001",),
+    "ak": (1000001, 1),
+    "ac": (1000001,),
+    "am": (1000001,),
+    "ae": ("users",),
+    "aq": (1,),
+    "ar": (1,),
+    "an": ("free_per_day",),
+    "anr": ("free_per_day",),
+    "aje": (1,),
+    "apd": ("SPRING",),
+    "ag": (0,),
+    "aj": (1,),
+}
 
 
 async def _audit(bot, action: str) -> list:  # type: ignore[no-untyped-def]
@@ -121,11 +138,19 @@ async def test_a_non_admin_reaching_for_the_panel_gets_nothing_but_an_audit_entr
         assert "Admin" not in answer["text"]
 
         store = bot.tree.root.child("store")
-        for data in ("v1|as", "v1|ak|1|1", f"v1|ac|{eve.id}", "v1|ae|users", "v1|ah"):
+        forged = [  # every admin button, with arguments that would act on Eve herself
+            encode(code, *ADMIN_ARGS.get(code, ()))
+            for code in admin.ACTIONS
+            if code != "aw"  # "I want a bot like this" is a user's button
+        ]
+        for data in forged:
             telegram_emulator.ctl.forge_callback(eve.id, menu["message_id"], data)
-        with trio.fail_after(10):
-            while len(await _audit(bot, "denied")) < 6:
+        with trio.fail_after(60):  # each press edits Eve's chat: about one per second
+            while len(await _audit(bot, "denied")) < len(forged) + 1:
                 await trio.sleep(0.05)
+        user = await store.read("default", lambda tx: tx.users.get(eve.id))
+        assert not user.is_blocked  # "ak" did not block anyone
+        assert bot.tree.terms["default"].current.admins == (boss_user.id,)  # nor "am" appoint
         assert not telegram_emulator.ctl.unanswered_callbacks()
         sent = [m for m in eve.messages() if m.get("document") or m.get("photo")]
         assert sent == []  # no export, no chart

@@ -270,7 +270,12 @@ class SessionActor(Actor[InboxUpdate]):
             for operation in operations
         ]
         context = await self._context(message.update_id, wanted)
-        return self.handler.settle(outcome, incoming, context, results)
+        settled = self.handler.settle(outcome, incoming, context, results)
+        more = [k for k in self.handler.lookups(settled.state, incoming) if k not in wanted]
+        if more:  # the answer shows what the operations made (a new broadcast's figures)
+            context = await self._context(message.update_id, [*wanted, *more])
+            settled = self.handler.settle(outcome, incoming, context, results)
+        return settled
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
         outcome = await self._handled(message, incoming)
