@@ -199,3 +199,18 @@ async def test_a_call_to_a_stopped_outbound_is_a_typed_timeout(autojump_clock: M
         pass
     with pytest.raises(CallTimeout):  # the mailbox is closed: never MailboxClosed, never a hang
         await outbound.call("sendMessage", {"chat_id": 1, "text": "x"}, timeout=5)
+
+
+async def test_a_pre_checkout_answer_never_waits_behind_a_burst_of_messages(
+    bot: FakeBotApi, autojump_clock: MockClock
+) -> None:
+    async with running(bot) as outbound, trio.open_nursery() as nursery:
+        nursery.start_soon(
+            send_all, outbound, [(5000 + i, "thanks") for i in range(300)]
+        )  # ten seconds' worth of the global message budget
+        await trio.sleep(0.5)
+        began = trio.current_time()
+        await outbound.call("answerPreCheckoutQuery", {"pre_checkout_query_id": "q", "ok": True})
+        waited = trio.current_time() - began
+        assert waited < 0.5  # Telegram wants it within 10 s; the messages take ten
+    assert bot.throttled == 0

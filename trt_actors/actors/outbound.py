@@ -4,7 +4,10 @@ Every Bot API call of a tenant goes through here, so Telegram's limits are kept 
 a global bucket (30/s), a bucket per chat (1/s with a burst of 3 in private chats, 20/min in
 groups), and a bulk bucket that keeps broadcasts below the global rate so replies always find
 room. Calls to one chat leave in the order they were made, one at a time; different chats go
-concurrently. Replies to users go before broadcast traffic.
+concurrently. Replies to users go before broadcast traffic. Calls that put nothing in a chat
+(answerCallbackQuery, answerPreCheckoutQuery, getMe, getFile, …) are outside the global
+message budget, as Telegram counts it: a burst of messages never delays a pre-checkout answer,
+which Telegram wants within 10 s.
 
 Failures: a 429 pauses exactly as long as `retry_after` says (that chat, or everything when
 several chats are throttled at once or the call has no chat); 5xx and network errors are
@@ -39,7 +42,7 @@ from trt_actors.telegram.errors import (
     TransientError,
     harmless,
 )
-from trt_actors.telegram.pacing import Limits, TokenBucket, chat_of
+from trt_actors.telegram.pacing import CHAT_PACED_METHODS, Limits, TokenBucket, chat_of
 
 from ._actor import Actor, ActorRef
 from ._outbound_lanes import Lanes
@@ -116,6 +119,10 @@ class OutboundActor(Actor[Call]):
         self._backoff = Backoff(RETRY_INITIAL, RETRY_MAX, 2.0, RETRY_JITTER, rng or random.Random())
         self._slots = trio.Semaphore(max_in_flight)
         self._lanes = Lanes(self._lane_wait, self._expired, int(Priority.BULK))
+        # calls that put nothing in a chat (answers to queries, getMe, getFile): outside the
+        # global message budget, as Telegram counts it, so a burst of replies never delays a
+        # pre-checkout answer (due within 10 s) or a button's answer
+        self._unmetered = Lanes(self._lane_wait, self._expired, int(Priority.BULK))
         self._chat_buckets: dict[Hashable, TokenBucket] = {}
         self._paused: dict[Hashable, float] = {}
         self._global_paused = 0.0
@@ -130,12 +137,12 @@ class OutboundActor(Actor[Call]):
         self.tasks.start_soon(self._dispatch)
 
     async def handle(self, message: Call) -> None:
-        self._lanes.add(message, trio.current_time())
+        self._queue_of(message).add(message, trio.current_time())
         self._wake.set()
 
     @property
     def queued(self) -> int:
-        return self._lanes.queued
+        return self._lanes.queued + self._unmetered.queued
 
     # -- scheduling --------------------------------------------------------------------------
 
@@ -151,15 +158,24 @@ class OutboundActor(Actor[Call]):
                 continue
             self.tasks.start_soon(self._send, call)
 
+    def _queue_of(self, call: Call) -> Lanes:
+        return self._lanes if call.method in CHAT_PACED_METHODS else self._unmetered
+
     def _next_ready(self, now: float) -> tuple[Call | None, float]:
         """The call to send now, or None and how long until one might be ready."""
-        global_wait = max(self._global_paused - now, self._global.wait(now))
-        if global_wait > 0:  # nothing can leave before then
-            return None, global_wait
+        paused = self._global_paused - now
+        if paused > 0:  # Telegram asked to wait: nothing leaves
+            return None, paused
+        free, free_wait = self._unmetered.take(now, 0.0)
+        if free is not None:
+            return free, 0.0
+        global_wait = self._global.wait(now)
+        if global_wait > 0:  # no message can leave before then
+            return None, min(global_wait, free_wait)
         call, wait = self._lanes.take(now, self._bulk.wait(now))
         if call is not None:
             self._take_tokens(call, now)
-        return call, wait
+        return call, min(wait, free_wait)
 
     def _expired(self, call: Call) -> None:
         self.stats.expired += 1
@@ -204,7 +220,7 @@ class OutboundActor(Actor[Call]):
             if not requeue:
                 self._trace(call)
         finally:
-            self._lanes.done(call, trio.current_time(), again=requeue)
+            self._queue_of(call).done(call, trio.current_time(), again=requeue)
             self._slots.release()
             self._wake.set()
 
