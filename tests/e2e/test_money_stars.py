@@ -12,7 +12,7 @@ import trio
 
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.texts import text
-from trt_actors.emulators.telegram import TelegramEmulator
+from trt_actors.emulators.telegram import FaultKind, TelegramEmulator
 from trt_actors.storage import Currency, PaymentStatus, Store
 from trt_actors.testing.kit import BotService, Conversation, running_bot
 
@@ -75,6 +75,14 @@ async def test_stars_payment_credited_once_refused_when_forged_refunded_by_admin
         admin = bot.user("Boss", language_code="en", user_id=ADMIN)
         await admin.send("/start")
         await admin.next_message()
+        telegram_emulator.faults.inject(
+            FaultKind.BAD_REQUEST, method="refundStarPayment", description="CHARGE_NOT_FOUND"
+        )
+        await admin.send(f"/refund {paid.charge_id} asked by the user")
+        refused = await admin.next_message()  # Telegram first: nothing was taken back
+        assert refused["text"].startswith(text("en", "pay_refund_refused"))
+        assert await balance(bot, ann.id) == 15_000
+        assert not ctl.bot.charges[paid.charge_id or ""].refunded
         await admin.send(f"/refund {paid.charge_id} asked by the user")
         done = await admin.next_message()
         assert "150 ₽ debited" in done["text"]

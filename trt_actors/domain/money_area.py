@@ -26,6 +26,7 @@ from .admin.actions import command as admin_command
 from .callbacks import Press, parse_path
 from .commands import Command
 from .money_effects import (
+    AdminRefundStars,
     CreatePromo,
     CreditStars,
     JoinWithReferral,
@@ -65,6 +66,7 @@ settle.SETTLERS.update(
     {
         CreditStars: payments.settle_credit,
         RefundStars: payments.settle_refund,
+        AdminRefundStars: payments.settle_admin_refund,
         SubmitTransfer: transfers.settle_submit,
         ReviewTransfer: transfers.settle_review,
         RedeemPromo: promos.settle_redeem,

@@ -38,6 +38,14 @@ class RefundStars(Operation):
 
 
 @dataclass(frozen=True, slots=True)
+class AdminRefundStars(Operation):
+    """An admin refunds a Stars payment: Telegram's refundStarPayment first, then — only once
+    Telegram has returned the Stars — the `RefundStars` bookkeeping (a live operation)."""
+
+    refund: RefundStars
+
+
+@dataclass(frozen=True, slots=True)
 class SubmitTransfer(Operation):
     """A bank transfer with its screenshot (`proof`, a Telegram file id) joins the review
     queue; `reference` makes it idempotent (the screenshot message)."""

@@ -20,6 +20,7 @@ from .callbacks import Press, encode
 from .effects import BotCall
 from .invoice import InvoiceClaim, read_invoice, sign_invoice
 from .money_effects import (
+    AdminRefundStars,
     ChargeFacts,
     CreditStars,
     MoneyResult,
@@ -148,7 +149,7 @@ def refund_command(turn: Turn, state: JourneyState, argument: str) -> Move:
     if not isinstance(facts, ChargeFacts):
         return Move(state, note=turn.t("pay_refund_usage"))
     refund = RefundStars(facts.user_id, charge_id, turn.user_id, reason.strip() or "admin refund")
-    return Move(state, effects=(refund,))
+    return Move(state, effects=(AdminRefundStars(refund),))
 
 
 def refund_needs(argument: str) -> list[StarsCharge]:
@@ -166,15 +167,20 @@ def settle_credit(turn: Turn, state: JourneyState, op: CreditStars, result: Mone
 
 
 def settle_refund(turn: Turn, state: JourneyState, op: RefundStars, result: MoneyResult) -> Move:
+    """Telegram's own refunded_payment, told in the payer's chat."""
     balance = turn.money(result.balance_after or 0)
-    if op.actor_id is None:  # Telegram's refunded_payment, in the payer's chat
-        return Move(state.at("b"), note=turn.t("pay_refunded_user", balance=balance))
+    return Move(state.at("b"), note=turn.t("pay_refunded_user", balance=balance))
+
+
+def settle_admin_refund(
+    turn: Turn, state: JourneyState, op: AdminRefundStars, result: MoneyResult
+) -> Move:
+    """An admin's refund: Telegram returned the Stars first, then the credit was taken back
+    (or the balance no longer covered it); nothing happened when Telegram refused."""
+    refund = op.refund
     if result.outcome in ("refunded", "not_covered"):
-        call = BotCall(
-            "refundStarPayment",
-            {"user_id": op.user_id, "telegram_payment_charge_id": op.charge_id},
-        )
         key = "pay_refund_done" if result.outcome == "refunded" else "pay_refund_not_covered"
-        note = turn.t(key, amount=turn.money(result.amount), user=op.user_id)
-        return Move(state, note=note, calls=(call,))
+        return Move(state, note=turn.t(key, amount=turn.money(result.amount), user=refund.user_id))
+    if result.outcome == "telegram_refused":
+        return Move(state, note=turn.t("pay_refund_refused"))
     return Move(state, note=turn.t("pay_refund_already"))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import structlog
+import trio
+
 from trt_actors.domain.effects import Operation
 from trt_actors.domain.money_effects import (
+    AdminRefundStars,
     ChargeFacts,
     CreatePromo,
     CreditStars,
@@ -28,10 +32,14 @@ from trt_actors.domain.money_effects import (
 from trt_actors.money import perform
 from trt_actors.money.perform import REFERRAL_REASON
 from trt_actors.storage import Currency, PaymentMethod, PaymentStatus, Tx
+from trt_actors.telegram.errors import TelegramError
 
-from ._registry import Site, performs, reads
+from ._registry import Services, Site, performs, performs_live, reads
 
 MOVEMENTS_SHOWN = 5
+STORE_DEADLINE = 5.0
+REFUND_DEADLINE = 5.0  # the live operation itself is bounded by the session's probe deadline
+log = structlog.get_logger(__name__)
 
 
 def _perform(tx: Tx, operation: object, site: Site) -> MoneyResult:
@@ -94,3 +102,35 @@ def _pending_transfers(tx: Tx, lookup: PendingTransfers, site: Site) -> tuple[Tr
         for p in pending
         if p.method is PaymentMethod.BANK_TRANSFER
     )
+
+
+@performs_live(AdminRefundStars)
+async def _admin_refund(services: Services, op: AdminRefundStars, site: Site) -> MoneyResult:
+    """Telegram first: the Stars go back to the payer, and only then is the credit taken back
+    (in one transaction with the payment's mark). Telegram answering that the charge was
+    refunded already (a retry after a crash) counts as done; any other refusal changes
+    nothing here."""
+    refund = op.refund
+
+    def charge(tx: Tx) -> bool:
+        paid = tx.payments.find_external(PaymentMethod.STARS, refund.charge_id)
+        return paid is not None and paid.status is PaymentStatus.REFUNDED
+
+    async def book() -> MoneyResult:
+        with trio.fail_after(STORE_DEADLINE):
+            result: MoneyResult = await services.store.run(
+                site.tenant, lambda tx: perform(tx, refund)
+            )
+        return result
+
+    with trio.fail_after(STORE_DEADLINE):
+        if await services.store.read(site.tenant, charge):
+            return await book()
+    params = {"user_id": refund.user_id, "telegram_payment_charge_id": refund.charge_id}
+    try:
+        await services.outbound.call("refundStarPayment", params, timeout=REFUND_DEADLINE)
+    except TelegramError as exc:
+        if "REFUNDED" not in str(exc).upper():
+            log.warning("money.refund_refused", charge=refund.charge_id, error=str(exc))
+            return MoneyResult(refund, "telegram_refused")
+    return await book()
