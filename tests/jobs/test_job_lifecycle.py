@@ -16,6 +16,7 @@ from trt_actors.domain.callbacks import encode
 from trt_actors.domain.screens.jobs import CANCELLED, TIMEOUT
 from trt_actors.domain.texts import text
 from trt_actors.emulators.kie import FaultKind, Schedule
+from trt_actors.nodes.jobs import jobs_supervisor, resume_jobs
 from trt_actors.storage import JobState
 
 from .support import PRICE, TENANT, USER, JobWorld, job_world
@@ -193,6 +194,25 @@ async def test_a_delivered_result_is_sent_again_with_a_fresh_link(
         assert job.redeliver_requested_at is None and job.result_urls == [again["photo"]]
         account = await w.account()
         assert account.balance == 10_000 - PRICE  # charged once
+
+
+async def test_a_send_again_asked_before_a_restart_is_done_at_boot(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    async with job_world(Schedule(waiting=1.0, generating=2.0)) as w:
+        job_id = await w.paid_job()
+        await w.run_job(job_id)
+        # asked, then the process ended before any actor acted on it
+        assert await w.store.run(TENANT, lambda tx: tx.jobs.request_redelivery(job_id, USER))
+        jobs = jobs_supervisor(lambda: w.runtime, TENANT)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(jobs.run)
+            await nursery.start(resume_jobs, TENANT, w.store, jobs)
+            with trio.fail_after(60):
+                while len(w.bot.of("sendPhoto")) < 2:
+                    await trio.sleep(0.5)
+            jobs.request_stop()
+        assert (await w.job(job_id)).redeliver_requested_at is None
 
 
 async def test_messages_follow_the_users_language(

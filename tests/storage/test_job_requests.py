@@ -55,3 +55,20 @@ async def test_cancel_and_send_again_are_the_owners_and_only_when_they_apply(
     sent = await store.run(TENANT, lambda tx: tx.jobs.redelivered(job.id, ["https://r/2.png"]))
     assert sent.redeliver_requested_at is None and sent.result_urls == ["https://r/2.png"]
     assert sent.progress_message_id == 42
+
+
+async def test_a_send_again_not_done_is_found_to_resume_at_boot(store: Store) -> None:
+    job = await submitted_job(store)
+
+    def deliver(tx: Tx) -> None:
+        tx.jobs.transition(job.id, JobState.SUCCEEDED, result_urls=["https://r/1.png"])
+        tx.jobs.transition(job.id, JobState.DELIVERED)
+
+    await store.run(TENANT, deliver)
+    pending = await store.read(TENANT, lambda tx: tx.jobs.redeliveries_pending())
+    assert pending == []  # delivered, nothing asked
+    await store.run(TENANT, lambda tx: tx.jobs.request_redelivery(job.id, 7))
+    pending = await store.read(TENANT, lambda tx: tx.jobs.redeliveries_pending())
+    assert [found.id for found in pending] == [job.id]
+    await store.run(TENANT, lambda tx: tx.jobs.redelivered(job.id, ["https://r/2.png"]))
+    assert await store.read(TENANT, lambda tx: tx.jobs.redeliveries_pending()) == []

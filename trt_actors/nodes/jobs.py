@@ -77,23 +77,30 @@ async def resume_jobs(
     *,
     task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """A temporary child: start an actor for every job left unfinished by an earlier run."""
+    """A temporary child: start an actor for every job left unfinished by an earlier run, and
+    for every delivered one whose "send again" was asked for but not done."""
     task_status.started()
-    after, resumed = 0, 0
-    while True:
-        page = await store.read(tenant, functools.partial(_unfinished, after=after))
-        for job in page:
-            await jobs.get_or_start(job.id)
-        resumed += len(page)
-        if len(page) < RESUME_PAGE:
-            break
-        after = page[-1].id
+    resumed = 0
+    for pending in (_unfinished, _redeliveries):
+        after = 0
+        while True:
+            page = await store.read(tenant, functools.partial(pending, after=after))
+            for job in page:
+                await jobs.get_or_start(job.id)
+            resumed += len(page)
+            if len(page) < RESUME_PAGE:
+                break
+            after = page[-1].id
     if resumed:
         log.info("jobs.resumed", tenant=tenant, jobs=resumed)
 
 
 def _unfinished(tx: Tx, *, after: int) -> list[Job]:
     return tx.jobs.unfinished(after_id=after, limit=RESUME_PAGE)
+
+
+def _redeliveries(tx: Tx, *, after: int) -> list[Job]:
+    return tx.jobs.redeliveries_pending(after_id=after, limit=RESUME_PAGE)
 
 
 async def wake_job(jobs: DynamicSupervisor[int], job_id: int) -> object:

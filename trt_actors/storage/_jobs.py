@@ -306,6 +306,18 @@ class Jobs(Repo):
         )
         return [_job(row) for row in rows]
 
+    def redeliveries_pending(self, *, after_id: int = 0, limit: int = 100) -> list[Job]:
+        """Delivered jobs whose owner asked for the result again and did not get it yet (a
+        run ended in between), by id, paged: resumed at boot like unfinished ones."""
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM jobs
+                WHERE tenant_id = :t AND state = 'delivered'
+                  AND redeliver_requested_at IS NOT NULL AND id > :after
+                ORDER BY id LIMIT :lim""",
+            self._params(after=after_id, lim=limit),
+        )
+        return [_job(row) for row in rows]
+
     def for_user(self, user_id: int, *, limit: int = 20) -> list[Job]:
         """The user's jobs, newest first."""
         rows = self._db.execute(
