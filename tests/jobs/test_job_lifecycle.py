@@ -5,6 +5,8 @@ progress message at a calm pace, and re-delivery from History."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
+from typing import Any
 
 import trio
 import trio.testing
@@ -18,8 +20,9 @@ from trt_actors.domain.texts import text
 from trt_actors.emulators.kie import FaultKind, Schedule
 from trt_actors.nodes.jobs import jobs_supervisor, resume_jobs
 from trt_actors.storage import JobState
+from trt_actors.telegram.errors import BotBlocked
 
-from .support import PRICE, TENANT, USER, JobWorld, job_world
+from .support import PRICE, TENANT, USER, JobWorld, RecordingBot, job_world
 
 
 def buttons(params: dict[str, object]) -> list[str]:
@@ -213,6 +216,23 @@ async def test_a_send_again_asked_before_a_restart_is_done_at_boot(
                     await trio.sleep(0.5)
             jobs.request_stop()
         assert (await w.job(job_id)).redeliver_requested_at is None
+
+
+async def test_a_result_telegram_keeps_refusing_fails_and_releases_the_hold(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    def refuse_media(method: str, params: Mapping[str, Any]) -> Exception | None:
+        return BotBlocked("Forbidden: bot was blocked by the user") if "photo" in params else None
+
+    async with job_world(
+        Schedule(waiting=1.0, generating=2.0), bot=RecordingBot(refuse_media)
+    ) as w:
+        job_id = await w.paid_job()
+        job = await w.run_job(job_id)
+        assert job.state is JobState.REFUNDED and job.error == "undeliverable"
+        account = await w.account()
+        assert (account.balance, account.held) == (10_000, 0)  # not held for ever
+        assert len(w.kie_emu.ctl.tasks()) == 1  # one paid task, tried four times to deliver
 
 
 async def test_messages_follow_the_users_language(

@@ -50,6 +50,7 @@ from trt_actors.domain.screens.jobs import (
     MODEL_GONE,
     NOT_CONFIGURED,
     TIMEOUT,
+    UNDELIVERABLE,
 )
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.kie import KieClient, KieError, KieValidationError, TaskState, TaskStatus
@@ -75,6 +76,7 @@ POLL = Backoff(initial=2.0, maximum=30.0, factor=1.5, jitter=0.2)
 STUCK_AFTER = {MediaKind.IMAGE: 150.0, MediaKind.VIDEO: 480.0, MediaKind.AUDIO: 240.0}
 DEFAULT_STUCK_AFTER = 240.0
 MAX_RESUBMITS = 2
+DELIVERY_RETRIES = (10.0, 60.0, 180.0)  # waits between attempts to deliver a made result
 
 MediaFetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
 """Fetch a Telegram file by id: its bytes and file name (getFile, then the file URL)."""
@@ -284,11 +286,19 @@ class JobActor(Actor[str]):
     # -- succeeded → delivered ------------------------------------------------------------------
 
     async def _deliver(self, job: Job) -> Job:
-        if not await self.messages.result(job.result_urls):
-            return job  # kept as succeeded: resumed and delivered at the next start
-        job = await self._tx(lambda tx: self._capture(tx, job))
-        await self.messages.final("delivered")
-        return job
+        """Send the result and capture; Telegram refusing it is tried again after each of
+        `DELIVERY_RETRIES` (within the job's deadline); after the last the job fails as
+        undeliverable and its hold is released — never held for ever."""
+        made = job
+        for wait in (*DELIVERY_RETRIES, None):
+            if await self.messages.result(made.result_urls):
+                delivered = await self._tx(lambda tx: self._capture(tx, made))
+                await self.messages.final("delivered")
+                return delivered
+            if wait is None:
+                break
+            await trio.sleep(wait)
+        return await self._fail(made, UNDELIVERABLE)
 
     def _capture(self, tx: Tx, job: Job) -> Job:
         if job.hold_id is not None:

@@ -31,7 +31,8 @@ INTERRUPTED = "interrupted"
 NOT_CONFIGURED = "not_configured"
 MODEL_GONE = "model_gone"
 CANCELLED = "cancelled"
-KNOWN_REASONS = frozenset({TIMEOUT, INTERRUPTED, NOT_CONFIGURED, MODEL_GONE})
+UNDELIVERABLE = "undeliverable"  # made, but Telegram would not take it, attempt after attempt
+KNOWN_REASONS = frozenset({TIMEOUT, INTERRUPTED, NOT_CONFIGURED, MODEL_GONE, UNDELIVERABLE})
 KIE_FAILED = "kie:"  # the model failed: KIE's message follows
 KIE_REJECTED = "rejected:"  # KIE refused the request (validation): its message follows
 
