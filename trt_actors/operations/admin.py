@@ -286,7 +286,7 @@ def _adjust(tx: Tx, operation: AdjustBalance, site: Site) -> Done | Refused:
     else:
         available = tx.ledger.account(operation.user_id, Currency.RUB).available
         if available < -amount:
-            return Refused("adm_refused_funds", {"amount": f"{-amount / 100:.2f}"})
+            return Refused("adm_refused_funds")  # the answer shows the amount (the domain's money)
         tx.ledger.debit(
             operation.user_id,
             -amount,

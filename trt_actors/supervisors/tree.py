@@ -270,19 +270,9 @@ class Tree:
             tenant=tid,
         )
         outbound = Outbound(outbound_ref)
+        coordination = self.root.child("coordination")
         jobs = self._jobs(tenant, clients, store, outbound)
-        services = Services(
-            outbound,
-            clients.kie,
-            lambda: self.root.child("coordination"),
-            store,
-            self.terms[tid],
-            wake_job=functools.partial(wake_job, jobs),
-            tenants=tuple(t.tenant_id for t in self.tenants),
-            settings=self.settings,
-            tenant_config=tenant,
-        )
-        sessions = self._sessions(tid, store, outbound, jobs, services)
+        sessions = self._sessions(tenant, clients, store, outbound, jobs)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",
             lambda: DispatcherActor(tid, store, sessions),
@@ -296,12 +286,8 @@ class Tree:
             restart=Restart.TEMPORARY,
             tenant=tid,
         )
-        command_menu = command_menu_child(api, self.root.child("coordination"), tid)
-        coordination = self.root.child("coordination")
         broadcaster, _ = actor_child(
-            "broadcaster",
-            lambda: BroadcasterActor(tid, store, outbound, coordination),
-            tenant=tid,
+            "broadcaster", lambda: BroadcasterActor(tid, store, outbound, coordination), tenant=tid
         )
         return [
             outbound_spec,
@@ -315,14 +301,9 @@ class Tree:
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
             *intake_children(
-                tenant,
-                api,
-                store,
-                dispatcher,
-                doors=self.doors,
-                coordination=self.root.child("coordination"),
+                tenant, api, store, dispatcher, doors=self.doors, coordination=coordination
             ),
-            command_menu,
+            command_menu_child(api, coordination, tid),
             warmup,
             broadcaster,
         ]
@@ -350,20 +331,29 @@ class Tree:
 
     def _sessions(
         self,
-        tid: str,
+        tenant: TenantConfig,
+        clients: TenantClients,
         store: Store,
         outbound: Outbound,
         jobs: DynamicSupervisor[int],
-        services: Services,
     ) -> DynamicSupervisor[int]:
+        tid = tenant.tenant_id
         terms = self.terms[tid]  # current terms, read by the session at every update
-        config = next(t for t in self.tenants if t.tenant_id == tid)
-        secret = tenant_secret(config.token, tid)
+        secret = tenant_secret(tenant.token, tid)
+        services = Services(  # what probes and live operations use
+            outbound,
+            clients.kie,
+            lambda: self.root.child("coordination"),
+            store,
+            terms,
+            wake_job=functools.partial(wake_job, jobs),
+            tenants=tuple(t.tenant_id for t in self.tenants),
+            settings=self.settings,
+            tenant_config=tenant,
+        )
 
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
-
-        wake_job = services.wake_job
 
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
@@ -379,7 +369,7 @@ class Tree:
                     start_job=start_job,
                     terms=terms,
                     services=services,
-                    wake_job=wake_job,
+                    wake_job=services.wake_job,
                     secret=secret,
                 ),
                 capacity=SESSION_MAILBOX,

@@ -177,7 +177,7 @@ SCREEN_NEEDS: dict[str, Callable[[Press], Sequence[Lookup]]] = {
 SETTLERS: dict[type[Operation], Callable[[Turn, JourneyState, Any, Any], Move]] = {
     Denied: actions.settled_denied,
     SetBlocked: actions.settled_plain,
-    AdjustBalance: actions.settled_plain,
+    AdjustBalance: actions.settled_adjustment,
     GrantAdmin: actions.settled_plain,
     StartBroadcast: actions.settled_broadcast,
     CancelBroadcast: actions.settled_plain,

@@ -260,6 +260,15 @@ def settled_plain(turn: Turn, state: JourneyState, operation: object, result: ob
     return Move(state, note=turn.t("adm_done"), toast=turn.t("adm_done"))
 
 
+def settled_adjustment(
+    turn: Turn, state: JourneyState, operation: AdjustBalance, result: object
+) -> Move:
+    if isinstance(result, Refused) and result.reason == "adm_refused_funds":
+        amount = turn.money(abs(operation.amount_kopecks))
+        return Move(state, note=turn.t(result.reason, amount=amount))
+    return settled_plain(turn, state, operation, result)
+
+
 def settled_broadcast(
     turn: Turn, state: JourneyState, operation: StartBroadcast, result: object
 ) -> Move:
