@@ -172,8 +172,13 @@ async def run(plan: Plan, data_dir: Path) -> Result:
         command = [sys.executable, "-m", "trt_actors", "run"]
         if profile is not None:
             command = [sys.executable, "-m", "cProfile", "-o", str(profile), *command[1:]]
+        # `python -m` puts the working directory first on sys.path: run from the version's copy
         service = await trio.lowlevel.open_process(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+            command,
+            env=env,
+            cwd=str(plan.source or Path(__file__).resolve().parent.parent),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
         )
         try:
             await wait_ready(f"http://127.0.0.1:{port}/readyz")
@@ -247,7 +252,7 @@ def main() -> int:
         type=Path,
         action="append",
         default=[],
-        help="a directory holding another version's trt_actors package (repeatable); the"
+        help="a checkout of another version (git worktree add DIR COMMIT; repeatable); the"
         " runs take turns between the versions, this checkout being 'current'",
     )
     parser.add_argument("--rounds", type=int, default=1, help="runs per rate and version")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 from collections.abc import AsyncIterator
 
@@ -9,7 +10,7 @@ import pytest
 import trio
 from trio.testing import MockClock
 
-from trt_actors.service import serve
+from trt_actors.service import GC_THRESHOLDS, freeze_boot_objects, serve, tune_gc
 from trt_actors.supervisors import ChildSpec, Intensity, Supervisor
 
 from ..supervisors.probes import Journal, Probe
@@ -64,3 +65,36 @@ async def test_a_tree_that_gives_up_exits_1(autojump_clock: MockClock) -> None:
 
     root = Supervisor("root", [ChildSpec("c", crashing)], intensity=Intensity(2, 60))
     assert await serve(root, 5.0, signals_at()) == 1
+
+
+async def test_on_started_runs_once_the_whole_tree_has_started(autojump_clock: MockClock) -> None:
+    journal = Journal()
+    seen: list[int] = []
+    code = await serve(
+        tree(journal, stop_takes=0),
+        5.0,
+        signals_at((10, signal.SIGTERM)),
+        on_started=lambda: seen.append(journal.alive),
+    )
+    assert code == 0
+    assert seen == [2]  # called once, with both children up
+
+
+def test_boot_objects_are_frozen_out_of_the_collectors_walk() -> None:
+    booted = [{"catalog": n} for n in range(1000)]  # objects made at boot
+    gc.unfreeze()
+    try:
+        freeze_boot_objects()
+        assert gc.get_freeze_count() >= len(booted)
+        assert not any(gc.is_tracked(x) and x in gc.get_objects(2) for x in booted[:3])
+    finally:
+        gc.unfreeze()
+
+
+def test_the_service_collects_young_objects_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold()[0] == GC_THRESHOLDS[0] > before[0]
+    finally:
+        gc.set_threshold(*before)

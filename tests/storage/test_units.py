@@ -11,7 +11,7 @@ import trio
 
 from trt_actors.storage import DEFAULT_URL, redact_url
 from trt_actors.storage._dialect import POSTGRESQL, SQLITE
-from trt_actors.storage._threads import run_in_thread
+from trt_actors.storage._threads import CancelFlag, run_in_thread
 from trt_actors.storage._url import parse_url
 
 
@@ -59,8 +59,10 @@ async def test_a_call_cancelled_while_running_waits_for_its_thread() -> None:
     finished = threading.Event()
     interrupted = threading.Event()
 
-    def work(cancel: threading.Event) -> None:
-        cancel.wait(5)
+    def work(cancel: CancelFlag) -> None:
+        give_up = time.monotonic() + 5
+        while not cancel.is_set() and time.monotonic() < give_up:
+            time.sleep(0.005)
         time.sleep(0.2)
         finished.set()
 

@@ -24,7 +24,7 @@ from psycopg.types.string import TextLoader
 from ._dialect import POSTGRESQL, Dialect
 from ._errors import StorageUnavailable
 from ._sql import SqlConn, run_transaction
-from ._threads import deadline, run_in_thread
+from ._threads import CancelFlag, deadline, run_in_thread
 from ._url import DatabaseUrl
 
 __all__ = ["PostgresEngine"]
@@ -180,7 +180,7 @@ class PostgresEngine:
     async def exclusive(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
         current = _Current()
 
-        def work(cancel: threading.Event) -> T:
+        def work(cancel: CancelFlag) -> T:
             with _translated(), self._connect_direct() as raw:
                 current.attach(raw)
                 try:
@@ -217,7 +217,7 @@ class PostgresEngine:
     async def _pooled(self, fn: Callable[[SqlConn], T], begin: str) -> T:
         current = _Current()
 
-        def work(cancel: threading.Event) -> T:
+        def work(cancel: CancelFlag) -> T:
             with _translated(), self._pool.connection(timeout=POOL_WAIT) as raw:
                 current.attach(raw)
                 try:
@@ -227,7 +227,7 @@ class PostgresEngine:
 
         return await self._thread(work, current)
 
-    async def _thread(self, work: Callable[[threading.Event], T], current: _Current) -> T:
+    async def _thread(self, work: Callable[[CancelFlag], T], current: _Current) -> T:
         if self._broken is not None:
             raise StorageUnavailable(f"postgresql engine unusable: {self._broken}")
         return await run_in_thread(

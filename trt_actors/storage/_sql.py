@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -22,6 +21,7 @@ import structlog
 
 from ._dialect import Dialect
 from ._errors import StorageUnavailable
+from ._threads import CancelFlag
 
 __all__ = ["Interrupted", "Row", "SqlConn", "dump_json", "load_json", "run_transaction"]
 
@@ -43,10 +43,10 @@ class SqlConn:
 
     __slots__ = ("_cancel", "dialect", "raw")
 
-    def __init__(self, raw: Any, dialect: Dialect, cancel: threading.Event | None = None):
+    def __init__(self, raw: Any, dialect: Dialect, cancel: CancelFlag | None = None):
         self.raw = raw
         self.dialect = dialect
-        self._cancel = cancel or threading.Event()
+        self._cancel = cancel or CancelFlag()
 
     def check_cancel(self) -> None:
         """Raise `Interrupted` if the owning trio call was cancelled."""

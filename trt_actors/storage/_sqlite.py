@@ -2,10 +2,12 @@
 
 How calls run (docs/storage.md, "SQLite: how calls run"):
 
-- Writes go through one connection. A `trio.Lock` queues writers in FIFO order; the holder
-  runs its whole transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``) in a single worker-thread
-  call. SQLite allows one writer at a time anyway; queueing in trio instead of in SQLite's
-  busy handler keeps waiting cancellable and fair, and a transaction never spans awaits.
+- Writes go through one connection, with group commit (`_write_batch.WriteQueue`): writes
+  queue in trio in FIFO order, and the writes waiting together run in one transaction
+  (``BEGIN IMMEDIATE`` ... ``COMMIT``, a savepoint each) in a single worker-thread call.
+  SQLite allows one writer at a time anyway; queueing in trio instead of in SQLite's busy
+  handler keeps waiting cancellable and fair, a transaction never spans awaits, and one
+  fsync and one thread trip serve every write of a batch.
 - Reads use a small set of reader connections (``query_only``), each in a thread. In WAL
   mode they see a consistent snapshot and never wait for the writer.
 - The database runs in WAL mode with ``synchronous=FULL``: COMMIT returns after the WAL is
@@ -30,6 +32,7 @@ from ._errors import StorageUnavailable
 from ._sql import SqlConn, run_transaction
 from ._threads import deadline, run_in_thread
 from ._url import DatabaseUrl
+from ._write_batch import WriteQueue
 
 __all__ = ["SqliteEngine"]
 
@@ -107,7 +110,8 @@ class SqliteEngine:
         self._writer = writer
         self._readers = readers
         self._all = [writer, *readers]
-        self._write_lock = trio.Lock()
+        self._writes = WriteQueue(writer, SQLITE, self._call_writer, drain_timeout=DRAIN_TIMEOUT)
+        self._write_lock = self._writes.lock
         self._reader_slots = trio.Semaphore(len(readers))
         self._limiter = trio.CapacityLimiter(len(readers) + 1)
         self._broken: str | None = None
@@ -134,10 +138,7 @@ class SqliteEngine:
 
     async def write(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
         with deadline(timeout, "sqlite write"):
-            async with self._write_lock:
-                return await self._call(
-                    self._writer, lambda conn: run_transaction(conn, fn, begin=SQLITE.begin_write)
-                )
+            return await self._writes.submit(fn)
 
     async def read(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
         with deadline(timeout, "sqlite read"):
@@ -179,6 +180,18 @@ class SqliteEngine:
         return await run_in_thread(
             lambda cancel: work(SqlConn(raw, SQLITE, cancel)),
             interrupt=raw.interrupt,
+            limiter=self._limiter,
+            drain_timeout=DRAIN_TIMEOUT,
+            on_stuck=self._mark_stuck,
+        )
+
+    async def _call_writer(self, work: Callable[[], None], interrupt: Callable[[], None]) -> None:
+        """A batch of writes (`WriteQueue`) in a worker thread on the writer connection."""
+        if self._broken is not None:
+            raise StorageUnavailable(f"sqlite engine unusable: {self._broken}")
+        await run_in_thread(
+            lambda _cancel: work(),  # each write has its own flag (`WriteQueue`)
+            interrupt=interrupt,
             limiter=self._limiter,
             drain_timeout=DRAIN_TIMEOUT,
             on_stuck=self._mark_stuck,

@@ -26,11 +26,31 @@ import trio
 
 from ._errors import StorageUnavailable
 
-__all__ = ["deadline", "run_in_thread"]
+__all__ = ["CancelFlag", "deadline", "run_in_thread"]
 
 T = TypeVar("T")
 
 _QUEUED, _RUNNING, _FINISHED, _ABANDONED = "queued", "running", "finished", "abandoned"
+
+
+class CancelFlag:
+    """Set once by the trio side, read by the worker thread between statements.
+
+    A plain attribute (its write and read are atomic under the GIL): nobody waits on it, so
+    it needs none of `threading.Event`'s condition variable, which costs more to build than
+    the rest of a short database call's bookkeeping.
+    """
+
+    __slots__ = ("_set",)
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
 
 
 class _NeverRan(Exception):
@@ -38,12 +58,12 @@ class _NeverRan(Exception):
 
 
 class _Call(Generic[T]):
-    def __init__(self, fn: Callable[[threading.Event], T]) -> None:
+    def __init__(self, fn: Callable[[CancelFlag], T]) -> None:
         self._fn = fn
         self._lock = threading.Lock()
         self._state = _QUEUED
         self._notify = False
-        self.cancel = threading.Event()
+        self.cancel = CancelFlag()
         self.finished = trio.Event()
         self._token = trio.lowlevel.current_trio_token()
 
@@ -78,7 +98,7 @@ class _Call(Generic[T]):
 
 
 async def run_in_thread(
-    fn: Callable[[threading.Event], T],
+    fn: Callable[[CancelFlag], T],
     *,
     interrupt: Callable[[], None],
     limiter: trio.CapacityLimiter,
