@@ -85,6 +85,8 @@ async def test_an_admin_finds_a_user_credits_blocks_exports_and_charts(
         assert "blocked by an admin" in (await boss.next_edit())["text"]
         await ann.send("hello")
         assert "restricted" in (await ann.next_message())["text"]
+        await ann.send("/start")  # a menu from memory: the block is there at once too
+        assert "restricted" in (await ann.next_message())["text"]
         await boss.send(f"/unblock_user {ann.id}")
         await boss.next_message()
         await ann.send("/start")

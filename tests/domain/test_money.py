@@ -189,6 +189,9 @@ def test_start_bonuses_only_for_a_user_storage_does_not_know() -> None:
     update = text_update("en", f"/start ref_{code}")
     incoming = read(update)
     assert UserStanding(CHAT) in journey().lookups({}, incoming)
+    returning = {"screen": "m", "last_update_id": 5}  # a state saved before: a known user
+    assert UserStanding(CHAT) not in journey().lookups(returning, incoming)
+    assert journey()(returning, incoming, money_context()).effects == []
     new = money_context(found={UserStanding(CHAT): Standing(known=False)})
     effects = journey()({}, incoming, new).effects
     assert effects == [JoinWithReferral(CHAT, 77, 10, True), WelcomeBonus(CHAT, 5_000, True)]

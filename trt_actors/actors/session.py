@@ -55,6 +55,7 @@ from trt_actors.operations import (
     perform_live,
     probe_all,
     read_all,
+    remember_all,
 )
 from trt_actors.storage import Currency, InboxState, Store, Tx
 from trt_actors.telegram.errors import BotBlocked, TelegramError
@@ -96,10 +97,17 @@ class TermsSource(Protocol):
 
     async def reset(self, key: str, admin_id: int) -> TenantSettings: ...
 
+    def blocked(self, user_id: int) -> bool | None:
+        """Whether an admin blocked the user, from memory (None: read storage)."""
+
+    def mark_blocked(self, user_id: int, blocked: bool) -> None:
+        """What storage now says of the user."""
+
 
 @dataclass(frozen=True, slots=True)
 class FixedTerms:
-    """Terms that never change (tests, tools): an admin's change is refused."""
+    """Terms that never change (tests, tools): an admin's change is refused; blocked users
+    are always read from storage."""
 
     current: TenantSettings
     tariff: Tariff
@@ -109,6 +117,12 @@ class FixedTerms:
 
     async def reset(self, key: str, admin_id: int) -> TenantSettings:
         raise TermError(f"{key} cannot be changed here")
+
+    def blocked(self, user_id: int) -> bool | None:
+        return None
+
+    def mark_blocked(self, user_id: int, blocked: bool) -> None:
+        return None
 
 
 class SessionSlot:
@@ -194,7 +208,8 @@ class SessionActor(Actor[InboxUpdate]):
         storage, what the handler's lookups found (one read transaction), and the tariff and
         business terms from the tenant's settings. With `account` False (the handler said the
         update shows no money) the balance and the free uses are not read (0 and none used):
-        only whether an admin blocked the user, and the lookups."""
+        only whether an admin blocked the user, and the lookups; with no lookups either, the
+        block comes from the tenant's memory (`TermsSource.blocked`) and nothing is read."""
         today = datetime.datetime.now(datetime.UTC)
         site = Site(self.tenant, self.user_id, update_id, today)
         terms = self.terms.current  # read once: one update sees one version of the terms
@@ -219,8 +234,13 @@ class SessionActor(Actor[InboxUpdate]):
             return available, used, bonus, blocked, left, read_all(tx, lookups, site)
 
         balance, used, bonus, blocked, left, found = 0, 0, 0, False, None, dict[Lookup, object]()
-        if self.user_id != SYSTEM_USER:
+        remembered = self.terms.blocked(self.user_id)
+        if self.user_id == SYSTEM_USER:
+            pass
+        elif account or lookups or remembered is None:
             balance, used, bonus, blocked, left, found = await self.store.read(self.tenant, read)
+        else:  # a menu from memory: no storage read at all
+            blocked = remembered
         if live:
             found.update(await probe_all(self.services, live, site))
         language = self.state.get("language")
@@ -269,6 +289,7 @@ class SessionActor(Actor[InboxUpdate]):
             await perform_live(self.services, operation, site) if is_live(operation) else next(done)
             for operation in operations
         ]
+        remember_all(self.terms, operations, results)
         context = await self._context(message.update_id, wanted)
         settled = self.handler.settle(outcome, incoming, context, results)
         more = [k for k in self.handler.lookups(settled.state, incoming) if k not in wanted]

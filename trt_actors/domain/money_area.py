@@ -77,9 +77,9 @@ settle.SETTLERS.update(
 )
 needs.COMMAND_NEEDS["refund"] = payments.refund_needs
 needs.SCREEN_NEEDS["pl"] = lambda press: [PendingTransfers()]
+needs.NEWCOMER_NEEDS["command:start"] = lambda user: [UserStanding(user)]
 needs.USER_NEEDS.update(
     {
-        "command:start": lambda user: [UserStanding(user)],
         "screen:b": lambda user: [MoneySummary(user)],
         "screen:r": lambda user: [ReferralStats(user)],
     }

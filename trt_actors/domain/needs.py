@@ -25,6 +25,11 @@ SCREEN_NEEDS: dict[str, PressNeeds] = {**admin.SCREEN_NEEDS, **job_lookups.SCREE
 USER_NEEDS: dict[str, Callable[[int], Sequence[Lookup]]] = {}
 """Lookups about the sender, by "command:<name>", "screen:<code>" or an update kind
 ("pre_checkout"): they take the user's id."""
+NEWCOMER_NEEDS: dict[str, Callable[[int], Sequence[Lookup]]] = {}
+"""Lookups about a sender with no saved state yet (`JourneyState.returning` false: their
+first update here, or the first since their state was lost), by the same keys. A returning
+user has a profile (it is saved with the state), so what only a newcomer needs — whether
+the welcome and referral bonuses are due — is not read for them."""
 
 
 def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:
@@ -46,4 +51,6 @@ def needs(state: JourneyState, incoming: Incoming) -> list[Lookup]:
         for key in keys:
             if key in USER_NEEDS:
                 found += USER_NEEDS[key](incoming.user.user_id)
+            if key in NEWCOMER_NEEDS and not state.returning:
+                found += NEWCOMER_NEEDS[key](incoming.user.user_id)
     return list(dict.fromkeys(found))

@@ -166,6 +166,7 @@ class JourneyState:
     awaiting: str | None = None  # what the next typed text or file answers (`inputs.INPUTS`)
     as_user: bool = False  # an admin looking at the bot as a user does (panel hidden)
     admin_draft: Mapping[str, Any] | None = None  # a broadcast being composed
+    returning: bool = False  # loaded from a saved state: the user has been here before
 
     @classmethod
     def load(cls, state: Mapping[str, Any]) -> JourneyState:
@@ -185,6 +186,7 @@ class JourneyState:
             awaiting=awaiting if isinstance(awaiting := state.get("awaiting"), str) else None,
             as_user=state.get("as_user") is True,
             admin_draft=draft if isinstance(draft := state.get("admin_draft"), Mapping) else None,
+            returning=bool(state),
         )
 
     def dump(self, state: Mapping[str, Any]) -> dict[str, Any]:

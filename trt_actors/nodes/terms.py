@@ -11,6 +11,14 @@
 
 An override that does not parse (written by hand, or by an older version) is skipped and
 logged; the configured value stays in force.
+
+It also keeps the users an admin blocked, read in the same transaction as the overrides, so
+a session answering from memory (a menu, /start) needs no storage read to know it must
+refuse. An admin's block or unblock through this process is current at once
+(`mark_blocked`, called once its transaction committed); one made through another instance
+reaches this one at the next refresh (the session's reads for updates that show money read
+the flag from storage anyway). Until the first refresh succeeded, `blocked` answers None: the
+session then reads storage.
 """
 
 from __future__ import annotations
@@ -49,6 +57,8 @@ class TenantTerms:
         self.tariff = self._tariff(configured)
         self.skipped: list[str] = []
         self.refreshed = 0
+        self._blocked: set[int] | None = None  # None until the first refresh
+        self._marked_meanwhile: dict[int, bool] | None = None  # during a refresh's read
 
     def _tariff(self, terms: TenantSettings) -> Tariff:
         default = self.default_tariff
@@ -71,10 +81,30 @@ class TenantTerms:
         return skipped
 
     async def refresh(self, store: Store) -> None:
-        """Read the overrides now (under a deadline) and make them current."""
-        with trio.fail_after(READ_DEADLINE):
-            rows = await store.read(self.tenant_id, lambda tx: tx.settings.all())
+        """Read the overrides and the blocked users now (under a deadline); make them current."""
+        self._marked_meanwhile = {}
+        try:
+            with trio.fail_after(READ_DEADLINE):
+                rows, blocked = await store.read(
+                    self.tenant_id, lambda tx: (tx.settings.all(), set(tx.users.blocked_ids()))
+                )
+            for user_id, is_blocked in self._marked_meanwhile.items():  # newer than the read
+                _mark(blocked, user_id, is_blocked)
+        finally:
+            self._marked_meanwhile = None
         self.apply(rows)
+        self._blocked = blocked
+
+    def blocked(self, user_id: int) -> bool | None:
+        """Whether an admin blocked the user, from memory; None when not known yet."""
+        return None if self._blocked is None else user_id in self._blocked
+
+    def mark_blocked(self, user_id: int, blocked: bool) -> None:
+        """What storage now says of the user (an admin's decision committed, or read)."""
+        if self._marked_meanwhile is not None:
+            self._marked_meanwhile[user_id] = blocked
+        if self._blocked is not None:
+            _mark(self._blocked, user_id, blocked)
 
     async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings:
         """Store an admin's override of `key` with an audit entry; current at once.
@@ -118,6 +148,13 @@ class TenantTerms:
         with trio.fail_after(WRITE_DEADLINE):
             rows: dict[str, Any] = await self.store.run(self.tenant_id, write)
         return rows
+
+
+def _mark(users: set[int], user_id: int, blocked: bool) -> None:
+    if blocked:
+        users.add(user_id)
+    else:
+        users.discard(user_id)
 
 
 def _check_timezone(name: str) -> None:

@@ -30,6 +30,8 @@ from ._registry import (
     probes,
     read_all,
     reads,
+    remember_all,
+    remembers,
 )
 
 __all__ = [
@@ -46,4 +48,6 @@ __all__ = [
     "probes",
     "read_all",
     "reads",
+    "remember_all",
+    "remembers",
 ]

@@ -87,6 +87,32 @@ def perform_all(tx: Tx, operations: Sequence[Operation], site: Site) -> tuple[ob
     return tuple(results)
 
 
+Remember = Callable[[Any, Any, object], None]
+_REMEMBER: dict[type[Operation], Remember] = {}
+
+
+def remembers(kind: type[Op]) -> Callable[[Remember], Remember]:
+    """Register what the process keeps in memory once an operation of `kind` has committed:
+    called in the trio thread with the tenant's live terms (`actors.session.TermsSource`),
+    the operation and its result. It must not block."""
+
+    def register(function: Remember) -> Remember:
+        if kind in _REMEMBER:
+            raise ValueError(f"{kind.__name__} already has a memory")
+        _REMEMBER[kind] = function
+        return function
+
+    return register
+
+
+def remember_all(terms: Any, operations: Sequence[Operation], results: Sequence[object]) -> None:
+    """After the operations' transaction committed: update what memory keeps of them."""
+    for operation, result in zip(operations, results, strict=True):
+        remember = _REMEMBER.get(type(operation))
+        if remember is not None:
+            remember(terms, operation, result)
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """The live parts of a tenant a probe or a live operation may use: its outbound actor

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from typing import Any
 
 import structlog
 import trio
@@ -59,7 +60,7 @@ from trt_actors.storage import (
     Tx,
 )
 
-from ._registry import Services, Site, performs, performs_live, reads
+from ._registry import Services, Site, performs, performs_live, reads, remembers
 from .chart import money_chart
 
 log = structlog.get_logger(__name__)
@@ -264,6 +265,13 @@ def _set_blocked(tx: Tx, operation: SetBlocked, site: Site) -> Done | Refused:
     action = "block" if operation.blocked else "unblock"
     tx.audit.record(operation.admin_id, action, target=str(operation.user_id))
     return Done()
+
+
+@remembers(SetBlocked)
+def _remember_blocked(terms: Any, operation: SetBlocked, result: object) -> None:
+    """Sessions answering from memory see the block (or unblock) at once."""
+    if isinstance(result, Done):
+        terms.mark_blocked(operation.user_id, operation.blocked)
 
 
 @performs(AdjustBalance)

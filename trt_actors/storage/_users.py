@@ -131,6 +131,13 @@ class Users(Repo):
         """Block or unblock the user (an admin decision); raises `NotFound`."""
         self._update(user_id, "is_blocked = :v", blocked)
 
+    def blocked_ids(self) -> list[int]:
+        """The users an admin blocked (index `users_admin_blocked`)."""
+        rows = self._db.execute(
+            "SELECT user_id FROM users WHERE tenant_id = :t AND is_blocked", self._params()
+        )
+        return [row["user_id"] for row in rows]
+
     def set_blocked_bot(self, user_id: int, blocked: bool) -> None:
         """Record that the user blocked (or unblocked) the bot; raises `NotFound`."""
         self._update(user_id, "blocked_bot = :v", blocked)

@@ -19,6 +19,7 @@ from . import (
     m0005_knowledge,
     m0006_free_bonus,
     m0007_promo_kind,
+    m0008_blocked_index,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -60,5 +61,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(version=6, name="free_bonus", shared=m0006_free_bonus.SHARED),
     Migration(version=7, name="promo_kind", shared=m0007_promo_kind.SHARED),
+    Migration(version=8, name="blocked_index", shared=m0008_blocked_index.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
