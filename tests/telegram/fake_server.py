@@ -42,6 +42,8 @@ class Reply:
     hang_up: bool = False  # close right after answering, without saying so
     stall: bool = False  # send the head, then nothing until the client hangs up
     trickle: float = 0.0  # send the body one byte per this many seconds
+    chunked: bool = False  # no Content-Length: the body goes in chunks
+    raw: bytes | None = None  # send these bytes instead of an HTTP answer, then close
 
     @classmethod
     def json(cls, status: int, body: Any, **options: Any) -> Reply:
@@ -93,7 +95,12 @@ class FakeBotApi:
 
     async def _answer(self, stream: trio.abc.Stream, conn: h11.Connection, reply: Reply) -> bool:
         """Send `reply`; False when the connection is to be closed."""
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(reply.body)))]
+        if reply.raw is not None:
+            await stream.send_all(reply.raw)
+            return False
+        headers = [("Content-Type", "application/json")]
+        if not reply.chunked:
+            headers.append(("Content-Length", str(len(reply.body))))
         if reply.close:
             headers.append(("Connection", "close"))
         await stream.send_all(
@@ -107,6 +114,11 @@ class FakeBotApi:
             for byte in reply.body:
                 await trio.sleep(reply.trickle)
                 await stream.send_all(conn.send(h11.Data(data=bytes([byte]))) or b"")
+        elif reply.chunked:
+            for start in range(0, len(reply.body), 7):
+                await stream.send_all(
+                    conn.send(h11.Data(data=reply.body[start : start + 7])) or b""
+                )
         else:
             await stream.send_all(conn.send(h11.Data(data=reply.body)) or b"")
         await stream.send_all(conn.send(h11.EndOfMessage()) or b"")

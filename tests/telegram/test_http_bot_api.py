@@ -12,7 +12,7 @@ import pytest
 import trio
 
 from trt_actors.nodes.tenant import with_bot_api
-from trt_actors.telegram import http_bot_api
+from trt_actors.telegram import _http1, http_bot_api
 from trt_actors.telegram.bot_api import BotApi, PtbBotApi
 from trt_actors.telegram.errors import (
     BadRequest,
@@ -172,6 +172,40 @@ async def test_retry_after_and_migration(api: HttpBotApi, server: FakeBotApi) ->
 async def test_result_is_returned_as_is(api: HttpBotApi, server: FakeBotApi) -> None:
     server.reply = answer(Reply.json(200, {"ok": True, "result": {"message_id": 9}}))
     assert await api.call("sendMessage", {"chat_id": 1, "text": "x"}) == {"message_id": 9}
+
+
+async def test_a_chunked_answer_is_read_whole(api: HttpBotApi, server: FakeBotApi) -> None:
+    result = {"message_id": 9, "text": "Привет, " * 40}
+    server.reply = answer(Reply.json(200, {"ok": True, "result": result}, chunked=True))
+    assert await api.call("sendMessage", {"chat_id": 1, "text": "x"}) == result
+    server.reply = answer(Reply())
+    assert await api.call("getMe", {}) is True
+    assert [s.connection for s in server.requests] == [1, 1]  # and the connection is kept
+
+
+@pytest.mark.parametrize(
+    "raw", [b"SMTP ready\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n{}"]
+)
+async def test_an_answer_that_is_not_http_or_is_cut_short_is_transient(
+    api: HttpBotApi, server: FakeBotApi, raw: bytes
+) -> None:
+    server.reply = answer(Reply(raw=raw))
+    with pytest.raises(TransientError, match="getMe"):
+        await api.call("getMe", {})
+    server.reply = answer(Reply())
+    assert await api.call("getMe", {}) is True
+    assert [s.connection for s in server.requests] == [1, 2]  # the broken one is dropped
+
+
+async def test_an_answer_over_the_size_limit_is_refused(
+    api: HttpBotApi, server: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http1, "MAX_ANSWER_BYTES", 100)
+    server.reply = answer(Reply.json(200, {"ok": True, "result": "x" * 200}))
+    with pytest.raises(TransientError, match="over 100 bytes"):
+        await api.call("getMe", {})
+    server.reply = answer(Reply.json(200, {"ok": True, "result": "x" * 50}))
+    assert await api.call("getMe", {}) == "x" * 50
 
 
 async def test_what_cannot_be_encoded_is_a_bad_request_sent_nowhere(

@@ -15,10 +15,10 @@ find its row stored (a later duplicate tells it so).
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import structlog
 import trio
 
@@ -77,7 +77,7 @@ def _encode(payload: Payload) -> bytes:
     if isinstance(payload, bytes | bytearray | memoryview):
         return bytes(payload)
     if isinstance(payload, Mapping):
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return orjson.dumps(payload if type(payload) is dict else dict(payload))
     raise TypeError(f"payload must be bytes or a JSON object, not {type(payload).__name__}")
 
 

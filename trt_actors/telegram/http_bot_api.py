@@ -1,6 +1,6 @@
-"""A lean `BotApi`: Bot API calls as HTTP/1.1 requests written with h11 on trio sockets.
+"""A lean `BotApi`: Bot API calls as HTTP/1.1 requests on trio sockets (`_http1`).
 
-Each call is one POST to `{base}/bot{token}/{method}`: a compact UTF-8 JSON body (nested
+Each call is one POST to `{base}/bot{token}/{method}`: a compact UTF-8 JSON body (orjson; nested
 objects such as `reply_markup` stay JSON objects), or multipart/form-data when a parameter is
 a file (`bytes`, or `telegram_file(name, data, mime)`; httpx encodes the multipart body).
 Parameters set to None are left out, as PTB does. Connections are pooled and kept alive (TLS
@@ -34,18 +34,20 @@ through it).
 
 from __future__ import annotations
 
-import json
+import re
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import h11
+import httptools
 import httpx
+import orjson
 import trio
 
 from trt_actors.observability.redaction import MASK, redact_url, redactor
 
+from ._http1 import Connection, Failure
 from .errors import (
     BadRequest,
     BotBlocked,
@@ -66,11 +68,13 @@ POOL_TIMEOUT = 2.0  # waiting for one of CONNECTIONS
 CONNECTIONS = 64
 KEEPALIVE_EXPIRY = 30.0  # an idle connection older than this is closed, not reused
 DEADLINE_MARGIN = 1.0  # the whole call's deadline: every phase's timeout plus this
-MAX_ANSWER_BYTES = 32 * 1024 * 1024
-RECEIVE_BYTES = 65536
 USER_AGENT = b"trt-actors"
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_METHOD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_HEAD = (
+    b"POST %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\n"
+    b"Content-Type: %s\r\nContent-Length: %d\r\n\r\n"
+)
+_encode = orjson.dumps  # compact UTF-8; raises TypeError for what JSON cannot hold
 
 
 def telegram_file(name: str, data: bytes, mime: str = OCTET_STREAM) -> TelegramFile:
@@ -92,65 +96,6 @@ def environment_proxy(base_url: str) -> str | None:
     return redact_url(proxy)
 
 
-class _Failure(Exception):
-    """A request that got no usable answer: a timeout, or the connection went wrong."""
-
-
-class _Connection:
-    """One kept-alive HTTP/1.1 connection: its stream, its socket and its h11 state."""
-
-    def __init__(self, stream: trio.abc.Stream, socket: trio.socket.SocketType) -> None:
-        self.stream = stream
-        self.socket = socket
-        self.h11 = h11.Connection(h11.CLIENT)
-        self.idle_since = 0.0
-
-    def fresh(self, now: float) -> bool:
-        """Reusable: not idle too long, and the server has not closed it (nothing to read)."""
-        return now - self.idle_since < KEEPALIVE_EXPIRY and not self.socket.is_readable()
-
-    async def exchange(
-        self, head: h11.Request, body: bytes, write: float, read: float
-    ) -> tuple[int, bytes]:
-        """Send one request, read its whole answer; raises _Failure, OSError, h11 errors."""
-        events = (head, h11.Data(data=body), h11.EndOfMessage())
-        wire = b"".join(self.h11.send(event) or b"" for event in events)
-        with trio.move_on_after(write) as writing:
-            await self.stream.send_all(wire)
-        if writing.cancelled_caught:
-            raise _Failure("write timeout")
-        with trio.move_on_after(read) as reading:
-            status, answer = await self._answer()
-        if reading.cancelled_caught:
-            raise _Failure("read timeout")
-        return status, answer
-
-    async def _answer(self) -> tuple[int, bytes]:
-        status, chunks, size = 0, [], 0
-        while True:
-            event = self.h11.next_event()
-            if event is h11.NEED_DATA:
-                self.h11.receive_data(bytes(await self.stream.receive_some(RECEIVE_BYTES)))
-            elif isinstance(event, h11.Response):
-                status = event.status_code
-            elif isinstance(event, h11.Data):
-                size += len(event.data)
-                if size > MAX_ANSWER_BYTES:
-                    raise _Failure(f"answer over {MAX_ANSWER_BYTES} bytes")
-                chunks.append(event.data)
-            elif isinstance(event, h11.EndOfMessage):
-                return status, b"".join(chunks)
-            elif isinstance(event, h11.ConnectionClosed):
-                raise _Failure("server closed the connection without an answer")
-
-    def reusable(self) -> bool:
-        """After a complete exchange: may this connection carry the next request?"""
-        if self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE:
-            self.h11.start_next_cycle()
-            return True
-        return False
-
-
 class _Pool:
     """Up to CONNECTIONS connections to one origin; idle ones reused most recent first."""
 
@@ -159,19 +104,19 @@ class _Pool:
         self.tls = httpx.create_ssl_context() if scheme == "https" else None
         if self.tls is not None:
             self.tls.set_alpn_protocols(["http/1.1"])
-        self.idle: list[_Connection] = []
+        self.idle: list[Connection] = []
         self.slots = trio.Semaphore(CONNECTIONS)
         self.closed = False
 
     async def request(
-        self, head: h11.Request, body: bytes, write: float, read: float
+        self, head: bytes, body: bytes, write: float, read: float
     ) -> tuple[int, bytes]:
         if self.closed:
             raise RuntimeError("HttpBotApi is closed")
         with trio.move_on_after(POOL_TIMEOUT) as waiting:
             await self.slots.acquire()
         if waiting.cancelled_caught:
-            raise _Failure(f"pool timeout: all {CONNECTIONS} connections busy")
+            raise Failure(f"pool timeout: all {CONNECTIONS} connections busy")
         try:
             conn = await self._take() or await self._connect()
             done = False
@@ -188,28 +133,28 @@ class _Pool:
         finally:
             self.slots.release()
 
-    async def _take(self) -> _Connection | None:
+    async def _take(self) -> Connection | None:
         now = trio.current_time()
         while self.idle:
             conn = self.idle.pop()
-            if conn.fresh(now):
+            if conn.fresh(now, KEEPALIVE_EXPIRY):
                 return conn
             await trio.aclose_forcefully(conn.stream)
         return None
 
-    async def _connect(self) -> _Connection:
+    async def _connect(self) -> Connection:
         with trio.move_on_after(CONNECT_TIMEOUT):
             tcp = await trio.open_tcp_stream(self.host, self.port)
             if self.tls is None:
-                return _Connection(tcp, tcp.socket)
+                return Connection(tcp, tcp.socket)
             stream = trio.SSLStream(tcp, self.tls, server_hostname=self.host)
             try:
                 await stream.do_handshake()
             except BaseException:
                 await trio.aclose_forcefully(stream)
                 raise
-            return _Connection(stream, tcp.socket)
-        raise _Failure(f"connect timeout ({CONNECT_TIMEOUT:g}s)")
+            return Connection(stream, tcp.socket)
+        raise Failure(f"connect timeout ({CONNECT_TIMEOUT:g}s)")
 
     async def close(self) -> None:
         self.closed = True
@@ -219,7 +164,7 @@ class _Pool:
 
 
 class HttpBotApi:
-    """`BotApi` over pooled keep-alive HTTP/1.1 connections (h11 on trio)."""
+    """`BotApi` over pooled keep-alive HTTP/1.1 connections (httptools on trio)."""
 
     def __init__(self, token: str, base_url: str) -> None:
         if not token or any(c in token for c in "/?# \t\r\n"):
@@ -256,7 +201,7 @@ class HttpBotApi:
         with trio.move_on_after(budget) as scope:
             try:
                 status, answer = await self._pool.request(head, body, write, read)
-            except (_Failure, OSError, trio.BrokenResourceError, h11.ProtocolError) as exc:
+            except (Failure, OSError, trio.BrokenResourceError, httptools.HttpParserError) as exc:
                 failure = self._clean(f"{method}: {_describe(exc)}")
         if failure:  # raised out here, so that no exception is chained to it
             raise TransientError(failure)
@@ -268,32 +213,20 @@ class HttpBotApi:
         """Close every idle connection; calls after this raise RuntimeError. Never blocks."""
         await self._pool.close()
 
-    def _head(self, method: str, content_type: bytes, length: int) -> h11.Request:
-        problem = ""
-        try:
-            return h11.Request(
-                method=b"POST",
-                target=self._prefix + method.encode(),
-                headers=[
-                    (b"Host", self._host),
-                    (b"User-Agent", USER_AGENT),
-                    (b"Content-Type", content_type),
-                    (b"Content-Length", b"%d" % length),
-                ],
-            )
-        except (h11.LocalProtocolError, UnicodeEncodeError):
-            problem = self._clean(f"not a Bot API method name: {method!r}")
-        raise BadRequest(problem)
+    def _head(self, method: str, content_type: bytes, length: int) -> bytes:
+        if not _METHOD.fullmatch(method):
+            raise BadRequest(self._clean(f"not a Bot API method name: {method!r}"))
+        return _HEAD % (self._prefix, method.encode(), self._host, USER_AGENT, content_type, length)
 
     def _body(self, method: str, params: Mapping[str, Any]) -> tuple[bytes, bytes]:
         """Content-Type and body; BadRequest (before anything is sent) if unencodable."""
         problem = ""
         try:
             if not _needs_care(params):
-                return _JSON, _encode(params if type(params) is dict else dict(params)).encode()
+                return _JSON, _encode(params if type(params) is dict else dict(params))
             kept = {k: v for k, v in params.items() if v is not None}
             if not any(isinstance(v, _FILE_TYPES) for v in kept.values()):
-                return _JSON, _encode(kept).encode()
+                return _JSON, _encode(kept)
             return _multipart(kept)
         except (TypeError, ValueError) as exc:
             problem = f"{method}: parameters cannot be encoded: {exc}"
@@ -329,7 +262,7 @@ def _multipart(params: Mapping[str, Any]) -> tuple[bytes, bytes]:
         elif isinstance(value, bytes):
             files[key] = (key, value, OCTET_STREAM)
         else:
-            fields[key] = value if isinstance(value, str) else _encode(value)
+            fields[key] = value if isinstance(value, str) else _encode(value).decode()
     encoded = httpx.Request("POST", "http://multipart.invalid/", data=fields, files=files)
     return encoded.headers["Content-Type"].encode(), encoded.read()
 
@@ -338,8 +271,8 @@ def _result(status: int, body: bytes, clean: Callable[[str], str]) -> Any:
     """The `result` of a successful answer; raises the typed error of any other (its
     description passed through `clean`)."""
     try:
-        answer = json.loads(body)
-    except ValueError:  # UnicodeDecodeError included
+        answer = orjson.loads(body)
+    except ValueError:  # orjson.JSONDecodeError, invalid UTF-8 included
         answer = None
     success = 200 <= status < 300
     if not isinstance(answer, dict):
