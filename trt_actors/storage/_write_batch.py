@@ -40,6 +40,11 @@ T = TypeVar("T")
 MAX_BATCH = 64  # writes per transaction
 _QUEUED, _RUNNING, _FINISHED, _ABANDONED = "queued", "running", "finished", "abandoned"
 
+
+def _ran_already(conn: SqlConn) -> None:
+    raise RuntimeError("this write has run already")
+
+
 # Runs `work` on the writer connection in a worker thread (`_threads.run_in_thread`);
 # `interrupt` is what the trio side calls when the caller that started it is cancelled.
 CallInThread = Callable[[Callable[[], None], Callable[[], None]], Awaitable[None]]
@@ -138,6 +143,8 @@ class WriteQueue:
             if started:
                 for write in writes:
                     write.state = _FINISHED
+                    write.batch = None  # no cycle left for the collector: freed at once
+                    write.fn = _ran_already
                 batch.finished.set()
 
     def _cancel(self, write: _Write[Any]) -> None:
@@ -150,10 +157,10 @@ class WriteQueue:
         if write.state == _QUEUED:
             write.state = _ABANDONED
             self._queue.remove(write)
-        elif write.state == _RUNNING and write.batch is not None:
+        elif write.state == _RUNNING and (batch := write.batch) is not None:
             self._cancel(write)
             with trio.CancelScope(shield=True), trio.move_on_after(self._drain_timeout):
-                await write.batch.finished.wait()
+                await batch.finished.wait()
 
 
 def run_batch(raw: Any, dialect: Dialect, writes: list[_Write[Any]]) -> None:

@@ -83,14 +83,17 @@ class Connection:
             raise Failure("write timeout")
         answer = _Answer()
         parser = answer.parser = httptools.HttpResponseParser(answer)
-        with trio.move_on_after(read) as reading:
-            while not answer.complete:
-                data = await self.stream.receive_some(RECEIVE_BYTES)
-                if not data:
-                    raise Failure("server closed the connection without an answer")
-                parser.feed_data(data)
-                if answer.size > MAX_ANSWER_BYTES:
-                    raise Failure(f"answer over {MAX_ANSWER_BYTES} bytes")
+        try:
+            with trio.move_on_after(read) as reading:
+                while not answer.complete:
+                    data = await self.stream.receive_some(RECEIVE_BYTES)
+                    if not data:
+                        raise Failure("server closed the connection without an answer")
+                    parser.feed_data(data)
+                    if answer.size > MAX_ANSWER_BYTES:
+                        raise Failure(f"answer over {MAX_ANSWER_BYTES} bytes")
+        finally:
+            answer.parser = None  # the parser holds the answer: leave no cycle behind
         if reading.cancelled_caught:
             raise Failure("read timeout")
         self._reusable = answer.keep_alive and answer.messages == 1
