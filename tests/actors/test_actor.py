@@ -174,6 +174,23 @@ async def test_an_idle_actor_passivates_and_closes_its_mailbox(autojump_clock: M
         await ref.send(2)
 
 
+async def test_a_message_that_comes_just_before_idleness_is_handled_whole(
+    autojump_clock: MockClock,
+) -> None:
+    ref = new_ref()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(
+            lambda task_status: run_actor(Counter, ref, idle_after=30, task_status=task_status)
+        )
+        await trio.sleep(29)
+        await ref.send("slow")  # takes 100 s, far past the idle deadline of the wait before
+        await ref.send(5)
+        assert await ref.ask("total", timeout=200) == 5
+    [counter] = Counter.instances
+    assert counter.seen == ["slow", 5, "total"]
+    assert trio.current_time() == pytest.approx(29 + 100 + 30)  # then idle for 30 s
+
+
 async def test_identity_is_in_every_log_event_of_the_actor(autojump_clock: MockClock) -> None:
     captured = structlog.testing.LogCapture()
     old = structlog.get_config()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -171,20 +172,26 @@ async def run_actor(
 async def _loop(
     actor: Actor[M], ref: ActorRef[M], incarnation: _Incarnation, idle_after: float | None
 ) -> bool:
-    """Receive and handle until stopped; True when the stop was graceful."""
+    """Receive and handle until stopped; True when the stop was graceful.
+
+    Only the wait for a message is under the idle deadline and reachable by a stop request:
+    a message, once received, is handled whole, however long it takes and however long the
+    actor had been idle before it came."""
     mailbox = ref.mailbox
     while not incarnation.stop_requested:
-        with trio.CancelScope() as receive_scope:
+        message: Any = _NOTHING
+        idle = math.inf if idle_after is None else trio.current_time() + idle_after
+        with trio.CancelScope(deadline=idle) as receive_scope:
             incarnation.receive_scope = receive_scope
-            with trio.move_on_after(idle_after if idle_after is not None else float("inf")):
-                try:
-                    message = await mailbox.receive()
-                except MailboxClosed:
-                    return True
+            try:
+                message = await mailbox.receive()
+            except MailboxClosed:
+                return True
+            finally:
                 incarnation.receive_scope = None
-                await _deliver(actor, ref, message)
-                continue
-        incarnation.receive_scope = None
+        if message is not _NOTHING:
+            await _deliver(actor, ref, message)
+            continue
         if incarnation.stop_requested:
             return True
         if mailbox.depth == 0:  # idle: passivate. No checkpoint between check and close.
@@ -192,6 +199,9 @@ async def _loop(
             structlog.get_logger(__name__).debug("actor.passivated", idle_after=idle_after)
             return True
     return True
+
+
+_NOTHING = object()  # no message received (the wait was ended by idleness or a stop)
 
 
 async def _deliver(actor: Actor[M], ref: ActorRef[M], message: Any) -> None:

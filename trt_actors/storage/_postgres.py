@@ -24,7 +24,7 @@ from psycopg.types.string import TextLoader
 from ._dialect import POSTGRESQL, Dialect
 from ._errors import StorageUnavailable
 from ._sql import SqlConn, run_transaction
-from ._threads import CancelFlag, deadline, run_in_thread
+from ._threads import CancelFlag, Deadline, run_in_thread
 from ._url import DatabaseUrl
 
 __all__ = ["PostgresEngine"]
@@ -147,7 +147,7 @@ class PostgresEngine:
             },
         )
         try:
-            with deadline(OPEN_TIMEOUT + 1, "postgresql open"):
+            with Deadline(OPEN_TIMEOUT + 1, "postgresql open"):
                 # One direct connection first: it fails fast, with libpq's own reason
                 # (refused, auth, no database), where the pool would retry until timeout.
                 await trio.to_thread.run_sync(lambda: _probe(url))
@@ -170,11 +170,11 @@ class PostgresEngine:
         return self._url
 
     async def write(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
-        with deadline(timeout, "postgresql write"):
+        with Deadline(timeout, "postgresql write"):
             return await self._pooled(fn, POSTGRESQL.begin_write)
 
     async def read(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
-        with deadline(timeout, "postgresql read"):
+        with Deadline(timeout, "postgresql read"):
             return await self._pooled(fn, POSTGRESQL.begin_read)
 
     async def exclusive(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
@@ -191,7 +191,7 @@ class PostgresEngine:
                 finally:
                     current.detach()
 
-        with deadline(timeout, "postgresql migration"):
+        with Deadline(timeout, "postgresql migration"):
             return await self._thread(work, current)
 
     async def aclose(self) -> None:

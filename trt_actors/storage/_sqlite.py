@@ -30,7 +30,7 @@ import trio
 from ._dialect import SQLITE, Dialect
 from ._errors import StorageUnavailable
 from ._sql import SqlConn, run_transaction
-from ._threads import deadline, run_in_thread
+from ._threads import Deadline, run_in_thread
 from ._url import DatabaseUrl
 from ._write_batch import WriteQueue
 
@@ -121,7 +121,7 @@ class SqliteEngine:
         """Open (creating if needed) the file and its directory; enable WAL."""
         assert url.sqlite_path is not None
         try:
-            with deadline(OPEN_TIMEOUT, "sqlite open"):
+            with Deadline(OPEN_TIMEOUT, "sqlite open"):
                 writer, readers = await trio.to_thread.run_sync(_open_all, url.sqlite_path)
         except (sqlite3.Error, OSError) as exc:
             raise StorageUnavailable(f"cannot open {url.redacted}: {exc}") from exc
@@ -137,11 +137,11 @@ class SqliteEngine:
         return self._url
 
     async def write(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
-        with deadline(timeout, "sqlite write"):
+        with Deadline(timeout, "sqlite write"):
             return await self._writes.submit(fn)
 
     async def read(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
-        with deadline(timeout, "sqlite read"):
+        with Deadline(timeout, "sqlite read"):
             async with self._reader_slots:
                 conn = self._readers.pop()
                 try:
@@ -152,7 +152,7 @@ class SqliteEngine:
                     self._readers.append(conn)
 
     async def exclusive(self, fn: Callable[[SqlConn], T], *, timeout: float) -> T:
-        with deadline(timeout, "sqlite migration"):
+        with Deadline(timeout, "sqlite migration"):
             async with self._write_lock:
                 return await self._call(self._writer, fn)
 

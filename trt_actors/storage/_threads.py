@@ -11,7 +11,7 @@ caller is cancelled:
 - if the thread does not finish within `drain_timeout` (a driver that ignores interrupts),
   `on_stuck` is called so the owner can refuse further work on that connection.
 
-Only then does `trio.Cancelled` propagate. `deadline` is the engines' per-call timeout: a
+Only then does `trio.Cancelled` propagate. `Deadline` is the engines' per-call timeout: a
 trio scope whose expiry becomes `StorageUnavailable`.
 """
 
@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from types import TracebackType
 from typing import Generic, TypeVar
 
 import trio
 
 from ._errors import StorageUnavailable
 
-__all__ = ["CancelFlag", "deadline", "run_in_thread"]
+__all__ = ["CancelFlag", "Deadline", "run_in_thread"]
 
 T = TypeVar("T")
 
@@ -128,11 +129,28 @@ async def run_in_thread(
         raise
 
 
-@contextlib.contextmanager
-def deadline(seconds: float, what: str) -> Iterator[None]:
-    """`trio.fail_after(seconds)`, raising `StorageUnavailable` instead of `TooSlowError`."""
-    try:
-        with trio.fail_after(seconds):
-            yield
-    except trio.TooSlowError:
-        raise StorageUnavailable(f"{what} timed out after {seconds:g}s") from None
+class Deadline:
+    """`trio.fail_after(seconds)`, raising `StorageUnavailable` instead of `TooSlowError`.
+
+    A plain class over one `trio.CancelScope` rather than a generator context manager: it is
+    entered for every storage call."""
+
+    __slots__ = ("_scope", "_seconds", "_what")
+
+    def __init__(self, seconds: float, what: str) -> None:
+        self._seconds = seconds
+        self._what = what
+        self._scope = trio.CancelScope(relative_deadline=seconds)
+
+    def __enter__(self) -> None:
+        self._scope.__enter__()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._scope.__exit__(kind, error, traceback)  # True also when there was no error
+        if self._scope.cancelled_caught:  # it caught the cancel of its own deadline
+            raise StorageUnavailable(f"{self._what} timed out after {self._seconds:g}s")

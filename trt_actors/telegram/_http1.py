@@ -73,18 +73,18 @@ class Connection:
     ) -> tuple[int, bytes]:
         """Send one request, read its whole answer: the status and the body."""
         self._reusable = False
-        with trio.move_on_after(write) as writing:
-            if len(head) + len(body) < ONE_WRITE_BYTES:
-                await self.stream.send_all(head + body)
-            else:
-                await self.stream.send_all(head)
-                await self.stream.send_all(body)
-        if writing.cancelled_caught:
-            raise Failure("write timeout")
         answer = _Answer()
         parser = answer.parser = httptools.HttpResponseParser(answer)
-        try:
-            with trio.move_on_after(read) as reading:
+        phase = "write"
+        try:  # one scope for both phases, its deadline moved from the one to the other
+            with trio.CancelScope(deadline=trio.current_time() + write) as scope:
+                if len(head) + len(body) < ONE_WRITE_BYTES:
+                    await self.stream.send_all(head + body)
+                else:
+                    await self.stream.send_all(head)
+                    await self.stream.send_all(body)
+                phase = "read"
+                scope.deadline = trio.current_time() + read
                 while not answer.complete:
                     data = await self.stream.receive_some(RECEIVE_BYTES)
                     if not data:
@@ -94,8 +94,8 @@ class Connection:
                         raise Failure(f"answer over {MAX_ANSWER_BYTES} bytes")
         finally:
             answer.parser = None  # the parser holds the answer: leave no cycle behind
-        if reading.cancelled_caught:
-            raise Failure("read timeout")
+        if scope.cancelled_caught:
+            raise Failure(f"{phase} timeout")
         self._reusable = answer.keep_alive and answer.messages == 1
         return parser.get_status_code(), b"".join(answer.chunks)
 

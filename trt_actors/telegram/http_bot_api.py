@@ -113,10 +113,13 @@ class _Pool:
     ) -> tuple[int, bytes]:
         if self.closed:
             raise RuntimeError("HttpBotApi is closed")
-        with trio.move_on_after(POOL_TIMEOUT) as waiting:
-            await self.slots.acquire()
-        if waiting.cancelled_caught:
-            raise Failure(f"pool timeout: all {CONNECTIONS} connections busy")
+        try:
+            self.slots.acquire_nowait()
+        except trio.WouldBlock:  # every connection busy: wait, within POOL_TIMEOUT
+            with trio.move_on_after(POOL_TIMEOUT) as waiting:
+                await self.slots.acquire()
+            if waiting.cancelled_caught:
+                raise Failure(f"pool timeout: all {CONNECTIONS} connections busy") from None
         try:
             conn = await self._take() or await self._connect()
             done = False
