@@ -11,7 +11,9 @@ into the emulator's update queue; its latency is the time until the emulator rec
 bot's reply (sendMessage to that chat) — intake, inbox commit, dispatch, session, handler
 and outbound included. The service paces replies at 100 times Telegram's limits
 (`TELEGRAM_RATE_SCALE`): with Telegram's own 30 messages/s the queue, not the service,
-would be measured. The first `--warmup` seconds (other users) are not counted.
+would be measured. The first `--warmup` seconds (other users) are not counted. This
+process runs with Python's garbage collector off during a run (it lasts seconds): its own
+collections stopped the emulator for 35-110 ms, which the figures then blamed on the service.
 `--profile` runs the service under cProfile and prints its top functions (main thread only);
 `--sample` has py-spy (installed separately) sample every thread of it during the measured
 phase, in py-spy's raw format (collapsed stacks).
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import gc
 import os
 import pstats
 import socket
@@ -43,6 +46,7 @@ from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_teleg
 STARTUP_DEADLINE = 30.0
 DRAIN = 10.0  # after the last /start, wait this long for replies
 LIMITS_SCALE = "100"
+CHECKOUT = Path(__file__).resolve().parent.parent  # this version: the scripts' repository
 
 
 @dataclass
@@ -176,7 +180,7 @@ async def run(plan: Plan, data_dir: Path) -> Result:
         service = await trio.lowlevel.open_process(
             command,
             env=env,
-            cwd=str(plan.source or Path(__file__).resolve().parent.parent),
+            cwd=str(plan.source or CHECKOUT),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
         )
@@ -271,7 +275,12 @@ def main() -> int:
             for source in versions:
                 with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
                     plan = Plan(rate, args.seconds, args.warmup, args.profile, args.sample, source)
-                    result = trio.run(run, plan, Path(tmp))
+                    gc.collect()
+                    gc.disable()  # the emulator's pauses are not the service's (docstring)
+                    try:
+                        result = trio.run(run, plan, Path(tmp))
+                    finally:
+                        gc.enable()
                 result.version = str(source) if source is not None else "current"
                 results.append(result)
     print(table(results))

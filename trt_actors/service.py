@@ -4,12 +4,24 @@ The first SIGTERM or SIGINT asks the root to stop: children stop in reverse orde
 first and cancelled at its own grace, and the whole tree must be gone within
 `SHUTDOWN_GRACE_SECONDS` or it is cancelled there. A second signal cancels at once.
 
-The process also sets the garbage collector for a long-running service (`tune_gc`): with
-Python's defaults, every few seconds under load a full collection walked every object made
-at boot (the catalog, the texts, the imported modules: about 200,000) and stopped the event
-loop for 100-200 ms, more than the whole budget of a reply. So the first generation is
-collected less often, and once the tree has started the objects made so far are frozen
-(`gc.freeze`): the collector no longer walks them (docs/telegram-io.md, "first reply").
+The process also sets the garbage collector for a long-running service (`tune_gc`). Python's
+collector exists only to find reference cycles, and the service makes none on its paths
+(tests/e2e/test_no_garbage_cycles.py: an update, a session's passivation): what an update
+makes is freed by reference counting as soon as it is done with. What the collector did
+instead was walk everything alive, again and again — the objects made at boot (the
+catalog, the texts, the modules: about 200,000) and every live session (about 100 objects
+each) — stopping the event loop for 30-200 ms a pass, more than a reply's whole budget. So:
+
+- once the tree has started, everything alive is frozen (`gc.freeze`): out of the
+  collector's walk for good (it is still freed when no longer referenced);
+- the youngest objects are collected every `GC_THRESHOLDS[0]` allocations, and whatever
+  survives such a pass is frozen too, so no pass ever walks more than what the last few
+  seconds made, however many users are active.
+
+The price: a cycle formed later among frozen objects would stay until the process restarts.
+`trt_gc_frozen_objects` counts the frozen objects still alive; it follows the number of live
+sessions and falls when they passivate — steady growth with a steady session count would be
+such a leak (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -31,8 +43,16 @@ GC_THRESHOLDS = (10_000, 10, 10)  # Python's defaults: (700, 10, 10)
 
 
 def tune_gc() -> None:
-    """Collect the youngest objects every `GC_THRESHOLDS[0]` allocations, not every 700."""
+    """Collect the youngest objects every `GC_THRESHOLDS[0]` allocations, not every 700,
+    and freeze what survives each collection."""
     gc.set_threshold(*GC_THRESHOLDS)
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
+
+
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    if phase == "stop":
+        gc.freeze()  # constant time: the generations' lists are moved, not walked
 
 
 def freeze_boot_objects() -> None:

@@ -81,20 +81,34 @@ async def test_on_started_runs_once_the_whole_tree_has_started(autojump_clock: M
 
 
 def test_boot_objects_are_frozen_out_of_the_collectors_walk() -> None:
-    booted = [{"catalog": n} for n in range(1000)]  # objects made at boot
+    booted = [[n] for n in range(1000)]  # objects made at boot (tracked: lists)
     gc.unfreeze()
     try:
         freeze_boot_objects()
         assert gc.get_freeze_count() >= len(booted)
-        assert not any(gc.is_tracked(x) and x in gc.get_objects(2) for x in booted[:3])
+        walked = {id(thing) for thing in gc.get_objects()}  # every generation the collector walks
+        assert not any(id(thing) in walked for thing in booted)
     finally:
         gc.unfreeze()
 
 
-def test_the_service_collects_young_objects_less_often() -> None:
+def test_the_service_collects_young_objects_less_often_and_freezes_survivors() -> None:
     before = gc.get_threshold()
+    gc.unfreeze()
     try:
         tune_gc()
         assert gc.get_threshold()[0] == GC_THRESHOLDS[0] > before[0]
+        survivors = [[n] for n in range(1000)]  # long-lived, as sessions are (tracked: lists)
+        gc.collect(0)
+        assert gc.get_freeze_count() >= len(survivors)  # out of every later walk
+        walked = {id(thing) for thing in gc.get_objects()}
+        assert not any(id(thing) in walked for thing in survivors)
+        frozen = gc.get_freeze_count()
+        survivors.clear()
+        assert gc.get_freeze_count() <= frozen - 1000  # freed by reference counting all the same
     finally:
+        gc.callbacks[:] = [
+            c for c in gc.callbacks if getattr(c, "__module__", "") != "trt_actors.service"
+        ]
         gc.set_threshold(*before)
+        gc.unfreeze()

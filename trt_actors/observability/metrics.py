@@ -8,6 +8,7 @@ nothing on the hot path pays for it.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -74,6 +75,13 @@ class ServiceMetrics:
             ["tenant", "reason"],
             registry=r,
         )
+
+        self.gc_frozen = Gauge(
+            "trt_gc_frozen_objects",
+            "Objects frozen out of the garbage collector's walk and still alive",
+            registry=r,
+        )
+        self.gc_frozen.set_function(gc.get_freeze_count)
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))
