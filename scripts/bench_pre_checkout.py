@@ -4,10 +4,13 @@
     .venv/bin/python scripts/bench_pre_checkout.py --payers 500
 
 The whole tree runs in-process on SQLite against the Telegram emulator (flood limits off).
-Every payer first gets an invoice through the real flow (/topup, a package button); then all
-of them pay at once, and each `pay_invoice` is timed from the pre_checkout_query until the
-bot's answerPreCheckoutQuery reached the emulator. The payment that follows is credited, so
-the figures include the sessions' other work. One table goes to stdout.
+Every payer first gets an invoice through the real flow (/topup, a package button). Once the
+bot has sent everything those steps asked for (its replies queue behind Telegram's 30
+messages/s, and a payer whose session still has replies to send waits for them first: the
+order Telegram sees, not the pre-checkout's cost), all of them pay at once, and each
+`pay_invoice` is timed from the pre_checkout_query until the bot's answerPreCheckoutQuery
+reached the emulator. The payment that follows is credited, so the figures include the
+sessions' other work. One table goes to stdout.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from trt_actors.emulators.telegram._limits import RateLimits
 from trt_actors.testing.kit import BotService, Conversation, running_bot
 
 PACKAGE = "⭐ 50 → 75 ₽"
+QUIET = 0.5
+QUIET_DEADLINE = 120.0
 
 
 async def invoice(payer: Conversation) -> int:
@@ -52,7 +57,19 @@ async def run(payers: int) -> tuple[list[float], int]:
             async with trio.open_nursery() as nursery:
                 for person in people:
                     nursery.start_soon(prepare, person)
+            await quiet(bot)
             return await pay_all(bot, people, invoices)
+
+
+async def quiet(bot: BotService) -> None:
+    """Wait until the bot has sent nothing for `QUIET` seconds (its replies are all out)."""
+    stats = bot.tree.outbound_stats["default"]
+    with trio.fail_after(QUIET_DEADLINE):
+        while True:
+            sent = stats.sent
+            await trio.sleep(QUIET)
+            if stats.sent == sent:
+                return
 
 
 async def pay_all(
