@@ -234,6 +234,22 @@ async def test_broadcasts_resume_from_pending_deliveries(store: Store) -> None:
         )
 
 
+async def test_an_audit_entry_with_a_key_is_recorded_once_per_tenant(store: Store) -> None:
+    def record(tx: Tx) -> int:
+        return tx.audit.record(7, "denied", target="/admin", key="denied:7:100")
+
+    first = await store.run(TENANT, record)
+    again = await store.run(TENANT, record)  # the same update handled again
+    other = await store.run("other", record)  # the same key in another bot is another entry
+    unkeyed = [await store.run(TENANT, lambda tx: tx.audit.record(7, "denied")) for _ in (1, 2)]
+    assert again == first and other != first and unkeyed[0] != unkeyed[1]
+    entries = await store.read(TENANT, lambda tx: tx.audit.recent(action="denied"))
+    assert len(entries) == 3
+    found = await store.read(TENANT, lambda tx: tx.audit.by_key("denied:7:100"))
+    assert found is not None and (found.id, found.target) == (first, "/admin")
+    assert await store.read(TENANT, lambda tx: tx.audit.by_key("denied:7:101")) is None
+
+
 async def test_settings_audit_and_history(store: Store) -> None:
     await add_users(store, 1)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from typing import Any
 
@@ -60,7 +61,7 @@ from trt_actors.storage import (
     Tx,
 )
 
-from ._registry import Services, Site, performs, performs_live, reads, remembers
+from ._registry import Services, Site, performs, performs_live, probes, reads, remembers
 from .chart import money_chart
 
 log = structlog.get_logger(__name__)
@@ -164,11 +165,17 @@ def _export(tx: Tx, lookup: Export, site: Site) -> FileFacts | None:
     return FileFacts(name, ("\ufeff" + out.getvalue()).encode(), "text/csv", rows)
 
 
-@reads(StatsChart)
-def _chart(tx: Tx, lookup: StatsChart, site: Site) -> FileFacts:
-    days = tx.stats.money_by_day(since=_since(site, lookup.days))
+@probes(StatsChart)
+async def _chart(services: Services, lookup: StatsChart, site: Site) -> FileFacts:
+    """The figures from a short read; the drawing (matplotlib, ~100 ms) in a thread of its
+    own afterwards, so no reader connection is held while it draws."""
+    since = _since(site, lookup.days)
+    with trio.fail_after(STORE_DEADLINE):
+        days = await services.store.read(site.tenant, lambda tx: tx.stats.money_by_day(since=since))
     first = site.now.date() - datetime.timedelta(days=lookup.days - 1)
-    png = money_chart(first, lookup.days, days, title=f"{site.tenant}: {lookup.days} days")
+    title = f"{site.tenant}: {lookup.days} days"
+    draw = functools.partial(money_chart, first, lookup.days, days, title=title)
+    png = await trio.to_thread.run_sync(draw, abandon_on_cancel=True)  # pure: safe to leave
     return FileFacts(f"stats-{site.now:%Y%m%d}.png", png, "image/png", len(days))
 
 
@@ -253,7 +260,8 @@ def _disable_promo(tx: Tx, operation: DisablePromo, site: Site) -> Done | Refuse
 @performs(Denied)
 def _denied(tx: Tx, operation: Denied, site: Site) -> Done:
     log.warning("admin.denied", user=operation.user_id, what=operation.what)
-    tx.audit.record(operation.user_id, "denied", target=operation.what)
+    key = f"denied:{site.user_id}:{site.update_id}"  # handled again: recorded once
+    tx.audit.record(operation.user_id, "denied", target=operation.what, key=key)
     return Done()
 
 
@@ -330,13 +338,16 @@ async def _grant_admin(services: Services, operation: GrantAdmin, site: Site) ->
 
 @performs(StartBroadcast)
 def _start_broadcast(tx: Tx, operation: StartBroadcast, site: Site) -> Done:
-    for entry in tx.audit.recent(action="broadcast", limit=50):
-        if entry.details.get("key") == operation.key:  # started already
-            return Done(int(entry.target))
+    key = f"broadcast:{operation.key}"
+    earlier = tx.audit.by_key(key)
+    if earlier is not None:  # started already (the update handled again)
+        return Done(int(earlier.target))
     started = tx.broadcasts.create(operation.admin_id, operation.message)
     tx.broadcasts.set_state(started.id, BroadcastState.RUNNING)
     details = {"key": operation.key, "method": operation.message.get("method")}
-    tx.audit.record(operation.admin_id, "broadcast", target=str(started.id), details=details)
+    tx.audit.record(
+        operation.admin_id, "broadcast", target=str(started.id), details=details, key=key
+    )
     return Done(started.id)
 
 

@@ -20,6 +20,7 @@ from . import (
     m0006_free_bonus,
     m0007_promo_kind,
     m0008_blocked_index,
+    m0009_audit_key,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -62,5 +63,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=6, name="free_bonus", shared=m0006_free_bonus.SHARED),
     Migration(version=7, name="promo_kind", shared=m0007_promo_kind.SHARED),
     Migration(version=8, name="blocked_index", shared=m0008_blocked_index.SHARED),
+    Migration(version=9, name="audit_key", shared=m0009_audit_key.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
