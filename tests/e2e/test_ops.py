@@ -55,8 +55,12 @@ async def test_a_killed_actor_shows_a_restart_on_the_feed(bot_service: BotServic
         first = json.loads(await ws.get_message())
         assert first["type"] == "tree"
         ids = [row["id"] for row in first["tree"]]
-        assert ids[:2] == ["store", "coordination"] and "http" in ids and "tenant:default" in ids
-        await ws.send_message(json.dumps({"type": "restart", "path": "tenant:default/outbound"}))
+        assert ids[:2] == ["store", "coordination"] and "http" in ids and "tenants" in ids
+        [tenants] = [row for row in first["tree"] if row["id"] == "tenants"]
+        assert [row["id"] for row in tenants["children"]] == ["tenant:default"]
+        await ws.send_message(
+            json.dumps({"type": "restart", "path": "tenants/tenant:default/outbound"})
+        )
         seen = []
         with trio.fail_after(10):
             while ("restarting", "outbound") not in seen or ("started", "outbound") not in seen:
@@ -112,7 +116,7 @@ async def test_metrics_parse_and_move_under_traffic(bot_service: BotService) -> 
         - total(before, "trt_outbound_calls_total", outcome="sent")
         >= 5
     )
-    assert total(after, "trt_supervisor_children", path="root/tenant:default/sessions") >= 5
+    assert total(after, "trt_supervisor_children", path="root/tenants/tenant:default/sessions") >= 5
     assert total(after, "trt_inbox_lag_seconds_count") >= 5
     assert "trt_actor_restarts_total" in "".join(after)
     async with httpx.AsyncClient(timeout=5) as client:

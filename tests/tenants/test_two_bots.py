@@ -182,7 +182,7 @@ async def test_a_revoked_token_parks_that_bot_and_the_other_keeps_serving(
 
         await trio.sleep(2.0)  # four checks later: still parked, never restarted in a loop
         assert beta_node.health.state == "parked" and beta_node.health.parked_times == 1
-        assert bot.tree.root.child("tenant:beta").child("intake") is None
+        assert bot.tree.tenant_subtree("beta").child("intake") is None
 
         await alpha.send("/start")  # the other bot never noticed
         assert "Hi, Bob" in (await alpha.next_message())["text"]
@@ -192,6 +192,31 @@ async def test_a_revoked_token_parks_that_bot_and_the_other_keeps_serving(
         await beta.send("/help")
         assert "What the bot does" in (await beta.next_message())["text"]
         assert bot.tree.readiness()["tenant_failures"] == {}
+
+
+async def test_a_bot_whose_node_crashes_restarts_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with two_bots(tmp_path, monkeypatch) as (bot, _):
+        alpha = bot.user("Bob", language_code="en")
+        beta = bot.same_user(alpha, bot=TOKEN_B)
+        await beta.send("/start")
+        await beta.next_message()
+        beta_tree = bot.tree.tenant_subtree("beta")
+        beta_sessions = beta_tree.child("sessions")
+
+        tenants = bot.tree.root.child("tenants")
+        assert tenants.kill("tenant:alpha")  # alpha's node dies (not a parked token: a crash)
+        await wait_until(lambda: bot.tree.tenant_subtree("alpha") is not None)
+        await wait_until(lambda: bot.tree.tenant_subtree("alpha").child("intake") is not None)
+        assert bot.tree.tenant_subtree("beta") is beta_tree  # never restarted
+        assert beta_tree.child("sessions") is beta_sessions
+        await alpha.send("/start")  # the restarted bot serves again
+        assert "Hi, Bob" in (await alpha.next_message())["text"]
+        await beta.send("/help")  # and the other one went on all along
+        assert "What the bot does" in (await beta.next_message())["text"]
+        restarted = [e.child for e in current_bus.get().recent() if e.kind is EventKind.RESTARTING]
+        assert "tenant:alpha" in restarted and "tenant:beta" not in restarted
 
 
 async def test_overrides_change_what_sessions_see_without_a_restart(

@@ -21,9 +21,10 @@ def service_readiness(
     tenant serves: the instance stays in rotation for them. It is listed under
     `tenant_failures` with its state, reason, since when and the next check."""
     parts = {name: root.child(name) is not None for name in SERVICE_PARTS}
+    nodes_running = root.child("tenants")  # the one_for_one supervisor of the tenants' nodes
     tenants, failures = {}, {}
     for tenant_id in tenant_ids:
-        subtree = root.child(f"tenant:{tenant_id}")
+        subtree = None if nodes_running is None else nodes_running.child(f"tenant:{tenant_id}")
         tenants[tenant_id] = subtree is not None and subtree.child("intake") is not None
         node = nodes.get(tenant_id)
         if node is not None and node.health.state == "parked":

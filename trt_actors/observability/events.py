@@ -52,7 +52,9 @@ class LifecycleEvent:
     """One thing that happened to one child of one supervisor."""
 
     kind: EventKind
-    supervisor: str  # the supervisor's path in the tree, e.g. "root/tenant:default/sessions"
+    supervisor: (
+        str  # the supervisor's path in the tree, e.g. "root/tenants/tenant:default/sessions"
+    )
     child: str  # the child's id within that supervisor
     at: float  # wall-clock seconds since the epoch
     tenant: str | None = None

@@ -7,8 +7,9 @@ set; it is required when OPS_HOST is not a loopback address). It receives JSON m
   (states, restarts, ages and mailbox depths change without events);
 - `{"type": "event", ...}` for each start, exit, crash, kill, restart, give-up and stop.
 
-A client may send `{"type": "restart", "path": "tenant:default/outbound"}` to kill that child
-(its supervisor restarts it by policy): the SRE's "restart this actor", and the tests' hook.
+A client may send `{"type": "restart", "path": "tenants/tenant:default/outbound"}` to kill
+that child (its supervisor restarts it by policy): the SRE's "restart this actor", and the
+tests' hook.
 """
 
 from __future__ import annotations

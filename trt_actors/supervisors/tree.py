@@ -6,20 +6,21 @@
     ├── correlation_flush  writes correlation records (an update's path) in batches
     ├── http             webhook intake, /healthz, /readyz, /metrics
     ├── ops              the live supervision feed over a websocket (`trt top`)
-    └── tenant:<id>      rest_for_one: each child needs the ones before it; parked (stopped,
-        │                checked again later) when Telegram rejects its token or it gives up
-        │                (nodes/tenant_node.py), so one bot's failure never reaches the others
-        ├── outbound         the only sender to Telegram
-        ├── jobs             one actor per generation, resumed from storage at start
-        ├── job_resumer      once at start: restarts the jobs an earlier run left unfinished
-        ├── terms            the business terms with the admin's overrides, re-read periodically
-        ├── sessions         one actor per user, started on demand, passivated when idle
-        ├── dispatcher       replays the inbox at start, then routes updates to sessions
-        ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
-        ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
-        ├── command_menu     once at start, as leader: setMyCommands for every language
-        ├── warmup           once, in the background, under a budget (temporary)
-        └── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
+    └── tenants          one_for_one: a bot's node that crashes restarts alone
+        └── tenant:<id>  rest_for_one: each child needs the ones before it; parked (stopped,
+            │            checked again later) when Telegram rejects its token or it gives up
+            │            (nodes/tenant_node.py), so one bot's failure never reaches the others
+            ├── outbound         the only sender to Telegram
+            ├── jobs             one actor per generation, resumed from storage at start
+            ├── job_resumer      once at start: restarts the jobs an earlier run left unfinished
+            ├── terms            the business terms with the admin's overrides, re-read periodically
+            ├── sessions         one actor per user, started on demand, passivated when idle
+            ├── dispatcher       replays the inbox at start, then routes updates to sessions
+            ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
+            ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
+            ├── command_menu     once at start, as leader: setMyCommands for every language
+            ├── warmup           once, in the background, under a budget (temporary)
+            └── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
 
 Children start in list order and stop in reverse: at shutdown the intake closes first, the
 sessions finish what they handle, the outbound actor sends their last replies, the store
@@ -85,6 +86,7 @@ from ._supervisor import Supervisor
 
 ROOT_INTENSITY = Intensity(max_restarts=5, within=30.0)
 TENANT_INTENSITY = Intensity(max_restarts=10, within=60.0)
+TENANTS_INTENSITY = Intensity(max_restarts=10, within=60.0)  # nodes crashing, all bots
 SESSION_IDLE = 300.0  # a session with no update for this long stops; its state is saved
 SESSION_MAILBOX = 1000
 MAX_SESSIONS = 50_000
@@ -161,10 +163,30 @@ class Tree:
             ChildSpec("http", http, shutdown=HTTP_GRACE),
             ChildSpec("ops", ops, shutdown=1.0),
         ]
-        for tenant in self.tenants:
-            start = functools.partial(self._run_tenant, tenant)
-            children.append(ChildSpec(f"tenant:{tenant.tenant_id}", start, shutdown=TENANT_GRACE))
+        grace = TENANT_GRACE * len(self.tenants) + 1.0  # they stop one after another
+        children.append(ChildSpec("tenants", self._run_tenants, shutdown=grace))
         return children
+
+    async def _run_tenants(self, *, task_status: trio.TaskStatus[Any]) -> None:
+        """Every bot's node under one_for_one: a node that crashes (not a parked bot: that
+        one stays down without a crash) restarts alone, the others go on serving."""
+        nodes = [
+            ChildSpec(
+                f"tenant:{tenant.tenant_id}",
+                functools.partial(self._run_tenant, tenant),
+                shutdown=TENANT_GRACE,
+            )
+            for tenant in self.tenants
+        ]
+        tenants = Supervisor(
+            "tenants", nodes, strategy=Strategy.ONE_FOR_ONE, intensity=TENANTS_INTENSITY
+        )
+        await tenants.run(task_status=task_status)
+
+    def tenant_subtree(self, tenant_id: str) -> Any:
+        """The running subtree of a tenant (a `Supervisor`), or None."""
+        tenants = self.root.child("tenants")
+        return None if tenants is None else tenants.child(f"tenant:{tenant_id}")
 
     async def _run_ops(
         self,
