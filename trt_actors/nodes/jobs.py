@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -109,5 +109,21 @@ async def wake_job(jobs: DynamicSupervisor[int], job_id: int) -> object:
     try:
         ref.send_nowait("callback")
     except MailboxError:  # stopping, or its mailbox is full: it reads storage anyway
+        return False
+    return True
+
+
+def wake_on_callback(
+    jobs: Mapping[str, DynamicSupervisor[int]], tenant_id: str, job_id: int
+) -> bool:
+    """A KIE callback arrived for a job: nudge its actor if it runs (it then reads the task's
+    state itself). False when no such job runs or its mailbox refuses (it polls anyway)."""
+    tenant_jobs = jobs.get(tenant_id)
+    ref = tenant_jobs.get(job_id) if tenant_jobs is not None else None
+    if ref is None:
+        return False
+    try:
+        ref.send_nowait("callback")
+    except MailboxError:
         return False
     return True

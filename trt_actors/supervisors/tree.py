@@ -36,7 +36,7 @@ import functools
 from typing import Any
 
 import trio
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 
 from trt_actors.actors import actor_child
 from trt_actors.actors.broadcaster import BroadcasterActor
@@ -51,12 +51,19 @@ from trt_actors.catalog import load_catalog
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
-from trt_actors.mailboxes import MailboxError
 from trt_actors.nodes.http import serve_http
 from trt_actors.nodes.intake import intake_children
-from trt_actors.nodes.jobs import jobs_supervisor, open_file_client, open_kie, resume_jobs, wake_job
+from trt_actors.nodes.jobs import (
+    jobs_supervisor,
+    open_file_client,
+    open_kie,
+    resume_jobs,
+    wake_job,
+    wake_on_callback,
+)
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.nodes.readiness import service_readiness
+from trt_actors.nodes.scrape import render_metrics
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import (
     TenantClients,
@@ -68,13 +75,13 @@ from trt_actors.nodes.tenant_node import TenantNode, TokenWatch
 from trt_actors.nodes.terms import TenantTerms, keep_terms_current
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
-from trt_actors.observability.metrics import TreeCollector, metrics
+from trt_actors.observability.metrics import TreeCollector
 from trt_actors.operations import Services
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors
 from trt_actors.settings import Settings
-from trt_actors.storage import Store, Tx
+from trt_actors.storage import Store
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
 from trt_actors.tenant_config import configured_tenants
@@ -102,7 +109,6 @@ OUTBOUND_GRACE = 1.0
 TENANT_GRACE = 4.0
 HTTP_GRACE = 2.0
 JOBS_GRACE = 2.0  # jobs keep their state in storage and resume at the next start
-METRICS_STORAGE_DEADLINE = 2.0  # a scrape shows the last figures if storage is slower
 CORRELATION_GRACE = 3.0  # its final flush is shielded and bounded below this
 
 
@@ -216,37 +222,18 @@ class Tree:
         add_kie_callback_route(
             router,
             key_of=self._callback_key,
-            wake_job=self._wake_job,
+            wake_job=functools.partial(wake_on_callback, self.jobs),
             hmac_key=key.get_secret_value() if key else None,
         )
 
     def _callback_key(self, tenant_id: str) -> str | None:
         return next((t.token for t in self.tenants if t.tenant_id == tenant_id), None)
 
-    def _wake_job(self, tenant_id: str, job_id: int) -> bool:
-        jobs = self.jobs.get(tenant_id)
-        ref = jobs.get(job_id) if jobs is not None else None
-        if ref is None:
-            return False
-        try:
-            ref.send_nowait("callback")
-        except MailboxError:
-            return False
-        return True
-
     async def render_metrics(self) -> bytes:
         """Prometheus text: the process's counters, then what the tree and storage say now."""
+        tenant_ids = [tenant.tenant_id for tenant in self.tenants]
         store = self.root.child("store")
-        figures = self.tree_collector.storage
-        if store is not None:
-            with trio.move_on_after(METRICS_STORAGE_DEADLINE):
-                for tenant in self.tenants:
-                    jobs, ledger = await store.read(tenant.tenant_id, _storage_figures)
-                    for state, count in jobs.items():
-                        figures.jobs[tenant.tenant_id, state] = count
-                    for (kind, currency), (amount, _) in ledger.items():
-                        figures.ledger[tenant.tenant_id, kind, currency] = amount
-        return metrics.render() + bytes(generate_latest(self.metrics_registry))
+        return await render_metrics(store, tenant_ids, self.tree_collector, self.metrics_registry)
 
     async def _run_tenant(
         self, tenant: TenantConfig, *, task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED
@@ -414,10 +401,6 @@ class Tree:
     def readiness(self) -> dict[str, Any]:
         """What /readyz answers (`nodes/readiness.py`)."""
         return service_readiness(self.root, [t.tenant_id for t in self.tenants], self.nodes)
-
-
-def _storage_figures(tx: Tx) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, int]]]:
-    return tx.jobs.count_by_state(), tx.ledger.totals()
 
 
 def build_root(settings: Settings) -> Supervisor:
