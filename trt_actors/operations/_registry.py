@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trio
 
 from trt_actors.domain.effects import Lookup, Operation
-from trt_actors.storage import Tx
+from trt_actors.storage import Store, Tx
+
+if TYPE_CHECKING:  # the live parts' own modules import this package (the session does)
+    from trt_actors.actors.outbound import Outbound
+    from trt_actors.coordination import Coordination
+    from trt_actors.kie import KieClient
+    from trt_actors.nodes.terms import TenantTerms
+    from trt_actors.settings import Settings
+    from trt_actors.tenant_config import TenantConfig
 
 L = TypeVar("L", bound=Lookup)
 Op = TypeVar("Op", bound=Operation)
@@ -119,15 +127,15 @@ class Services:
     (Telegram), its KIE client (None without a key), the coordination node now running, the
     store, and the tenant's live business terms (`nodes.terms.TenantTerms`)."""
 
-    outbound: Any
-    kie: Any
-    coordination: Callable[[], Any]
-    store: Any
-    terms: Any = None
+    outbound: Outbound
+    kie: KieClient | None
+    coordination: Callable[[], Coordination | None]  # the one running now, if any
+    store: Store
+    terms: TenantTerms
     wake_job: Callable[[int], Awaitable[object]] | None = None  # start or wake a job's actor
     tenants: tuple[str, ...] = ()  # every tenant of this process, the default one first
-    settings: Any = None  # the process's Settings (for the configuration check)
-    tenant_config: Any = None  # this tenant's TenantConfig
+    settings: Settings | None = None  # the process's settings (for the configuration check)
+    tenant_config: TenantConfig | None = None  # this tenant's configuration
 
 
 Probe = Callable[[Services, Any, Site], Awaitable[object]]
