@@ -5,12 +5,14 @@
 
 Three processes: the Telegram emulator (flood limits off), `trt run` in webhook mode, and this
 script as the load generator. It offers N updates per second from many users to
-`POST /webhook/default` over real HTTP and times each request until its 200, which the
-service sends only after the update's inbox row is committed. Each update is then handled by
-its user's session actor, which sends a menu to the emulator, so the service's figures
-include the whole path's CPU cost (Telegram's real limits would pace those replies). SQLite
-runs in WAL mode; PostgreSQL is a throwaway local server with its durable defaults. The
-machine's cores are shared by all three processes. One side-by-side table goes to stdout.
+`POST /webhook/default` over real HTTP, from four loopback addresses (Telegram posts from
+several; the service allows 200 requests/s per address), and times each request until its
+200, which the service sends only after the update's inbox row is committed. Each update is
+then handled by its user's session actor, which sends a menu to the emulator, so the
+service's figures include the whole path's CPU cost (Telegram's real limits would pace those
+replies). SQLite runs in WAL mode; PostgreSQL is a throwaway local server with its durable
+defaults. The machine's cores are shared by all three processes. One side-by-side table
+goes to stdout.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from trt_actors.testing.postgres import create_database, throwaway_postgres
 
 SECRET = "bench-secret"
 REQUEST_TIMEOUT = 30.0
-CONNECTIONS = 64
+CONNECTIONS = 64  # per source address
+SOURCE_ADDRESSES = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 USERS = 300
 STARTUP_DEADLINE = 30.0
 
@@ -91,15 +94,23 @@ async def offer(port: int, rate: float, seconds: float, users: list[int]) -> Res
         else:
             failed += 1
 
-    async with (
-        httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT) as client,
-        trio.open_nursery() as nursery,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [  # Telegram posts from several addresses; the service limits each one
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    limits=limits,
+                    timeout=REQUEST_TIMEOUT,
+                    transport=httpx.AsyncHTTPTransport(limits=limits, local_address=address),
+                )
+            )
+            for address in SOURCE_ADDRESSES
+        ]
+        nursery = await stack.enter_async_context(trio.open_nursery())
         for n in range(total):
             await trio.sleep_until(
                 trio.current_time() + max(0.0, began + n / rate - time.perf_counter())
             )
-            nursery.start_soon(send, client, n)
+            nursery.start_soon(send, clients[n % len(clients)], n)
     elapsed = time.perf_counter() - began
     return Result(total, len(latencies), failed, elapsed, latencies)
 
