@@ -11,7 +11,11 @@ import gc
 from collections import Counter
 from pathlib import Path
 
+import pytest
+import trio
+
 from trt_actors.emulators.telegram import TelegramEmulator
+from trt_actors.supervisors import tree
 from trt_actors.testing.kit import running_bot
 
 OURS = "trt_actors."
@@ -50,6 +54,30 @@ async def test_menus_and_first_replies_leave_no_cycles(
                 await user.next_message()
                 await user.send("/help")
                 await user.next_message()
+            gc.collect()
+            found = service_garbage(gc.garbage)
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+    assert found == Counter(), found.most_common(20)
+
+
+async def test_sessions_passivating_leave_no_cycles(
+    telegram_emulator: TelegramEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tree, "SESSION_IDLE", 0.5)  # sessions stop half a second after use
+    async with running_bot(tmp_path, emulator=telegram_emulator) as bot:
+        users = [bot.user(f"U{n}", language_code="en") for n in range(10)]
+        for user in users:
+            await user.send("/start")
+            await user.next_message()
+        sessions = bot.tree.tenant_subtree("default").child("sessions")
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            with trio.fail_after(10):
+                while sessions.describe():  # every session actor has passivated
+                    await trio.sleep(0.1)
             gc.collect()
             found = service_garbage(gc.garbage)
         finally:
