@@ -20,7 +20,7 @@ import datetime
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 import trio
@@ -38,7 +38,6 @@ from trt_actors.domain.effects import (
 )
 from trt_actors.domain.quota import quota_day
 from trt_actors.domain.tenant_settings import TenantSettings
-from trt_actors.domain.tenant_terms import TermError
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
     correlations,
@@ -63,6 +62,7 @@ from trt_actors.telegram.errors import BotBlocked, TelegramError
 from ._actor import Actor
 from .job_opening import open_jobs
 from .outbound import Outbound
+from .session_terms import FixedTerms, TermsSource
 
 log = structlog.get_logger(__name__)
 
@@ -81,48 +81,6 @@ class InboxUpdate:
     @classmethod
     def from_bytes(cls, update_id: int, payload: bytes) -> InboxUpdate:
         return cls(update_id, json.loads(payload))
-
-
-class TermsSource(Protocol):
-    """The tenant's current business terms and tariff, and an admin's change of them
-    (`nodes.terms.TenantTerms`: stored, audited, current at once; docs/configuration.md)."""
-
-    @property
-    def current(self) -> TenantSettings: ...
-
-    @property
-    def tariff(self) -> Tariff: ...
-
-    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings: ...
-
-    async def reset(self, key: str, admin_id: int) -> TenantSettings: ...
-
-    def blocked(self, user_id: int) -> bool | None:
-        """Whether an admin blocked the user, from memory (None: read storage)."""
-
-    def mark_blocked(self, user_id: int, blocked: bool) -> None:
-        """What storage now says of the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class FixedTerms:
-    """Terms that never change (tests, tools): an admin's change is refused; blocked users
-    are always read from storage."""
-
-    current: TenantSettings
-    tariff: Tariff
-
-    async def update(self, key: str, value: Any, admin_id: int) -> TenantSettings:
-        raise TermError(f"{key} cannot be changed here")
-
-    async def reset(self, key: str, admin_id: int) -> TenantSettings:
-        raise TermError(f"{key} cannot be changed here")
-
-    def blocked(self, user_id: int) -> bool | None:
-        return None
-
-    def mark_blocked(self, user_id: int, blocked: bool) -> None:
-        return None
 
 
 class SessionSlot:

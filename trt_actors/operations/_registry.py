@@ -101,7 +101,7 @@ _REMEMBER: dict[type[Operation], Remember] = {}
 
 def remembers(kind: type[Op]) -> Callable[[Remember], Remember]:
     """Register what the process keeps in memory once an operation of `kind` has committed:
-    called in the trio thread with the tenant's live terms (`actors.session.TermsSource`),
+    called in the trio thread with the tenant's live terms (`actors.session_terms.TermsSource`),
     the operation and its result. It must not block."""
 
     def register(function: Remember) -> Remember:
