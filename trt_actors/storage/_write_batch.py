@@ -41,6 +41,9 @@ MAX_BATCH = 64  # writes per transaction
 _QUEUED, _RUNNING, _FINISHED, _ABANDONED = "queued", "running", "finished", "abandoned"
 
 
+_NOT_RUN = object()  # a write's value before its work returned
+
+
 def _ran_already(conn: SqlConn) -> None:
     raise RuntimeError("this write has run already")
 
@@ -60,12 +63,14 @@ class _Write(Generic[T]):
         self.cancel = CancelFlag()
         self.state = _QUEUED
         self.batch: _Batch | None = None
-        self.value: Any = None
-        self.error: BaseException | None = StorageUnavailable("the write did not finish")
+        self.value: Any = _NOT_RUN
+        self.error: BaseException | None = None
 
     def outcome(self) -> T:
         if self.error is not None:
             raise self.error
+        if self.value is _NOT_RUN:  # its thread was stuck past the drain timeout
+            raise StorageUnavailable("the write did not finish")
         value: T = self.value
         return value
 
