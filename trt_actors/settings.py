@@ -61,6 +61,7 @@ EXPECTED = {
     "log_format": "'json' or 'console'",
     "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
     "telegram_rate_scale": "a number from 1 to 100 (above 1 only against an emulator)",
+    "inbox_max_backlog": "a number of updates from 100 to 1000000",
 }
 
 
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
     # Telegram's pacing rates multiplied by this: only for a local emulator whose flood limits
     # are scaled alike (load tests that would otherwise take minutes). Never above 1 for real.
     telegram_rate_scale: float = Field(default=1.0, ge=1, le=100)
+    # Updates committed and not yet handled, per bot, past which the intake takes no more
+    # (webhook: 503 with Retry-After, Telegram posts them again; polling: not polled).
+    inbox_max_backlog: int = Field(default=10_000, ge=100, le=1_000_000)
 
     @field_validator("telegram_bot_token")
     @classmethod

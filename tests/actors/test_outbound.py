@@ -15,7 +15,7 @@ import trio
 from trio.testing import MockClock
 
 from trt_actors.actors import actor_child
-from trt_actors.actors.outbound import Outbound, OutboundActor, Priority
+from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad, Priority
 from trt_actors.supervisors import Supervisor
 from trt_actors.telegram.errors import (
     BadRequest,
@@ -33,11 +33,14 @@ def StrictBot(script: Script | None = None, latency: float = 0.05) -> FakeBotApi
 
 @asynccontextmanager
 async def running(bot: Any, **kw: Any) -> AsyncIterator[Outbound]:
-    spec, ref = actor_child("outbound", lambda: OutboundActor(bot, **kw), capacity=10_000)
+    load = OutboundLoad()
+    spec, ref = actor_child(
+        "outbound", lambda: OutboundActor(bot, load=load, **kw), capacity=10_000
+    )
     sup = Supervisor("tenant", [spec])
     async with trio.open_nursery() as nursery:
         await nursery.start(sup.run)
-        yield Outbound(ref)
+        yield Outbound(ref, load)
         sup.request_stop()
 
 
@@ -173,14 +176,66 @@ async def test_replies_overtake_queued_broadcast_traffic(autojump_clock: MockClo
     assert len(news) == 100
 
 
-async def test_a_call_that_waits_past_its_deadline_is_not_sent(autojump_clock: MockClock) -> None:
+async def test_a_call_whose_turn_does_not_come_within_its_wait_is_not_sent(
+    autojump_clock: MockClock,
+) -> None:
     bot = StrictBot(latency=0.0)
     async with running(bot) as outbound:
         await send_all(outbound, [(9, f"m{i}") for i in range(2)])  # the burst is used up
-        with pytest.raises(CallTimeout):
-            await outbound.call("sendMessage", {"chat_id": 9, "text": "late"}, timeout=0.5)
+        with pytest.raises(CallTimeout, match="turn did not come"):
+            await outbound.call("sendMessage", {"chat_id": 9, "text": "late"}, wait=0.5)
         await trio.sleep(5)
     assert "late" not in [text for _, _, text in bot.sent]
+
+
+async def test_waiting_for_a_turn_behind_a_burst_is_not_a_timeout(
+    autojump_clock: MockClock,
+) -> None:
+    """900 replies at once take 30 s of Telegram's budget; each call may take 2 s to send,
+    and none fails for the time it waited for its turn."""
+    bot = StrictBot()
+    async with running(bot) as outbound:
+        began = trio.current_time()
+        await send_all(outbound, [(3000 + i, "menu") for i in range(900)], timeout=2)
+        took = trio.current_time() - began
+    assert len(bot.sent) == 900 and bot.throttled == 0
+    assert (900 - 20) / 30 <= took <= 900 / (30 * 0.98) + 2  # 20: the burst allowance
+
+
+async def test_the_wait_for_a_turn_is_bounded_by_what_is_ahead(
+    autojump_clock: MockClock,
+) -> None:
+    load = OutboundLoad()
+    spec, ref = actor_child(
+        "outbound", lambda: OutboundActor(StrictBot(), load=load), capacity=10_000
+    )
+    outbound = Outbound(ref, load)
+    told: list[str] = []
+
+    async def reply(chat: int) -> None:
+        try:
+            await outbound.call("sendMessage", {"chat_id": chat, "text": "x"})
+        except CallTimeout as exc:
+            told.append(str(exc))
+
+    async with trio.open_nursery() as nursery:
+        sup = Supervisor("tenant", [spec])
+        await nursery.start(sup.run)
+        quiet = load.turn_bound(Priority.REPLY, trio.current_time())
+        for i in range(600):
+            nursery.start_soon(reply, 5000 + i)
+        await trio.testing.wait_all_tasks_blocked()
+        queued = load.replies_queued
+        busy = load.turn_bound(Priority.REPLY, trio.current_time())
+        assert queued > 500
+        # twice what the budget needs for the queue, plus the slack
+        assert busy == pytest.approx(quiet + 2 * queued / load.rate)
+        assert load.drain_seconds(trio.current_time()) == pytest.approx(queued / load.rate)
+        stopped_at = trio.current_time()
+        sup.request_stop()
+    # the callers still queued are told at once, not when their bound passes
+    assert len(told) >= 500 and all("outbound actor stopped" in text for text in told)
+    assert trio.current_time() - stopped_at < 1.0
 
 
 async def test_calls_without_a_chat_are_not_held_by_chat_limits(autojump_clock: MockClock) -> None:

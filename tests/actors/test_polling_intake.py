@@ -10,6 +10,7 @@ import trio
 from trio.testing import MockClock
 
 from trt_actors.actors import ActorRef, Identity, run_actor
+from trt_actors.actors.dispatcher import Backlog
 from trt_actors.actors.polling_intake import POLL_TIMEOUT, PollingIntakeActor
 from trt_actors.actors.session import InboxUpdate
 from trt_actors.mailboxes import Mailbox
@@ -98,3 +99,24 @@ async def test_a_stop_during_a_long_poll_ends_it_at_once(autojump_clock: MockClo
         await ref.stop(grace=POLL_TIMEOUT)
         assert trio.current_time() == pytest.approx(began)
     assert api.offsets == [None]
+
+
+async def test_it_does_not_poll_while_the_backlog_has_no_room_for_a_batch(
+    autojump_clock: MockClock,
+) -> None:
+    """Past the backlog's bound the updates wait at Telegram: no getUpdates until a whole
+    batch fits again, then polling goes on from the same offset."""
+    api, store = FakeTelegram([10, 11, 12]), FakeStore()
+    backlog = Backlog("t", limit=150)
+    backlog.counted(waiting=60, in_flight=0)  # 90 free: less than a batch of 100
+    ref: ActorRef[None] = ActorRef(Identity("intake"), Mailbox("intake", 1))
+    actor = PollingIntakeActor("t", api, store, dispatcher(), backlog=backlog)  # type: ignore[arg-type]
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_actor, lambda: actor, ref)
+        await trio.sleep(30)
+        assert api.offsets == [] and backlog.shedding
+        backlog.counted(waiting=50, in_flight=0)  # the dispatcher handed out ten
+        await trio.sleep(1)
+        assert api.offsets[:1] == [None] and not backlog.shedding
+        await ref.stop()
+    assert sorted(store.inbox.rows) == [10, 11, 12]

@@ -9,12 +9,13 @@ import trio
 from trio.testing import MockClock
 
 from trt_actors.actors import actor_child
-from trt_actors.actors.correlation_flush import BATCH, CorrelationFlushActor
+from trt_actors.actors.correlation_flush import BATCH, CorrelationFlushActor, store_writer
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.observability.correlation import CorrelationLog, current_correlation
 from trt_actors.storage import CorrelationStep, StorageUnavailable
 from trt_actors.supervisors import ChildSpec, Restart, Supervisor
 from trt_actors.testing.fake_bot_api import FakeBotApi
+from trt_actors.testing.inline_store import open_inline_store
 
 
 async def test_warmup_over_its_budget_blocks_nothing(autojump_clock: MockClock) -> None:
@@ -108,3 +109,24 @@ def test_correlation_ids_come_from_the_context(capacity: int) -> None:
         "session",
         {"outcome": "handled"},
     )
+
+
+async def test_records_storage_refuses_are_dropped_not_a_crash_loop(
+    autojump_clock: MockClock,
+) -> None:
+    """A record storage cannot take (here: no tenant) is logged and counted as lost; the
+    actor goes on and writes the good ones (it used to crash until the root gave up)."""
+    async with open_inline_store() as store:
+        queue = CorrelationLog()
+        actor = CorrelationFlushActor(queue, store_writer(store))
+        spec, _ = actor_child("correlation_flush", lambda: actor)
+        sup = Supervisor("root", [spec])
+        async with trio.open_nursery() as nursery:
+            await nursery.start(sup.run)
+            queue.record("", "outbound", correlation_id="u1")
+            queue.record("a", "outbound", correlation_id="u2")
+            await trio.sleep(2)
+            assert sup.describe()[0]["restarts"] == 0
+            sup.request_stop()
+        steps = await store.read("a", lambda tx: tx.correlations.trail("u2"))
+    assert (actor.lost, actor.written, len(steps)) == (1, 1, 1)

@@ -77,11 +77,36 @@ async def test_malformed_json_is_400(service: BotService) -> None:
     assert (await post(service, {"no": "update_id"})).status_code == 400
 
 
-async def test_a_burst_from_one_address_gets_429(service: BotService) -> None:
+async def test_a_burst_of_wrong_secrets_from_one_address_gets_429(service: BotService) -> None:
     service.tree.doors.per_ip_rate, service.tree.doors.per_ip_burst = 1.0, 5
-    statuses = [(await post(service, b"{}")).status_code for _ in range(8)]
-    assert statuses[:5] == [400] * 5  # admitted (and then refused as malformed)
+    statuses = [(await post(service, b"{}", "wrong")).status_code for _ in range(8)]
+    assert statuses[:5] == [401] * 5
     assert 429 in statuses[5:]
+
+
+async def test_telegram_is_never_limited_by_address(service: BotService) -> None:
+    """A busy bot's updates come from a few Telegram addresses: with the right secret, no
+    request is refused for the address it comes from."""
+    service.tree.doors.per_ip_rate, service.tree.doors.per_ip_burst = 1.0, 5
+    statuses = [(await post(service, b"{}")).status_code for _ in range(20)]
+    assert statuses == [400] * 20  # all admitted (and refused as malformed)
+
+
+async def test_a_full_backlog_is_503_with_retry_after_and_loses_nothing(
+    service: BotService,
+) -> None:
+    users = [known_user(service, f"Full{i}") for i in range(3)]
+    backlog = service.tree.backlogs["default"]
+    backlog.limit = backlog.size  # no room left
+    refused = await post(service, start_update(501, users[0]))
+    assert refused.status_code == 503
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    store = service.tree.root.child("store")
+    assert await store.read("default", lambda tx: tx.inbox.pending()) == []  # not taken
+    backlog.limit = 10_000  # room again: Telegram's next try is taken and answered
+    assert (await post(service, start_update(501, users[0]))).status_code == 200
+    assert "Full0" in (await service.emulator.ctl.next_bot_message(users[0]["id"]))["text"]
+    assert backlog.refused == 1 and not backlog.shedding
 
 
 async def test_not_ready_or_draining_is_503_with_retry_after(service: BotService) -> None:

@@ -42,21 +42,38 @@ class Lanes:
         self._tokens = itertools.count()
         self._ready: list[tuple[int, int, int, Hashable]] = []  # priority, seq, token, lane
         self._waiting: list[tuple[float, int, Hashable]] = []  # due time, token, lane
+        self.counts = [0] * (bulk_priority + 1)  # calls queued, by priority (kept as they move)
 
     def __contains__(self, lane: object) -> bool:
         return lane in self._calls
 
     @property
     def queued(self) -> int:
-        return sum(len(calls) for calls in self._calls.values())
+        return sum(self.counts)
+
+    def depth(self, lane: Hashable) -> int:
+        """Calls queued in `lane` (the one in flight not counted)."""
+        calls = self._calls.get(lane)
+        return len(calls) if calls is not None else 0
 
     def add(self, call: Call, now: float) -> None:
         """Queue `call` at the end of its lane."""
         lane = call.lane
         calls = self._calls.setdefault(lane, deque())
         calls.append(call)
+        self.counts[call.priority] += 1
         if len(calls) == 1 and lane not in self._busy:
             self._schedule(lane, now)
+
+    def drain(self) -> list[Call]:
+        """Every queued call, removed (the actor is stopping: their callers get an answer)."""
+        calls = [call for lane in self._calls.values() for call in lane]
+        self._calls.clear()
+        self._token.clear()
+        self._ready.clear()
+        self._waiting.clear()
+        self.counts = [0] * len(self.counts)
+        return calls
 
     def done(self, call: Call, now: float, *, again: bool) -> None:
         """The lane's call in flight finished; `again` puts it back at the head (a retry)."""
@@ -64,6 +81,7 @@ class Lanes:
         self._busy.discard(lane)
         if again:
             self._calls.setdefault(lane, deque()).appendleft(call)
+            self.counts[call.priority] += 1
         self._schedule(lane, now)
 
     def take(self, now: float, bulk_wait: float) -> tuple[Call | None, float]:
@@ -87,6 +105,7 @@ class Lanes:
                 self._schedule(lane, now)  # its head changed, expired or must wait after all
                 continue
             call = calls.popleft()
+            self.counts[call.priority] -= 1
             if not calls:
                 del self._calls[lane]
             del self._token[lane]
@@ -102,7 +121,9 @@ class Lanes:
         self._token.pop(lane, None)
         calls = self._calls.get(lane)
         while calls and calls[0].deadline <= now:
-            self._on_expired(calls.popleft())
+            expired = calls.popleft()
+            self.counts[expired.priority] -= 1
+            self._on_expired(expired)
         if not calls:
             self._calls.pop(lane, None)
             return

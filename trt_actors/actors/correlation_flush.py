@@ -80,6 +80,11 @@ class CorrelationFlushActor(Actor[None]):
                 log.warning(
                     "correlation.write_failed", tenant=tenant, lost=len(steps), error=str(exc)
                 )
+            except ValueError as exc:  # storage refused the records themselves (a bad tenant)
+                self.lost += len(steps)
+                log.error(
+                    "correlation.records_invalid", tenant=tenant, lost=len(steps), error=str(exc)
+                )
             else:
                 self.written += len(steps)
             self._pending = [r for r in self._pending if r.tenant != tenant]

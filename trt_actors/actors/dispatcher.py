@@ -1,25 +1,53 @@
-"""The dispatcher: committed updates in, each handed to its user's session actor, in order.
+"""The dispatcher: committed updates in, each handed to its user's session actor, in order,
+at the pace the bot can answer.
 
-At start it replays the inbox rows that were never marked done (after a crash or a deploy),
-oldest first, before it reports started — so the intake, which starts after it, adds new
-updates only behind the replayed ones. Then it receives each update as soon as the intake's
-commit is done and routes it by user: one user's updates reach that user's actor in order,
-different users' actors run concurrently.
+At start it replays the inbox rows never marked done (after a crash or a deploy), oldest
+first, into its queue before it reports started — so the intake, which starts after it, adds
+new updates only behind the replayed ones. Then it takes each update as soon as the intake's
+commit is done. Taking never waits: the update joins its user's queue here, and the intake
+may acknowledge the next one at once.
+
+Handing out is paced (flow control; docs/telegram-io.md, "Bursts"):
+
+- one update of a user in a session's hands at a time, so a user's updates are handled in
+  order and one busy user never holds back another: users take turns, in the order their
+  oldest waiting update arrived;
+- at most `MAX_IN_FLIGHT` updates in sessions' hands in all;
+- **backpressure**: while the replies waiting at the outbound actor, and the updates in
+  sessions' hands (each about to add its reply), need more than `BACKLOG_HIGH` seconds of
+  Telegram's message budget, no update is handed out until they need at most `BACKLOG_LOW`.
+  The updates wait here, committed and safe; the intake refuses new ones only when the
+  tenant's whole backlog passes its bound (`Backlog.limit`);
+- a user with a button press or a pre-checkout query waiting is served through the
+  backpressure (their earlier updates first, in order): Telegram wants those answered within
+  seconds, and their answers are not paced by the message budget.
+
+Updates held back by load — every session slot busy, or the outbound queue past its bound —
+make a backpressure episode, logged once when it starts (`load.backpressure`, state
+`started`, with what held them) and once when nothing has waited for `EPISODE_QUIET` seconds
+(state `ended`, with how many updates it held), however often the bounds are crossed in
+between. A user's own updates waiting for the one in hand are not load: no episode.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import time
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 import trio
 
-from trt_actors.domain.updates import user_of
-from trt_actors.mailboxes import MailboxClosed
+from trt_actors.mailboxes import MailboxClosed, MailboxFull
 from trt_actors.storage import Store
 from trt_actors.supervisors import DynamicSupervisor, SupervisorFull
 
 from ._actor import Actor
+from .outbound import OutboundLoad
 from .session import InboxUpdate
 
 log = structlog.get_logger(__name__)
@@ -27,16 +55,156 @@ log = structlog.get_logger(__name__)
 REPLAY_PAGE = 500
 FULL_RETRY_DELAY = 0.2  # all session slots busy: wait for idle ones to passivate
 ROUTE_ATTEMPTS = 5
+MAX_IN_FLIGHT = 256  # updates in sessions' hands at once
+QUICK_IN_FLIGHT = 2 * MAX_IN_FLIGHT  # presses and pre-checkouts go past the cap up to this
+BACKLOG_HIGH = 2.0  # seconds of the message budget queued at the outbound: hold updates
+BACKLOG_LOW = 1.0  # ... until it is down to this
+EPISODE_QUIET = 1.0  # an episode ends once nothing has waited for this long
+DEFAULT_LIMIT = 10_000  # updates committed and not yet handled, before the intake refuses
+
+
+class Backlog:
+    """A tenant's updates between their inbox commit and the end of their handling: how many
+    wait at the dispatcher, how many sessions hold, and the bound past which the intake takes
+    no more. One per tenant, outliving the dispatcher's restarts: the intake asks it for room,
+    sessions tell it when they are done (it passes that on to the running dispatcher), and
+    /metrics and `trt top` read it."""
+
+    def __init__(self, tenant: str, limit: int = DEFAULT_LIMIT) -> None:
+        self.tenant = tenant
+        self.limit = limit
+        self.waiting = 0  # at the dispatcher
+        self.in_flight = 0  # in sessions' hands
+        self.backpressure = False  # the dispatcher holds updates for the outbound queue
+        self.shedding = False  # the intake refuses updates: the backlog is at its limit
+        self.refused = 0  # updates refused so far (webhook: 503; polling: not polled)
+        self._shedding_since = 0.0
+        self._refused_in_episode = 0
+        self._dispatcher: DispatcherActor | None = None
+        self._room: trio.Event | None = None
+
+    @property
+    def size(self) -> int:
+        return self.waiting + self.in_flight
+
+    def admit(self) -> bool:
+        """Whether the intake may take one more update now; counts a refusal, and logs when
+        refusing starts and ends (`load.shedding`)."""
+        if self.size < self.limit:
+            if self.shedding:
+                self._stop_shedding()
+            return True
+        self.refused += 1
+        self._refused_in_episode += 1
+        if not self.shedding:
+            self.shedding = True
+            self._shedding_since = time.monotonic()
+            self._refused_in_episode = 1
+            log.warning(
+                "load.shedding",
+                state="started",
+                tenant=self.tenant,
+                backlog=self.size,
+                limit=self.limit,
+            )
+        return False
+
+    async def wait_for_room(self, updates: int) -> None:
+        """Return once `updates` more fit under the limit (the polling intake waits here:
+        Telegram keeps what it has not delivered)."""
+        if self.size + updates <= self.limit:
+            return
+        if not self.shedding:
+            self.shedding = True
+            self._shedding_since = time.monotonic()
+            self._refused_in_episode = 0
+            log.warning(
+                "load.shedding",
+                state="started",
+                tenant=self.tenant,
+                backlog=self.size,
+                limit=self.limit,
+                intake="polling",
+            )
+        while self.size + updates > self.limit:
+            self._room = self._room or trio.Event()
+            await self._room.wait()
+        self._stop_shedding()
+
+    def _stop_shedding(self) -> None:
+        self.shedding = False
+        log.info(
+            "load.shedding",
+            state="ended",
+            tenant=self.tenant,
+            backlog=self.size,
+            refused=self._refused_in_episode,
+            seconds=round(time.monotonic() - self._shedding_since, 3),
+        )
+
+    def finished(self, user: int) -> None:
+        """A session is done with an update of `user` (sessions call this)."""
+        if self._dispatcher is not None:
+            self._dispatcher.finished(user)
+
+    def released(self, user: int, session: Hashable) -> None:
+        """`session`, the session of `user`, is gone for good: whatever it held is lost to
+        this run (it stays pending in the inbox)."""
+        if self._dispatcher is not None:
+            self._dispatcher.released(user, session)
+
+    def counted(self, waiting: int, in_flight: int) -> None:
+        self.waiting, self.in_flight = waiting, in_flight
+        if self._room is not None and self.size < self.limit:
+            self._room.set()
+            self._room = None
+
+
+@dataclass(slots=True)
+class _Turn:
+    """A user's place in a line of turns; stale when the user's ticket has moved on."""
+
+    ticket: int
+    user: int
 
 
 class DispatcherActor(Actor[InboxUpdate]):
-    def __init__(self, tenant: str, store: Store, sessions: DynamicSupervisor[int]) -> None:
+    def __init__(
+        self,
+        tenant: str,
+        store: Store,
+        sessions: DynamicSupervisor[int],
+        *,
+        backlog: Backlog | None = None,
+        outbound: OutboundLoad | None = None,
+        max_in_flight: int = MAX_IN_FLIGHT,
+    ) -> None:
         self.tenant = tenant
         self.store = store
         self.sessions = sessions
+        self.backlog = backlog or Backlog(tenant)
+        self.outbound = outbound or OutboundLoad()
+        self.max_in_flight = max_in_flight
         self.routed = 0
+        self._queues: dict[int, deque[InboxUpdate]] = {}  # each user's waiting updates
+        self._quick: dict[int, int] = {}  # waiting presses and pre-checkouts, by user
+        self._holder: dict[int, Any] = {}  # user → the session holding one of their updates
+        self._turns: deque[_Turn] = deque()
+        self._quick_turns: deque[_Turn] = deque()
+        self._tickets: dict[int, int] = {}  # the valid ticket of each user in line
+        self._ticket = itertools.count()
+        self._waiting = 0
+        self._in_flight = 0
+        self._holding_back = False  # the outbound queue is over BACKLOG_HIGH: hold updates
+        self._episode_since: float | None = None  # trio time a backpressure episode began
+        self._quiet_since = 0.0  # ... and when nothing was left waiting
+        self._held_in_episode = 0
+        self._wake = trio.Event()
 
     async def on_start(self) -> None:
+        self.backlog._dispatcher = self
+        self.outbound.listener = self._outbound_changed
+        self.backlog.counted(0, 0)
         replayed = 0
         after: int | None = None
         while True:
@@ -44,22 +212,213 @@ class DispatcherActor(Actor[InboxUpdate]):
             if not rows:
                 break
             for row in rows:
-                await self.handle(InboxUpdate.from_bytes(row.update_id, row.payload))
+                self._queue(InboxUpdate.from_row(row.update_id, row.payload))
             replayed += len(rows)
             after = rows[-1].update_id
         if replayed:
             log.info("dispatcher.replayed", updates=replayed)
+        self.tasks.start_soon(self._hand_out_forever)
 
     async def handle(self, message: InboxUpdate) -> None:
-        await self._route(user_of(message.payload), message)
-        self.routed += 1
+        self._queue(message)
 
-    async def _route(self, user: int, message: InboxUpdate) -> None:
-        """Hand the update to the user's actor, starting one if needed.
+    # -- the queue ---------------------------------------------------------------------------
+
+    def _queue(self, update: InboxUpdate) -> None:
+        user = update.user
+        queue = self._queues.get(user)
+        if queue is None:
+            queue = self._queues[user] = deque()
+        queue.append(update)
+        self._waiting += 1
+        if update.quick:
+            self._quick[user] = self._quick.get(user, 0) + 1
+        if user not in self._holder:
+            if len(queue) == 1:
+                self._line_up(user, self._turns)
+            if update.quick:
+                self._quick_turns.append(_Turn(self._tickets[user], user))
+        self._count()
+        self._wake.set()
+
+    def _line_up(self, user: int, line: deque[_Turn]) -> None:
+        ticket = next(self._ticket)
+        self._tickets[user] = ticket
+        line.append(_Turn(ticket, user))
+
+    def finished(self, user: int) -> None:
+        """The session of `user` is done with the update it held."""
+        if user not in self._holder:
+            return  # handed out before this dispatcher started: nothing to free
+        del self._holder[user]
+        self._in_flight -= 1
+        self._free(user)
+
+    def released(self, user: int, session: Hashable) -> None:
+        """The session `session` of `user` is gone for good."""
+        if self._holder.get(user) is not session:
+            return  # passivated with nothing held, or an older session of this user
+        del self._holder[user]
+        self._in_flight -= 1
+        log.warning("dispatcher.session_gone", user=user, waiting=len(self._queues.get(user, ())))
+        self._free(user)
+
+    def _free(self, user: int) -> None:
+        if user in self._queues:
+            self._line_up(user, self._turns)
+            if self._quick.get(user):
+                self._quick_turns.append(_Turn(self._tickets[user], user))
+        self._count()
+        self._wake.set()
+
+    def _outbound_changed(self) -> None:
+        if self._holding_back:  # the queue shrank: maybe below its low mark
+            self._wake.set()
+
+    def _count(self) -> None:
+        self.backlog.counted(self._waiting, self._in_flight)
+
+    # -- handing out -------------------------------------------------------------------------
+
+    async def _hand_out_forever(self) -> None:
+        while True:
+            now = trio.current_time()
+            update = self._next(now)
+            if update is not None:
+                if not self._hand_now(update):
+                    self.tasks.start_soon(self._hand, update)
+                continue
+            until = math.inf  # absolute times: no float leftovers that never come
+            if self._episode_since is not None and not self._waiting:
+                quiet_enough = self._quiet_since + EPISODE_QUIET
+                if now >= quiet_enough:
+                    self._end_episode(now)
+                else:
+                    until = quiet_enough
+            self._wake = trio.Event()
+            if self._holding_back and self.outbound.paused_until > now:
+                until = min(until, self.outbound.paused_until)  # a 429 pause sends nothing
+            with trio.move_on_at(until):
+                await self._wake.wait()
+
+    def _next(self, now: float) -> InboxUpdate | None:
+        """The next update to hand out now, or None (starting an episode when updates are
+        held back by load: all sessions busy, or the outbound queue past its bound)."""
+        if self._waiting == 0:
+            return None
+        if self._in_flight < QUICK_IN_FLIGHT:
+            user = self._take_turn(self._quick_turns)
+            if user is not None:
+                return self._take(user)
+        held = ""
+        if self._in_flight >= self.max_in_flight:
+            held = "sessions"
+        elif self._held_back(now):
+            held = "outbound"
+        if not held:
+            user = self._take_turn(self._turns)
+            return self._take(user) if user is not None else None
+        if self._episode_since is None and self._has_turn():
+            self._start_episode(held, now)
+        return None
+
+    def _has_turn(self) -> bool:
+        """Whether a user could be served now (not only busy users' updates wait)."""
+        while self._turns:
+            turn = self._turns[0]
+            if self._tickets.get(turn.user) == turn.ticket and turn.user not in self._holder:
+                return True
+            self._turns.popleft()
+        return False
+
+    def _take_turn(self, line: deque[_Turn]) -> int | None:
+        """The first user in `line` whose turn is still valid (lazy removal of the rest)."""
+        while line:
+            turn = line.popleft()
+            user = turn.user
+            if self._tickets.get(user) == turn.ticket and user not in self._holder:
+                if line is self._quick_turns and not self._quick.get(user):
+                    continue
+                del self._tickets[user]
+                return user
+        return None
+
+    def _take(self, user: int) -> InboxUpdate:
+        queue = self._queues[user]
+        update = queue.popleft()
+        if not queue:
+            del self._queues[user]
+        if update.quick:
+            left = self._quick[user] - 1
+            if left:
+                self._quick[user] = left
+            else:
+                del self._quick[user]
+        self._waiting -= 1
+        self._in_flight += 1
+        self._holder[user] = None  # the session, once `_hand` knows it
+        if self._episode_since is not None:
+            self._held_in_episode += 1
+            if not self._waiting:
+                self._quiet_since = trio.current_time()
+        self._count()
+        return update
+
+    def _held_back(self, now: float) -> bool:
+        """Backpressure from the outbound queue, with hysteresis."""
+        drain = self.outbound.drain_seconds(now) + self._in_flight / self.outbound.rate
+        if self._holding_back and drain <= BACKLOG_LOW:
+            self._holding_back = False
+        elif not self._holding_back and drain > BACKLOG_HIGH:
+            self._holding_back = True
+        return self._holding_back
+
+    def _start_episode(self, held_by: str, now: float) -> None:
+        self._episode_since = now
+        self._held_in_episode = 0
+        self.backlog.backpressure = True
+        log.warning(
+            "load.backpressure",
+            state="started",
+            held_by=held_by,
+            waiting=self._waiting,
+            in_sessions=self._in_flight,
+            outbound_queued=self.outbound.replies_queued,
+            drain_seconds=round(self.outbound.drain_seconds(now), 1),
+        )
+
+    def _end_episode(self, now: float) -> None:
+        assert self._episode_since is not None
+        log.info(
+            "load.backpressure",
+            state="ended",
+            updates=self._held_in_episode,
+            seconds=round(now - self._episode_since, 3),
+        )
+        self._episode_since = None
+        self.backlog.backpressure = False
+
+    def _hand_now(self, update: InboxUpdate) -> bool:
+        """Give `update` to its user's running session without waiting, if there is one
+        (its mailbox has room: it holds no other update of this dispatcher's)."""
+        session = self.sessions.get(update.user)
+        if session is None:
+            return False
+        try:
+            session.send_nowait(update)
+        except (MailboxClosed, MailboxFull):
+            return False
+        self._holder[update.user] = session
+        self.routed += 1
+        return True
+
+    async def _hand(self, update: InboxUpdate) -> None:
+        """Give `update` to its user's session, starting one if needed.
 
         All slots busy is backpressure, not failure: wait for idle sessions to passivate. A
         session that passivated between lookup and send closed its mailbox: look again.
         """
+        user = update.user
         closed = 0
         while True:
             try:
@@ -67,11 +426,14 @@ class DispatcherActor(Actor[InboxUpdate]):
             except SupervisorFull:
                 await trio.sleep(FULL_RETRY_DELAY)
                 continue
+            if user in self._holder:
+                self._holder[user] = session
             try:
-                await session.send(message)
+                await session.send(update)
             except MailboxClosed:
                 closed += 1
                 if closed >= ROUTE_ATTEMPTS:
                     raise
                 continue
+            self.routed += 1
             return

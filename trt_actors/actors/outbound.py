@@ -14,6 +14,14 @@ several chats are throttled at once or the call has no chat); 5xx and network er
 retried with backoff and jitter within the call's deadline; 403 fails the call with
 `BotBlocked` and reports the chat through `on_blocked`; "message is not modified" and "query is
 too old" count as success. A caller always gets a result or a typed error by its deadline.
+
+Waiting for a turn is not a failure. A call's `timeout` bounds its sending — from the moment
+its turn comes: the request, retries after 5xx, pauses after 429 — not the time it queues
+behind other calls for the message budget. That wait has its own bound, derived from what is
+queued ahead when the call is made (`OutboundLoad.turn_bound`: twice the time the budget
+needs to send it all, plus `TURN_SLACK`), so a burst of replies makes callers wait longer,
+never time out, while a call stuck for no reason still fails in bounded time. The dispatcher
+reads the same `OutboundLoad` to stop handing out updates while the queue is long.
 """
 
 from __future__ import annotations
@@ -49,7 +57,10 @@ from ._outbound_lanes import Lanes
 
 log = structlog.get_logger(__name__)
 
-CALL_DEADLINE = 30.0  # default bound on one call: queueing, pacing, retries and the request
+CALL_DEADLINE = 30.0  # default bound on sending one call once its turn came: request, retries
+TURN_SLACK = 30.0  # a call waits for its turn twice the expected time, plus this
+TURN_FACTOR = 2.0
+BULK_TURN_SLACK = 600.0  # broadcasts yield to every reply: a long reply burst holds them back
 REPLY_MARGIN = 0.5  # how long past its deadline a caller waits for the actor's own verdict
 MAX_IN_FLIGHT = 32  # concurrent requests to Telegram
 RETRY_INITIAL = 0.5
@@ -68,12 +79,17 @@ class Priority(enum.IntEnum):
 
 @dataclass(eq=False)
 class Call:
-    """One Bot API call waiting to be sent; `reply` gets the result or the typed error."""
+    """One Bot API call waiting to be sent; `reply` gets the result or the typed error.
+
+    `deadline` is, while the call waits for its turn, the last moment it may leave the queue;
+    once taken, the last moment it may be answered (`timeout` after it was taken)."""
 
     method: str
     params: dict[str, Any]
     priority: Priority
     deadline: float
+    timeout: float = CALL_DEADLINE
+    taken: bool = False
     reply: Reply[Any] = field(default_factory=Reply)
     seq: int = 0
     correlation: str | None = None  # the update (or job) this call belongs to
@@ -85,6 +101,71 @@ class Call:
         """Calls in one lane leave in order, one at a time: a chat, or the call alone."""
         chat = chat_of(self.method, self.params)
         return ("chat", chat) if chat is not None else ("call", self.seq)
+
+
+class OutboundLoad:
+    """What waits at a tenant's outbound actor, for those who pace themselves by it: callers
+    bounding their wait for a turn, the dispatcher (backpressure), /metrics and `trt top`.
+
+    The running actor attaches its queues (`attach`); the view outlives its restarts. Reading
+    it costs a few additions: callers read it on every call."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        limits = limits or Limits()
+        self.limits = limits
+        self.rate = limits.global_rate * limits.margin  # messages/s the budget lets out
+        self.bulk_rate = limits.bulk_rate * limits.margin
+        self.paused_until = 0.0  # trio time a 429 that paused everything ends
+        self._metered: Lanes | None = None
+        self._unmetered: Lanes | None = None
+        # called (never blocking) whenever calls leave the queue: the dispatcher's wake-up
+        self.listener: Callable[[], None] | None = None
+
+    def attach(self, metered: Lanes, unmetered: Lanes) -> None:
+        self._metered, self._unmetered = metered, unmetered
+        self.paused_until = 0.0
+        self.changed()
+
+    def queued(self, priority: Priority) -> int:
+        """Calls of `priority` that count against the message budget, waiting now."""
+        return self._metered.counts[priority] if self._metered is not None else 0
+
+    @property
+    def replies_queued(self) -> int:
+        """Messages waiting that are not broadcasts (those only take what replies leave)."""
+        return self.queued(Priority.REPLY) + self.queued(Priority.NORMAL)
+
+    @property
+    def unmetered_queued(self) -> int:
+        return self._unmetered.queued if self._unmetered is not None else 0
+
+    def drain_seconds(self, now: float) -> float:
+        """Seconds the budget needs to send the waiting replies (and any 429 pause)."""
+        return self.replies_queued / self.rate + max(0.0, self.paused_until - now)
+
+    def turn_bound(self, priority: Priority, now: float, chat: int | str | None = None) -> float:
+        """How long a call of `priority` (to `chat`, if it is paced by one) made now may wait
+        for its turn: twice the time the budget needs for what is ahead of it — in all, and
+        in its chat at the chat's pace — plus a slack (see the module docstring)."""
+        if priority is Priority.BULK:
+            ahead = self.replies_queued + self.queued(Priority.BULK)
+            expected = ahead / self.bulk_rate
+            slack = BULK_TURN_SLACK
+        else:
+            ahead = sum(self.queued(p) for p in Priority if p <= priority)
+            expected = ahead / self.rate
+            slack = TURN_SLACK
+        if chat is not None and self._metered is not None:
+            in_chat = self._metered.depth(("chat", chat))
+            if in_chat:
+                bucket = self.limits.chat_bucket(chat, now)
+                expected += in_chat / bucket.rate
+        return slack + TURN_FACTOR * (expected + max(0.0, self.paused_until - now))
+
+    def changed(self) -> None:
+        """Calls left the queue (or a new actor attached): tell the listener."""
+        if self.listener is not None:
+            self.listener()
 
 
 @dataclass
@@ -109,6 +190,7 @@ class OutboundActor(Actor[Call]):
         max_in_flight: int = MAX_IN_FLIGHT,
         rng: random.Random | None = None,
         stats: OutboundStats | None = None,
+        load: OutboundLoad | None = None,
         tenant: str = "",
     ) -> None:
         self.api = api
@@ -116,6 +198,7 @@ class OutboundActor(Actor[Call]):
         self.limits = limits or Limits()
         self.on_blocked = on_blocked
         self.stats = stats or OutboundStats()  # pass one in to keep counting across restarts
+        self.load = load or OutboundLoad(self.limits)  # and this one to share what waits
         self._backoff = Backoff(RETRY_INITIAL, RETRY_MAX, 2.0, RETRY_JITTER, rng or random.Random())
         self._slots = trio.Semaphore(max_in_flight)
         self._lanes = Lanes(self._lane_wait, self._expired, int(Priority.BULK))
@@ -134,6 +217,7 @@ class OutboundActor(Actor[Call]):
         limits = self.limits
         self._global = limits.bucket(limits.global_rate, limits.global_burst, now)
         self._bulk = limits.bucket(limits.bulk_rate, limits.global_burst, now)
+        self.load.attach(self._lanes, self._unmetered)
         self.tasks.start_soon(self._dispatch)
 
     async def handle(self, message: Call) -> None:
@@ -147,15 +231,28 @@ class OutboundActor(Actor[Call]):
     # -- scheduling --------------------------------------------------------------------------
 
     async def _dispatch(self) -> None:
+        try:
+            await self._schedule_forever()
+        finally:  # the actor is stopping (or crashed): no caller waits out its bound
+            for call in [*self._lanes.drain(), *self._unmetered.drain()]:
+                call.reply.fail(CallTimeout(f"{call.method}: the outbound actor stopped"))
+            self.load.changed()
+
+    async def _schedule_forever(self) -> None:
         while True:
             await self._slots.acquire()
-            call, wait = self._next_ready(trio.current_time())
+            now = trio.current_time()
+            call, wait = self._next_ready(now)
             if call is None:
                 self._slots.release()
                 self._wake = trio.Event()
                 with trio.move_on_after(wait):
                     await self._wake.wait()
                 continue
+            if not call.taken:  # its turn came: from now on `timeout` bounds the sending
+                call.taken = True
+                call.deadline = now + call.timeout
+            self.load.changed()
             self.tasks.start_soon(self._send, call)
 
     def _queue_of(self, call: Call) -> Lanes:
@@ -179,7 +276,11 @@ class OutboundActor(Actor[Call]):
 
     def _expired(self, call: Call) -> None:
         self.stats.expired += 1
-        call.reply.fail(CallTimeout(f"{call.method}: deadline passed while queued"))
+        self.load.changed()
+        if call.taken:  # a retry or a 429 pause outlasted its sending time
+            call.reply.fail(CallTimeout(f"{call.method}: still waiting to be sent again"))
+        else:
+            call.reply.fail(CallTimeout(f"{call.method}: its turn did not come in time"))
 
     def _lane_wait(self, lane: Hashable, call: Call, now: float) -> float:
         """Seconds until the lane's own limits let `call` go: its retry backoff, the chat's
@@ -219,6 +320,9 @@ class OutboundActor(Actor[Call]):
             requeue = await self._attempt(call)
             if not requeue:
                 self._trace(call)
+        except trio.Cancelled:
+            call.reply.fail(CallTimeout(f"{call.method}: the outbound actor stopped"))
+            raise
         finally:
             self._queue_of(call).done(call, trio.current_time(), again=requeue)
             self._slots.release()
@@ -276,15 +380,19 @@ class OutboundActor(Actor[Call]):
         now = trio.current_time()
         until = now + seconds
         if lane[0] != "chat":  # type: ignore[index]
-            self._global_paused = max(self._global_paused, until)
+            self._pause_all(until)
             return
         self._paused[lane] = max(self._paused.get(lane, 0.0), until)
         self._throttled_at[lane] = now
         recent = [t for t in self._throttled_at.values() if now - t <= THROTTLE_WINDOW]
         if len(recent) >= THROTTLED_CHATS_FOR_GLOBAL:
-            self._global_paused = max(self._global_paused, until)
+            self._pause_all(until)
         if len(self._throttled_at) > 1000:
             self._throttled_at = {k: t for k, t in self._throttled_at.items() if now - t <= 1}
+
+    def _pause_all(self, until: float) -> None:
+        self._global_paused = max(self._global_paused, until)
+        self.load.paused_until = self._global_paused
 
     def _trace(self, call: Call) -> None:
         """One correlation record per finished call: method, chat, outcome, attempts."""
@@ -307,12 +415,16 @@ class OutboundActor(Actor[Call]):
 
 
 class Outbound:
-    """What the rest of the tenant holds to send: `await outbound.call(method, params)`."""
+    """What the rest of the tenant holds to send: `await outbound.call(method, params)`.
+
+    `load` is the actor's `OutboundLoad` (the tree passes the one it gave the actor); without
+    it, a call's wait for its turn is bounded by `TURN_SLACK` alone."""
 
     _seq = itertools.count(1)
 
-    def __init__(self, ref: ActorRef[Call]) -> None:
+    def __init__(self, ref: ActorRef[Call], load: OutboundLoad | None = None) -> None:
         self.ref = ref
+        self.load = load or OutboundLoad()
 
     async def call(
         self,
@@ -321,24 +433,32 @@ class Outbound:
         *,
         priority: Priority = Priority.REPLY,
         timeout: float = CALL_DEADLINE,
+        wait: float | None = None,
     ) -> Any:
-        """The call's result, or a `TelegramError` (`CallTimeout` once `timeout` passed)."""
-        deadline = trio.current_time() + timeout
+        """The call's result, or a `TelegramError`: `CallTimeout` when its turn did not come
+        within `wait` seconds (default: `OutboundLoad.turn_bound`, from the queue ahead), or
+        when sending took more than `timeout` seconds once its turn came."""
+        now = trio.current_time()
+        if wait is None:
+            wait = self.load.turn_bound(priority, now, chat_of(method, params))
+        turn_by = now + wait
         call = Call(
             method,
             params,
             priority,
-            deadline,
+            turn_by,
+            timeout,
             seq=next(self._seq),
             correlation=current_correlation.get(),
         )
         try:
-            with trio.move_on_at(deadline) as queued:
+            with trio.move_on_at(turn_by) as queued:
                 await self.ref.send(call)
             if queued.cancelled_caught:
                 raise CallTimeout(f"{method}: the outbound queue did not take it in time")
-            # The actor fails the call itself at the deadline; the margin lets its answer win.
-            remaining = max(0.0, deadline - trio.current_time()) + REPLY_MARGIN
+            # The actor answers by `turn_by + timeout` at the latest (it fails the call itself
+            # when its turn does not come, or sending overruns); the margin lets its answer win.
+            remaining = max(0.0, turn_by - trio.current_time()) + timeout + REPLY_MARGIN
             return await call.reply.wait(self.ref.name, remaining)
         except MailboxError as exc:  # no answer (AskTimeout) or no outbound actor (closed)
             raise CallTimeout(f"{method}: {exc}") from None

@@ -6,6 +6,9 @@ Each batch is appended to the durable inbox (group commit), and only then is the
 advanced: an update is never confirmed to Telegram before it is stored, and a failed commit
 means the same batch is asked for again. New updates go to the dispatcher as soon as they are
 committed. The long poll runs inside the actor's task nursery, so a stop interrupts it at once.
+
+It polls only while the tenant's backlog has room for a whole batch (`Backlog.wait_for_room`):
+past its bound the updates wait at Telegram, which keeps them, instead of in memory here.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import orjson
 import structlog
 import trio
 
@@ -24,6 +28,7 @@ from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.errors import Conflict, TelegramError
 
 from ._actor import Actor, ActorRef
+from .dispatcher import Backlog
 from .session import InboxUpdate
 from .webhook_setter import ALLOWED_UPDATES
 
@@ -46,12 +51,14 @@ class PollingIntakeActor(Actor[None]):
         store: Store,
         dispatcher: ActorRef[InboxUpdate],
         *,
+        backlog: Backlog | None = None,
         poll_timeout: int = POLL_TIMEOUT,
     ) -> None:
         self.tenant = tenant
         self.api = api
         self.store = store
         self.dispatcher = dispatcher
+        self.backlog = backlog or Backlog(tenant)
         self.poll_timeout = poll_timeout
         self.offset: int | None = None
         self.received = 0
@@ -76,6 +83,7 @@ class PollingIntakeActor(Actor[None]):
                 if not webhook_removed:
                     await self._remove_webhook()
                     webhook_removed = True
+                await self.backlog.wait_for_room(BATCH_LIMIT)
                 updates = await self._poll()
                 await self._accept(updates)
                 failures = 0
@@ -111,10 +119,11 @@ class PollingIntakeActor(Actor[None]):
         if len(valid) != len(updates):
             log.error("intake.malformed_updates", count=len(updates) - len(valid))
         results: dict[int, AppendResult] = {}
+        raws = {update["update_id"]: orjson.dumps(update) for update in valid}
 
         async def append(update: dict[str, Any]) -> None:
             uid = update["update_id"]
-            results[uid] = await self.store.inbox.append(self.tenant, uid, update)
+            results[uid] = await self.store.inbox.append(self.tenant, uid, raws[uid])
 
         try:
             async with trio.open_nursery() as nursery:
@@ -133,8 +142,8 @@ class PollingIntakeActor(Actor[None]):
                 via="polling",
                 result=results[uid].value,
             )
-            if results[update["update_id"]] is AppendResult.NEW:
-                committed = InboxUpdate(update["update_id"], update, trio.current_time())
+            if results[uid] is AppendResult.NEW:
+                committed = InboxUpdate.of(update, raws[uid], trio.current_time())
                 await self.dispatcher.send(committed)
             else:
                 metrics.updates_deduplicated.labels(self.tenant).inc()

@@ -17,11 +17,11 @@ last one saved in the state) are skipped, so a replay never handles one twice.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 import structlog
 import trio
 
@@ -38,7 +38,7 @@ from trt_actors.domain.effects import (
 )
 from trt_actors.domain.quota import quota_day
 from trt_actors.domain.tenant_settings import TenantSettings
-from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
+from trt_actors.domain.updates import SYSTEM_USER, Incoming, read, user_of, wants_quick_answer
 from trt_actors.observability.correlation import (
     correlations,
     current_correlation,
@@ -72,15 +72,38 @@ LAST_UPDATE = "last_update_id"  # state key: the newest update handled
 
 @dataclass(frozen=True, slots=True)
 class InboxUpdate:
-    """A committed inbox row on its way to a session."""
+    """A committed inbox row on its way to a session: the update as stored (JSON bytes, read
+    again by the session: an update waiting in a backlog costs its bytes, not a parsed tree),
+    whose it is, and whether it wants a quick answer."""
 
     update_id: int
-    payload: dict[str, Any]
+    raw: bytes
+    user: int  # the session key (`domain.updates.user_of`)
+    quick: bool = False  # a button press or a pre-checkout query
     committed_at: float | None = None  # trio time of the inbox commit (None when replayed)
 
     @classmethod
-    def from_bytes(cls, update_id: int, payload: bytes) -> InboxUpdate:
-        return cls(update_id, json.loads(payload))
+    def of(
+        cls, update: dict[str, Any], raw: bytes, committed_at: float | None = None
+    ) -> InboxUpdate:
+        """The message for `update`, stored as `raw`."""
+        return cls(
+            int(update["update_id"]),
+            raw,
+            user_of(update),
+            wants_quick_answer(update),
+            committed_at,
+        )
+
+    @classmethod
+    def from_row(cls, update_id: int, raw: bytes) -> InboxUpdate:
+        """The message for a stored row (replay)."""
+        update = orjson.loads(raw)
+        return cls(update_id, raw, user_of(update), wants_quick_answer(update))
+
+    def payload(self) -> dict[str, Any]:
+        update: dict[str, Any] = orjson.loads(self.raw)
+        return update
 
 
 class SessionSlot:
@@ -100,6 +123,7 @@ class SessionActor(Actor[InboxUpdate]):
         outbound: Outbound,
         handler: Handler,
         slot: SessionSlot,
+        on_finished: Callable[[int], None] | None = None,
         start_job: Callable[[int], Awaitable[object]] | None = None,
         wake_job: Callable[[int], Awaitable[object]] | None = None,
         tariff: Tariff | None = None,
@@ -114,6 +138,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.outbound = outbound
         self.handler = handler
         self.slot = slot
+        self.on_finished = on_finished  # told after each update this user's session is done with
         self.start_job = start_job
         # The tree passes the tenant's live terms; without them, fixed ones.
         self.terms = terms or FixedTerms(settings, tariff or load_catalog().default_tariff())
@@ -130,9 +155,16 @@ class SessionActor(Actor[InboxUpdate]):
             await self.handle(retry)
 
     async def handle(self, message: InboxUpdate) -> None:
+        """Handle one update whole; then tell the dispatcher (`on_finished`) — unless it
+        crashed and is kept for the next incarnation, which tells it once done."""
+        await self._handle(message)
+        if self.on_finished is not None:
+            self.on_finished(self.user_id)
+
+    async def _handle(self, message: InboxUpdate) -> None:
         if message.update_id <= int(self.state.get(LAST_UPDATE, -1)):
             return  # already handled: a replay of something this session saved
-        incoming = read(message.payload)
+        incoming = read(message.payload())
         correlation = update_correlation(message.update_id)
         current_correlation.set(correlation)
         structlog.contextvars.bind_contextvars(correlation_id=correlation)

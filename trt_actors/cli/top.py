@@ -62,9 +62,24 @@ async def watch(url: str, once: bool) -> None:
 
 
 def format_tree(snapshot: dict[str, Any]) -> str:
-    lines = [f"{snapshot.get('root', 'root')}"]
+    lines = [format_load(tenant, figures) for tenant, figures in snapshot.get("load", {}).items()]
+    lines.append(f"{snapshot.get('root', 'root')}")
     _rows(snapshot.get("tree", []), "", lines)
     return "\n".join(lines)
+
+
+def format_load(tenant: str, figures: dict[str, Any]) -> str:
+    """One line of what waits for a tenant: its backlog, the outbound queue, the drain."""
+    queued = figures.get("outbound_queued", {})
+    state = [name for name in ("backpressure", "shedding") if figures.get(name)] or ["flowing"]
+    return (
+        f"{tenant}: backlog {figures.get('inbox_backlog', 0)}/{figures.get('limit', 0)}"
+        f" ({figures.get('waiting', 0)} waiting, {figures.get('in_sessions', 0)} in sessions)"
+        f" · outbound {queued.get('reply', 0) + queued.get('normal', 0)} replies,"
+        f" {queued.get('bulk', 0)} bulk, {queued.get('unmetered', 0)} answers"
+        f" · drains in {figures.get('drain_seconds', 0):.0f}s · {', '.join(state)}"
+        f" · refused {figures.get('refused', 0)}"
+    )
 
 
 def _rows(rows: list[dict[str, Any]], indent: str, lines: list[str]) -> None:

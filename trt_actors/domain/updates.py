@@ -65,6 +65,14 @@ def user_of(update: dict[str, Any]) -> int:
     return SYSTEM_USER
 
 
+def wants_quick_answer(update: dict[str, Any]) -> bool:
+    """A button press or a pre-checkout query: Telegram shows a spinner until the bot answers
+    a press, and cancels a payment whose pre-checkout query is not answered within 10 s."""
+    return isinstance(update.get("callback_query"), dict) or isinstance(
+        update.get("pre_checkout_query"), dict
+    )
+
+
 def read(update: dict[str, Any]) -> Incoming:
     """Classify a raw update. Never raises on unexpected shapes: they become Kind.OTHER."""
     update_id = int(update.get("update_id", 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from trt_actors.actors import ActorRef, actor_child
+from trt_actors.actors.dispatcher import Backlog
 from trt_actors.actors.polling_intake import PollingIntakeActor
 from trt_actors.actors.session import InboxUpdate
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
@@ -26,15 +27,28 @@ def intake_children(
     *,
     doors: WebhookDoors,
     coordination: Coordination,
+    backlog: Backlog,
+    answer_rate: float,
 ) -> list[ChildSpec]:
-    """Polling: the getUpdates actor. Webhook: the tenant's door, and the setter if asked."""
+    """Polling: the getUpdates actor. Webhook: the tenant's door, and the setter if asked.
+    Both take updates only while `backlog` has room (`answer_rate`: updates/s the bot can
+    answer, for the Retry-After of a refusal)."""
     tid = tenant.tenant_id
     if tenant.mode != "webhook":
         spec, _ = actor_child(
-            "intake", lambda: PollingIntakeActor(tid, api, store, dispatcher), tenant=tid
+            "intake",
+            lambda: PollingIntakeActor(tid, api, store, dispatcher, backlog=backlog),
+            tenant=tid,
         )
         return [spec]
-    intake = WebhookIntake(tid, tenant.webhook_secret or "", store, dispatcher)
+    intake = WebhookIntake(
+        tid,
+        tenant.webhook_secret or "",
+        store,
+        dispatcher,
+        backlog=backlog,
+        answer_rate=answer_rate,
+    )
     children = [ChildSpec("intake", functools.partial(open_webhook_door, doors, intake))]
     if tenant.webhook_base_url and tenant.auto_set_webhook:
         target = WebhookTarget(

@@ -10,8 +10,6 @@ import httpx
 import structlog
 import trio
 
-from trt_actors.actors import ActorRef
-from trt_actors.actors.session import InboxUpdate
 from trt_actors.kie import KieClient
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.storage import NotFound, StorageError, Store
@@ -82,12 +80,6 @@ def blocked_marker(tenant: str, store: Store) -> Callable[[int | str], Awaitable
             log.warning("outbound.mark_blocked_failed", user=chat, error_type=type(exc).__name__)
 
     return mark
-
-
-def dispatcher_intake(
-    tenant: str, secret: str, store: Store, dispatcher: ActorRef[InboxUpdate]
-) -> WebhookIntake:
-    return WebhookIntake(tenant=tenant, secret=secret, store=store, dispatcher=dispatcher)
 
 
 @dataclass(frozen=True, slots=True)

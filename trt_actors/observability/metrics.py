@@ -98,9 +98,11 @@ class TreeCollector(Collector):
         self,
         describe_tree: Callable[[], list[dict[str, Any]]],
         outbound_stats: Callable[[], dict[str, Any]],
+        load: Callable[[], dict[str, dict[str, Any]]] | None = None,
     ) -> None:
         self.describe_tree = describe_tree
         self.outbound_stats = outbound_stats
+        self.load = load  # per tenant: what waits (`Tree.load`)
         self.storage = StorageFigures()
 
     def collect(self) -> Iterator[Metric]:
@@ -114,7 +116,50 @@ class TreeCollector(Collector):
             for outcome in ("sent", "failed", "retried", "throttled", "blocked", "expired"):
                 sends.add_metric([tenant, outcome], getattr(stats, outcome))
         yield sends
+        if self.load is not None:
+            yield from _load_families(self.load())
         yield from self.storage.families()
+
+
+def _load_families(load: dict[str, dict[str, Any]]) -> Iterator[Metric]:
+    """The backlog figures of each tenant (docs/telegram-io.md, "Bursts")."""
+    backlog = GaugeMetricFamily(
+        "trt_inbox_backlog",
+        "Updates committed and not yet handled (waiting at the dispatcher or in sessions)",
+        labels=["tenant"],
+    )
+    limit = GaugeMetricFamily(
+        "trt_inbox_backlog_limit", "The backlog past which the intake refuses", labels=["tenant"]
+    )
+    queue = GaugeMetricFamily(
+        "trt_outbound_queue",
+        "Bot API calls waiting at the outbound actor, by priority",
+        labels=["tenant", "priority"],
+    )
+    drain = GaugeMetricFamily(
+        "trt_drain_seconds",
+        "Expected seconds until what waits is answered, at Telegram's message pace",
+        labels=["tenant"],
+    )
+    held = GaugeMetricFamily(
+        "trt_backpressure", "1 while the dispatcher holds updates back", labels=["tenant"]
+    )
+    shedding = GaugeMetricFamily(
+        "trt_load_shedding", "1 while the intake refuses updates", labels=["tenant"]
+    )
+    refused = CounterMetricFamily(
+        "trt_updates_refused", "Updates refused because the backlog was full", labels=["tenant"]
+    )
+    for tenant, figures in load.items():
+        backlog.add_metric([tenant], figures["inbox_backlog"])
+        limit.add_metric([tenant], figures["limit"])
+        for priority, count in figures["outbound_queued"].items():
+            queue.add_metric([tenant, priority], count)
+        drain.add_metric([tenant], figures["drain_seconds"])
+        held.add_metric([tenant], int(figures["backpressure"]))
+        shedding.add_metric([tenant], int(figures["shedding"]))
+        refused.add_metric([tenant], figures["refused"])
+    yield from (backlog, limit, queue, drain, held, shedding, refused)
 
 
 class _TreeFamilies:

@@ -3,8 +3,10 @@
 A client connects to `ws://OPS_HOST:OPS_PORT/feed` (with `?token=OPS_TOKEN` when a token is
 set; it is required when OPS_HOST is not a loopback address). It receives JSON messages:
 
-- `{"type": "tree", "tree": [...], "at": ...}` at once, then every `SNAPSHOT_EVERY` seconds
-  (states, restarts, ages and mailbox depths change without events);
+- `{"type": "tree", "tree": [...], "load": {...}, "at": ...}` at once, then every
+  `SNAPSHOT_EVERY` seconds (states, restarts, ages and mailbox depths change without events;
+  `load` is what waits per tenant: the inbox backlog, the outbound queue, the expected time
+  to drain, whether backpressure or shedding is on);
 - `{"type": "event", ...}` for each start, exit, crash, kill, restart, give-up and stop.
 
 A client may send `{"type": "restart", "path": "tenants/tenant:default/outbound"}` to kill
@@ -38,10 +40,17 @@ MAX_CLIENTS = 16
 class OpsFeed:
     """Serves the feed of one tree. `token` None: no token needed (loopback only)."""
 
-    def __init__(self, root: Supervisor, bus: EventBus, token: str | None) -> None:
+    def __init__(
+        self,
+        root: Supervisor,
+        bus: EventBus,
+        token: str | None,
+        load: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.root = root
         self.bus = bus
         self.token = token
+        self.load = load
         self.clients = 0
 
     async def serve(
@@ -98,6 +107,7 @@ class OpsFeed:
             "type": "tree",
             "root": self.root.name,
             "tree": self.root.describe(),
+            "load": self.load() if self.load is not None else {},
             "at": trio.current_time(),
         }
 

@@ -1,24 +1,29 @@
 """Webhook intake: `POST /webhook/{tenant}` (and `/webhook` for the default tenant).
 
-In order: a request without the tenant's secret token (constant-time compare) → 401; a body
-over the limit → 413 (refused from its Content-Length, before it is read); more than the
-per-IP rate → 429 with Retry-After; the tenant not ready or draining → 503 with Retry-After;
-malformed JSON or no `update_id` → 400 and an event. Otherwise the update is appended to the
-durable inbox and the answer, 200, is sent only after the commit. A duplicate `update_id` is
-answered 200 and not handled twice.
+In order: a body over the limit → 413 (refused from its Content-Length, before it is read); a
+request without the tenant's secret token (constant-time compare) → 401, and more than the
+per-IP rate of such requests → 429 with Retry-After (requests with the right secret are never
+limited by address: Telegram posts a busy bot's updates from a few addresses); the tenant not
+ready or draining → 503 with Retry-After; the tenant's backlog at its bound
+(`INBOX_MAX_BACKLOG` updates committed and not yet handled) → 503 with Retry-After, Telegram
+posts it again later; malformed JSON or no `update_id` → 400 and an event. Otherwise the
+update is appended to the durable inbox as received and the answer, 200, is sent only after
+the commit. A duplicate `update_id` is answered 200 and not handled twice.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import structlog
 import trio
 
 from trt_actors.actors import ActorRef
+from trt_actors.actors.dispatcher import Backlog
 from trt_actors.actors.session import InboxUpdate
 from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics
@@ -29,9 +34,10 @@ from trt_actors.web import HTTPError, Request, Response, Router
 log = structlog.get_logger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-PER_IP_RATE = 200.0  # requests per second from one address (Telegram uses a few addresses)
+PER_IP_RATE = 200.0  # unauthenticated requests per second from one address
 PER_IP_BURST = 400
 RETRY_AFTER_NOT_READY = "5"
+RETRY_AFTER_BUSY_MAX = 60  # seconds: a full backlog asks Telegram to come back within this
 COMMIT_DEADLINE = 10.0  # past this the update is not acknowledged: Telegram sends it again
 MAX_TRACKED_IPS = 10_000
 
@@ -44,6 +50,8 @@ class WebhookIntake:
     secret: str
     store: Store
     dispatcher: ActorRef[InboxUpdate]
+    backlog: Backlog = field(default_factory=lambda: Backlog(""))
+    answer_rate: float = 30.0  # updates/s the bot answers at most (its message budget)
     ready: bool = False
     accepted: int = 0
     duplicates: int = 0
@@ -96,19 +104,23 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
     if intake is None and tenant in doors.configured:  # starting, restarting or stopping
         raise HTTPError(503, "not ready", headers={"Retry-After": RETRY_AFTER_NOT_READY})
     if intake is None or not intake.authorised(request):
+        wait = doors.admit(address)
+        if wait > 0:  # not logged: a flood of these must not flood the log
+            raise HTTPError(429, "too many requests", headers={"Retry-After": _seconds(wait)})
         log.warning("webhook.unauthorised", tenant=tenant, client=address)
         raise HTTPError(401, "unauthorised")
-    wait = doors.admit(address)
-    if wait > 0:
-        raise HTTPError(429, "too many requests", headers={"Retry-After": _seconds(wait)})
     if doors.draining or not intake.ready:
         raise HTTPError(503, "not ready", headers={"Retry-After": RETRY_AFTER_NOT_READY})
+    if not intake.backlog.admit():
+        seconds = intake.backlog.size / intake.answer_rate
+        retry_after = str(min(RETRY_AFTER_BUSY_MAX, max(1, math.ceil(seconds))))
+        raise HTTPError(503, "busy", headers={"Retry-After": retry_after})
     update = _parse(tenant, request)
     update_id = update["update_id"]
     began = trio.current_time()
     try:
         with trio.fail_after(COMMIT_DEADLINE):
-            result = await intake.store.inbox.append(tenant, update_id, update)
+            result = await intake.store.inbox.append(tenant, update_id, request.body)
     except (StorageError, trio.TooSlowError) as exc:
         log.error("webhook.commit_failed", tenant=tenant, update_id=update_id, error=str(exc))
         raise HTTPError(503, "storage unavailable", headers={"Retry-After": "1"}) from None
@@ -122,7 +134,7 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
     )
     if result is AppendResult.NEW:
         intake.accepted += 1
-        await intake.dispatcher.send(InboxUpdate(update_id, update, trio.current_time()))
+        await intake.dispatcher.send(InboxUpdate.of(update, request.body, trio.current_time()))
     else:
         intake.duplicates += 1
         metrics.updates_deduplicated.labels(tenant).inc()
@@ -132,8 +144,8 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
 
 def _parse(tenant: str, request: Request) -> dict[str, Any]:
     try:
-        update = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        update = orjson.loads(request.body)
+    except orjson.JSONDecodeError as exc:
         log.warning("webhook.malformed", tenant=tenant, error=str(exc), size=len(request.body))
         raise HTTPError(400, "body is not JSON") from None
     if not isinstance(update, dict) or type(update.get("update_id")) is not int:

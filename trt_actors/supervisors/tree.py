@@ -42,9 +42,15 @@ from trt_actors.actors import actor_child
 from trt_actors.actors.broadcaster import BroadcasterActor
 from trt_actors.actors.command_menu import command_menu_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
-from trt_actors.actors.dispatcher import DispatcherActor
+from trt_actors.actors.dispatcher import Backlog, DispatcherActor
 from trt_actors.actors.job import JobRuntime
-from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundStats
+from trt_actors.actors.outbound import (
+    Outbound,
+    OutboundActor,
+    OutboundLoad,
+    OutboundStats,
+    Priority,
+)
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.catalog import load_catalog
@@ -98,7 +104,7 @@ SESSION_IDLE = 300.0  # a session with no update for this long stops; its state 
 SESSION_MAILBOX = 1000
 MAX_SESSIONS = 50_000
 OUTBOUND_MAILBOX = 10_000
-DISPATCHER_MAILBOX = 1000
+DISPATCHER_MAILBOX = 4096  # taking a message never waits there: it only drains faster
 # Shutdown graces (seconds). A session gets a moment to finish the update in hand; if it
 # cannot (a long queue at the outbound actor), it is cancelled and the update stays pending in
 # the inbox, to be handled after the restart. All of it fits in SHUTDOWN_GRACE_SECONDS' default.
@@ -130,6 +136,12 @@ class Tree:
             configured=frozenset(t.tenant_id for t in self.tenants),
         )
         self.outbound_stats = {t.tenant_id: OutboundStats() for t in self.tenants}
+        # what waits, per tenant: at the outbound actor, and between the inbox and the end of
+        # handling (both outlive restarts; docs/telegram-io.md, "Bursts")
+        self.outbound_load = {t.tenant_id: OutboundLoad(self.limits) for t in self.tenants}
+        self.backlogs = {
+            t.tenant_id: Backlog(t.tenant_id, settings.inbox_max_backlog) for t in self.tenants
+        }
         self.nodes: dict[str, TenantNode] = {}  # the running tenant nodes, by tenant id
         self.tenant_recheck: Backoff | None = None  # how a parked tenant is checked again
         tariff = self.catalog.default_tariff()
@@ -140,7 +152,9 @@ class Tree:
             "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
         )
         self.metrics_registry = CollectorRegistry()
-        self.tree_collector = TreeCollector(self.root.describe, lambda: self.outbound_stats)
+        self.tree_collector = TreeCollector(
+            self.root.describe, lambda: self.outbound_stats, self.load
+        )
         self.metrics_registry.register(self.tree_collector)
 
     def _root_children(self) -> list[ChildSpec]:
@@ -202,7 +216,7 @@ class Tree:
         *,
         task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
     ) -> None:
-        feed = OpsFeed(self.root, current_bus.get(), token)
+        feed = OpsFeed(self.root, current_bus.get(), token, self.load)
         await feed.serve(host, port, task_status=task_status)
 
     def _correlation_flush(self) -> ChildSpec:
@@ -265,6 +279,7 @@ class Tree:
         """The tenant's children, in start order (see the module docstring)."""
         tid, api = tenant.tenant_id, clients.api
         store = self.root.child("store")
+        load, backlog = self.outbound_load[tid], self.backlogs[tid]
         outbound_spec, outbound_ref = actor_child(
             "outbound",
             lambda: OutboundActor(
@@ -272,19 +287,20 @@ class Tree:
                 limits=self.limits,
                 on_blocked=blocked_marker(tid, store),
                 stats=self.outbound_stats[tid],
+                load=load,
                 tenant=tid,
             ),
             capacity=OUTBOUND_MAILBOX,
             shutdown=OUTBOUND_GRACE,
             tenant=tid,
         )
-        outbound = Outbound(outbound_ref)
+        outbound = Outbound(outbound_ref, load)
         coordination = self.root.child("coordination")
         jobs = self._jobs(tenant, clients, store, outbound)
         sessions = self._sessions(tenant, clients, store, outbound, jobs)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",
-            lambda: DispatcherActor(tid, store, sessions),
+            lambda: DispatcherActor(tid, store, sessions, backlog=backlog, outbound=load),
             capacity=DISPATCHER_MAILBOX,
             shutdown=DISPATCHER_GRACE,
             tenant=tid,
@@ -310,7 +326,14 @@ class Tree:
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
             *intake_children(
-                tenant, api, store, dispatcher, doors=self.doors, coordination=coordination
+                tenant,
+                api,
+                store,
+                dispatcher,
+                doors=self.doors,
+                coordination=coordination,
+                backlog=backlog,
+                answer_rate=load.rate,
             ),
             command_menu_child(api, coordination, tid),
             warmup,
@@ -364,9 +387,11 @@ class Tree:
         async def start_job(job_id: int) -> object:
             return await jobs.get_or_start(job_id)
 
+        backlog = self.backlogs[tid]
+
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
-            spec, _ = actor_child(
+            spec, ref = actor_child(
                 f"user:{user_id}",
                 lambda: SessionActor(
                     tid,
@@ -375,6 +400,7 @@ class Tree:
                     outbound=outbound,
                     handler=self.handler,
                     slot=slot,
+                    on_finished=backlog.finished,
                     start_job=start_job,
                     terms=terms,
                     services=services,
@@ -388,7 +414,14 @@ class Tree:
                 tenant=tid,
                 key=str(user_id),
             )
-            return spec
+            close_mailbox = spec.on_terminated
+
+            def gone() -> None:  # for good: passivated, or given up after crashing
+                if close_mailbox is not None:
+                    close_mailbox()
+                backlog.released(user_id, ref)
+
+            return dataclasses.replace(spec, on_terminated=gone)
 
         return DynamicSupervisor("sessions", session, max_children=MAX_SESSIONS)
 
@@ -397,6 +430,34 @@ class Tree:
         warm = getattr(self.handler, "warm", None)
         if callable(warm):
             warm()
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """What waits, per tenant, for /metrics and `trt top` (docs/operations.md)."""
+        now = trio.current_time()
+        figures = {}
+        for tenant_id, backlog in self.backlogs.items():
+            outbound = self.outbound_load[tenant_id]
+            figures[tenant_id] = {
+                "inbox_backlog": backlog.size,
+                "waiting": backlog.waiting,
+                "in_sessions": backlog.in_flight,
+                "limit": backlog.limit,
+                "outbound_queued": {
+                    "reply": outbound.queued(Priority.REPLY),
+                    "normal": outbound.queued(Priority.NORMAL),
+                    "bulk": outbound.queued(Priority.BULK),
+                    "unmetered": outbound.unmetered_queued,
+                },
+                # replies queued at the outbound and updates still waiting, at the budget's
+                # pace (each update answered by about one message)
+                "drain_seconds": round(
+                    outbound.drain_seconds(now) + backlog.waiting / outbound.rate, 1
+                ),
+                "backpressure": backlog.backpressure,
+                "shedding": backlog.shedding,
+                "refused": backlog.refused,
+            }
+        return figures
 
     def readiness(self) -> dict[str, Any]:
         """What /readyz answers (`nodes/readiness.py`)."""

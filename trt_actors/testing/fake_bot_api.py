@@ -38,6 +38,7 @@ class FakeBotApi:
         self.script = script
         self.latency = latency
         self.sent: list[tuple[float, str, Any]] = []  # (time, method, text) of accepted calls
+        self.chats: list[int | str | None] = []  # the chat of each of them (None: no chat)
         self.throttled = 0
 
     async def call(
@@ -55,6 +56,7 @@ class FakeBotApi:
                 self.throttled += 1
                 raise RetryAfter(wait)
         self.sent.append((trio.current_time(), method, params.get("text")))
+        self.chats.append(chat)
         return {"message_id": len(self.sent)}
 
     async def close(self) -> None:

@@ -18,8 +18,9 @@ from trt_actors.observability.logging import configure_logging
 from . import EmulatorConfig, RateLimits, TelegramEmulator
 
 
-async def main(host: str, port: int, relaxed: bool) -> None:
-    config = EmulatorConfig(rate_limits=RateLimits.relaxed() if relaxed else RateLimits())
+async def main(host: str, port: int, relaxed: bool, rate_scale: float = 1.0) -> None:
+    limits = RateLimits.relaxed() if relaxed else RateLimits().scaled(rate_scale)
+    config = EmulatorConfig(rate_limits=limits)
     emulator = TelegramEmulator(config)
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with trio.open_nursery() as nursery:
@@ -35,9 +36,15 @@ def cli() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-flood-limits", action="store_true", help="turn 429s off")
+    parser.add_argument(
+        "--rate-scale",
+        type=float,
+        default=1.0,
+        help="flood limits this many times Telegram's (match the bot's TELEGRAM_RATE_SCALE)",
+    )
     args = parser.parse_args()
     configure_logging("warning")  # to stderr: stdout carries the one JSON line
-    trio.run(main, args.host, args.port, args.no_flood_limits)
+    trio.run(main, args.host, args.port, args.no_flood_limits, args.rate_scale)
     return 0
 
 

@@ -9,7 +9,7 @@ injection, flood limits (429), then the method itself. Answers are Telegram's JS
 from __future__ import annotations
 
 import mimetypes
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -104,6 +104,9 @@ class TelegramEmulator:
         self.faults = FaultInjector()
         self.violations: list[Violation] = []
         self.calls: deque[CallRecord] = deque(maxlen=MAX_RECORDED_CALLS)
+        #: Every call ever answered, counted by (method, status): unlike `calls`, never
+        #: forgets (how many 429s a burst drew, how many replies went out).
+        self.tallies: Counter[tuple[str, int]] = Counter()
         self.router = Router()
         self.server: HTTPServer | None = None
         self.base_url: str | None = None
@@ -248,7 +251,7 @@ class TelegramEmulator:
         fault = self.faults.take(method.name)
         faulted = await fault_response(fault) if fault is not None else None
         if fault is not None and faulted is not None:
-            self.calls.append(CallRecord(method.name, _summary(raw.params), 0, fault.kind))
+            self._record(CallRecord(method.name, _summary(raw.params), 0, fault.kind))
             return faulted
         blocking = [p for p in problems if self._blocks(p)]
         call = Call(method.name, bot, args, self.world, self.config, raw.uploads)
@@ -258,7 +261,7 @@ class TelegramEmulator:
             result = await self._execute(call)
         except ApiError as error:
             return self._answer(method.name, raw.params, error)
-        self.calls.append(CallRecord(method.name, _summary(raw.params), 200, None))
+        self._record(CallRecord(method.name, _summary(raw.params), 200, None))
         return Response.json({"ok": True, "result": result})
 
     def _blocks(self, problem: Problem) -> bool:
@@ -282,8 +285,12 @@ class TelegramEmulator:
             raise too_many_requests(wait)
 
     def _answer(self, method: str, params: dict[str, Any], error: ApiError) -> Response:
-        self.calls.append(CallRecord(method, _summary(params), error.code, error.description))
+        self._record(CallRecord(method, _summary(params), error.code, error.description))
         return _api_error(error)
+
+    def _record(self, record: CallRecord) -> None:
+        self.calls.append(record)
+        self.tallies[record.method, record.status] += 1
 
     def _violate(self, method: str, problems: list[Problem]) -> None:
         for problem in problems:

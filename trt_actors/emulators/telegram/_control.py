@@ -29,6 +29,7 @@ from trt_actors.emulators.telegram._store import (
 )
 
 ChatRef = Chat | User | int
+MAX_OPENED_CHATS = 100_000  # users `open_chats` makes in one call
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,16 @@ class Control:
             language_code=language_code,
             user_id=user_id,
         )
+
+    def open_chats(self, count: int, *, first_name: str = "User") -> list[User]:
+        """`count` new users who each opened a private chat with the bot (so the bot may
+        write to them), without queueing any update: load tests post their own."""
+        if not 0 < count <= MAX_OPENED_CHATS:
+            raise ControlError(f"count must be from 1 to {MAX_OPENED_CHATS}")
+        users = [self.user(f"{first_name}{i}") for i in range(count)]
+        for user in users:
+            self.bot.private_chat(user)
+        return users
 
     def group(self, title: str, members: list[User], *, supergroup: bool = True) -> Chat:
         """Create a group chat with the bot and `members`."""

@@ -33,7 +33,7 @@ CORS = {
 #: Deadline of one control request (pay_invoice and next_message wait inside it).
 CONTROL_HANDLER_TIMEOUT = 120.0
 _ACTIONS: dict[str, Action] = {}
-_NUMERIC = ("user_id", "chat_id", "message_id", "times", "retry_after", "status")
+_NUMERIC = ("user_id", "chat_id", "message_id", "times", "retry_after", "status", "count")
 
 
 def _action(name: str) -> Callable[[Action], Action]:
@@ -61,6 +61,12 @@ async def _users(emu: TelegramEmulator, ctl: Control, body: dict[str, Any]) -> A
         user_id=body.get("user_id"),
     )
     return user.to_json()
+
+
+@_action("open_chats")
+async def _open_chats(emu: TelegramEmulator, ctl: Control, body: dict[str, Any]) -> Any:
+    users = ctl.open_chats(int(body["count"]), first_name=body.get("first_name", "User"))
+    return [user.id for user in users]
 
 
 @_action("groups")
@@ -202,6 +208,21 @@ async def _state(emu: TelegramEmulator, ctl: Control, body: dict[str, Any]) -> A
 async def _calls(emu: TelegramEmulator, ctl: Control, body: dict[str, Any]) -> Any:
     last = int(body.get("last", 100))
     return [asdict(c) for c in list(emu.calls)[-last:]]
+
+
+@_action("tallies")
+async def _tallies(emu: TelegramEmulator, ctl: Control, body: dict[str, Any]) -> Any:
+    """Every call answered so far, counted by method and status: {"sendMessage": {"200": 5}}."""
+    tallies: dict[str, dict[str, int]] = {}
+    for (method, status), count in emu.tallies.items():
+        tallies.setdefault(method, {})[str(status)] = count
+    return tallies
+
+
+@_action("answered")
+async def _answered(emu: TelegramEmulator, ctl: Control, body: dict[str, Any]) -> Any:
+    """How many chats have at least one message from the bot."""
+    return {"chats": sum(1 for chat in ctl.bot.chats.values() if chat.bot_message_ids)}
 
 
 def _query_body(request: Request) -> dict[str, Any]:

@@ -33,6 +33,17 @@ class RateLimits:
         """No flood limits (for tests of other components that send a lot)."""
         return cls(enabled=False)
 
+    def scaled(self, factor: float) -> RateLimits:
+        """The same limits `factor` times faster (bursts unchanged), to match a bot that
+        paces at `TELEGRAM_RATE_SCALE=factor` so load tests take seconds, not minutes."""
+        return RateLimits(
+            enabled=self.enabled,
+            private_per_second=self.private_per_second * factor,
+            private_burst=self.private_burst,
+            group_per_minute=self.group_per_minute * factor,
+            global_per_second=self.global_per_second * factor,
+        )
+
 
 class TokenBucket:
     """`capacity` tokens refilled at `rate` per second."""
