@@ -12,6 +12,7 @@ import trio
 from prometheus_client.parser import text_string_to_metric_families
 from trio_websocket import open_websocket_url
 
+from trt_actors.cli.top import format_tree
 from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
 from trt_actors.testing.kit import BotService
 
@@ -124,3 +125,76 @@ async def test_metrics_parse_and_move_under_traffic(bot_service: BotService) -> 
     for family in ("trt_jobs", "trt_ledger_amount", "trt_kie_calls", "trt_inbox_lag_seconds"):
         assert f"# TYPE {family}" in text
     assert "trt_mailbox_depth" in "".join(after)
+
+
+async def test_a_backlog_shows_on_metrics_and_in_trt_top_while_it_drains(
+    bot_service: BotService,
+) -> None:
+    """150 users at once take five seconds of Telegram's message budget: meanwhile /metrics
+    and the feed `trt top` reads show the backlog, the outbound queue, the time to drain and
+    the backpressure; once answered, all of it is back to zero."""
+
+    async def figures() -> dict[str, float]:
+        async with httpx.AsyncClient(timeout=5) as client:
+            text = (await client.get(f"http://127.0.0.1:{bot_service.port}/metrics")).text
+        values: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                labels = sample.labels
+                if labels.get("tenant") == "default":
+                    priority = f"/{labels['priority']}" if "priority" in labels else ""
+                    values[f"{sample.name}/default{priority}"] = sample.value
+        return values
+
+    users = [bot_service.user(f"B{i}", language_code="en") for i in range(150)]
+    for user in users:
+        bot_service.emulator.ctl.send_command(user.user, "start")
+    with trio.fail_after(20):
+        while True:
+            during = await figures()
+            if during["trt_backpressure/default"] and during["trt_outbound_queue/default/reply"]:
+                break
+            await trio.sleep(0.05)
+    assert during["trt_drain_seconds/default"] > 1
+    assert during["trt_inbox_backlog/default"] > 0
+    assert during["trt_inbox_backlog_limit/default"] == 10_000
+    async with open_websocket_url(f"ws://127.0.0.1:{bot_service.ops_port}/feed") as ws:
+        snapshot = json.loads(await ws.get_message())
+    load = snapshot["load"]["default"]
+    assert load["inbox_backlog"] > 0 or load["outbound_queued"]["reply"] > 0
+    line = format_tree(snapshot).splitlines()[0]
+    assert line.startswith("default: backlog ") and "drains in" in line
+    with trio.fail_after(30):
+        for user in users:
+            await user.next_message(timeout=30)
+        while (after := await figures())["trt_backpressure/default"] != 0:
+            await trio.sleep(0.1)
+    assert after["trt_inbox_backlog/default"] == 0
+    assert after["trt_outbound_queue/default/reply"] == 0
+    assert after["trt_drain_seconds/default"] == 0
+    assert bot_service.failures() == []
+
+
+def test_trt_top_prints_what_waits_above_the_tree() -> None:
+    snapshot = {
+        "root": "root",
+        "tree": [{"id": "store", "state": "running", "restarts": 0}],
+        "load": {
+            "default": {
+                "inbox_backlog": 1200,
+                "waiting": 1150,
+                "in_sessions": 50,
+                "limit": 10_000,
+                "outbound_queued": {"reply": 55, "normal": 3, "bulk": 40, "unmetered": 0},
+                "drain_seconds": 41.2,
+                "backpressure": True,
+                "shedding": False,
+                "refused": 0,
+            }
+        },
+    }
+    assert format_tree(snapshot).splitlines()[:2] == [
+        "default: backlog 1200/10000 (1150 waiting, 50 in sessions) · outbound 58 replies,"
+        " 40 bulk, 0 answers · drains in 41s · backpressure · refused 0",
+        "root",
+    ]
