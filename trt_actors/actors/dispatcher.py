@@ -35,9 +35,7 @@ import itertools
 import math
 import time
 from collections import deque
-from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 import trio
@@ -46,7 +44,7 @@ from trt_actors.mailboxes import MailboxClosed, MailboxFull
 from trt_actors.storage import Store
 from trt_actors.supervisors import DynamicSupervisor, SupervisorFull
 
-from ._actor import Actor
+from ._actor import Actor, ActorRef
 from .outbound import OutboundLoad
 from .session import InboxUpdate
 
@@ -75,7 +73,7 @@ class Backlog:
         self.limit = limit
         self.waiting = 0  # at the dispatcher
         self.in_flight = 0  # in sessions' hands
-        self.backpressure = False  # the dispatcher holds updates for the outbound queue
+        self.backpressure = False  # a backpressure episode is on: the dispatcher holds updates
         self.shedding = False  # the intake refuses updates: the backlog is at its limit
         self.refused = 0  # updates refused so far (webhook: 503; polling: not polled)
         self._shedding_since = 0.0
@@ -113,6 +111,8 @@ class Backlog:
         """Return once `updates` more fit under the limit (the polling intake waits here:
         Telegram keeps what it has not delivered)."""
         if self.size + updates <= self.limit:
+            if self.shedding:  # a wait before this one was cancelled (the intake restarted)
+                self._stop_shedding()
             return
         if not self.shedding:
             self.shedding = True
@@ -142,12 +142,17 @@ class Backlog:
             seconds=round(time.monotonic() - self._shedding_since, 3),
         )
 
+    def attach(self, dispatcher: DispatcherActor) -> None:
+        """`dispatcher` is the one running now: it starts from an empty queue."""
+        self._dispatcher = dispatcher
+        self.counted(0, 0)
+
     def finished(self, user: int) -> None:
         """A session is done with an update of `user` (sessions call this)."""
         if self._dispatcher is not None:
             self._dispatcher.finished(user)
 
-    def released(self, user: int, session: Hashable) -> None:
+    def released(self, user: int, session: ActorRef[InboxUpdate]) -> None:
         """`session`, the session of `user`, is gone for good: whatever it held is lost to
         this run (it stays pending in the inbox)."""
         if self._dispatcher is not None:
@@ -188,7 +193,8 @@ class DispatcherActor(Actor[InboxUpdate]):
         self.routed = 0
         self._queues: dict[int, deque[InboxUpdate]] = {}  # each user's waiting updates
         self._quick: dict[int, int] = {}  # waiting presses and pre-checkouts, by user
-        self._holder: dict[int, Any] = {}  # user → the session holding one of their updates
+        # user → the session holding one of their updates (None until `_hand` knows it)
+        self._holder: dict[int, ActorRef[InboxUpdate] | None] = {}
         self._turns: deque[_Turn] = deque()
         self._quick_turns: deque[_Turn] = deque()
         self._tickets: dict[int, int] = {}  # the valid ticket of each user in line
@@ -202,9 +208,8 @@ class DispatcherActor(Actor[InboxUpdate]):
         self._wake = trio.Event()
 
     async def on_start(self) -> None:
-        self.backlog._dispatcher = self
+        self.backlog.attach(self)
         self.outbound.listener = self._outbound_changed
-        self.backlog.counted(0, 0)
         replayed = 0
         after: int | None = None
         while True:
@@ -254,7 +259,7 @@ class DispatcherActor(Actor[InboxUpdate]):
         self._in_flight -= 1
         self._free(user)
 
-    def released(self, user: int, session: Hashable) -> None:
+    def released(self, user: int, session: ActorRef[InboxUpdate]) -> None:
         """The session `session` of `user` is gone for good."""
         if self._holder.get(user) is not session:
             return  # passivated with nothing held, or an older session of this user
@@ -422,7 +427,7 @@ class DispatcherActor(Actor[InboxUpdate]):
         closed = 0
         while True:
             try:
-                session: Any = await self.sessions.get_or_start(user)
+                session: ActorRef[InboxUpdate] = await self.sessions.get_or_start(user)
             except SupervisorFull:
                 await trio.sleep(FULL_RETRY_DELAY)
                 continue
