@@ -212,6 +212,48 @@ async def run(
     return result
 
 
+HEADER = (
+    "version",
+    "offered/s",
+    "updates",
+    "acked",
+    "refused",
+    "lost",
+    "ack p50 ms",
+    "ack p99 ms",
+    "last reply s",
+    "answered",
+    "429s",
+    "crashes",
+    "gave up",
+    "replays",
+    "episodes",
+    "RSS MB",
+)
+
+
+def row(r: Result) -> str:
+    cells = (
+        r.version,
+        f"{r.offered_rate:.0f}",
+        r.offered,
+        r.acked,
+        r.refused,
+        r.lost,
+        f"{r.percentile(50):.1f}",
+        f"{r.percentile(99):.1f}",
+        f"{r.last_reply_s:.1f}",
+        r.answered,
+        r.throttled,
+        r.crashes,
+        r.gave_up,
+        r.replays,
+        r.backpressure,
+        f"{r.rss_peak_mb:.0f}",
+    )
+    return " | ".join(str(cell) for cell in cells)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -222,54 +264,13 @@ def main() -> int:
     parser.add_argument("--drain-timeout", type=float, default=2400.0)
     parser.add_argument("--source", type=Path, action="append", default=[])
     args = parser.parse_args()
-    rows: list[Result] = []
-    for rate in args.rates:
-        for source in [*args.source, None]:
-            rows.append(
-                trio.run(run, rate, args.seconds, args.rate_scale, args.drain_timeout, source)
-            )
-            print(f"done: {rows[-1].version} at {rate:.0f}/s", file=sys.stderr, flush=True)
     budget = 30 * args.rate_scale
     print(f"budget {budget:.0f} messages/s (rate scale {args.rate_scale:g}), {args.seconds:g} s")
-    header = (
-        "version",
-        "offered/s",
-        "updates",
-        "acked",
-        "refused",
-        "lost",
-        "ack p50 ms",
-        "ack p99 ms",
-        "last reply s",
-        "answered",
-        "429s",
-        "crashes",
-        "gave up",
-        "replays",
-        "episodes",
-        "RSS MB",
-    )
-    print(" | ".join(header))
-    for r in rows:
-        cells = (
-            r.version,
-            f"{r.offered_rate:.0f}",
-            r.offered,
-            r.acked,
-            r.refused,
-            r.lost,
-            f"{r.percentile(50):.1f}",
-            f"{r.percentile(99):.1f}",
-            f"{r.last_reply_s:.1f}",
-            r.answered,
-            r.throttled,
-            r.crashes,
-            r.gave_up,
-            r.replays,
-            r.backpressure,
-            f"{r.rss_peak_mb:.0f}",
-        )
-        print(" | ".join(str(cell) for cell in cells))
+    print(" | ".join(HEADER), flush=True)
+    for rate in args.rates:
+        for source in [*args.source, None]:
+            result = trio.run(run, rate, args.seconds, args.rate_scale, args.drain_timeout, source)
+            print(row(result), flush=True)
     return 0
 
 

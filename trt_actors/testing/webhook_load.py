@@ -76,6 +76,9 @@ class _Connection:
     async def _open(self) -> trio.SocketStream:
         sock = trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_STREAM)
         try:
+            # bound to a source address, a closed connection's port stays taken in TIME_WAIT;
+            # without SO_REUSEADDR that would keep servers from listening on it meanwhile
+            sock.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_REUSEADDR, 1)
             await sock.bind((self.source, 0))
             with trio.fail_after(CONNECT_DEADLINE):
                 await sock.connect((self.host, self.port))
