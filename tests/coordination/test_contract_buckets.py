@@ -74,3 +74,21 @@ async def test_invalid_arguments_are_refused(coord: Coordination, contract_clock
         await coord.bucket_take("k", RATE, BURST, n=BURST + 1)
     with pytest.raises(ValueError, match="rate"):
         TokenBucket(coord, "send", rate=0.0, burst=1)
+
+
+async def test_a_hold_lets_nothing_be_taken_for_its_time(
+    coord: Coordination, contract_clock: object
+) -> None:
+    """Telegram's 429 with retry_after: every instance sharing the budget waits it out."""
+    key = f"hold-{trio.current_time():.6f}"
+    bucket = TokenBucket(coord, key, rate=RATE, burst=BURST)
+    assert await bucket.try_take() == 0.0
+    await bucket.hold(seconds=0.5)
+    wait = await bucket.try_take()
+    assert 0.5 <= wait <= 0.5 + 1 / RATE + 0.05
+    await trio.sleep(wait)
+    assert await bucket.try_take() == 0.0
+    # a shorter hold never shortens a longer one already running
+    await bucket.hold(seconds=0.4)
+    await bucket.hold(seconds=0.1)
+    assert await bucket.try_take() >= 0.35

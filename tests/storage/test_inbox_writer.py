@@ -30,7 +30,8 @@ class ScriptedEngine:
     def __init__(self, commit_delay: float = 0.01) -> None:
         raw = sqlite3.connect(":memory:", isolation_level=None)
         self.conn = SqlConn(raw, SQLITE)
-        self.conn.script(MIGRATIONS[0].script(SQLITE))
+        for migration in MIGRATIONS:
+            self.conn.script(migration.script(SQLITE))
         self.commit_delay = commit_delay
         self.fail = False
         self.batches: list[int] = []

@@ -12,7 +12,7 @@ from trt_actors.storage import Store, open_store
 
 from .support import query
 
-EXEMPT = {"schema_version"}
+EXEMPT = {"schema_version", "instances"}  # the registry of processes: not tenant data
 # SQLite's own tables behind the knowledge base's FTS5 index (kb_entries_fts holds tenant_id)
 FTS5_SHADOW = {f"kb_entries_fts_{part}" for part in ("data", "idx", "docsize", "config")}
 REQUIRED_TABLES = {

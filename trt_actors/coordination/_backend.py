@@ -10,6 +10,7 @@ Time arguments are seconds (floats). Returned expiries are conservative local de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from ._lease import Lease, Origin
@@ -42,6 +43,19 @@ class Backend(Protocol):
         """
         ...
 
+    async def renew_leases(self, leases: Sequence[Lease], ttl: float) -> list[Lease | None]:
+        """`renew_lease` for each of `leases` (in one round trip on Redis), in order."""
+        ...
+
+    async def join_group(self, group: str, member: str, ttl: float) -> list[str]:
+        """Say `member` of `group` is alive for `ttl` seconds; return the live members
+        (those whose last call is less than their ttl ago), sorted."""
+        ...
+
+    async def leave_group(self, group: str, member: str) -> None:
+        """Remove `member` from `group` at once."""
+        ...
+
     async def release_lease(self, lease: Lease) -> bool:
         """Delete `lease` if it is still held by the same owner and token.
 
@@ -67,6 +81,11 @@ class Backend(Protocol):
         which `n` tokens will be available (nothing is taken then). Requires
         ``0 < n <= burst`` and ``rate > 0``.
         """
+        ...
+
+    async def bucket_hold(self, key: str, rate: float, burst: int, seconds: float) -> None:
+        """Empty bucket `key` so that nothing can be taken from it for `seconds` (its tokens
+        go below zero and refill from there at `rate`)."""
         ...
 
     async def dedup_add(self, key: str, ttl: float) -> bool:

@@ -17,7 +17,7 @@ import trio
 if TYPE_CHECKING:
     from ._coordination import Coordination
 
-__all__ = ["BUCKET_EPSILON", "TokenBucket", "check_bucket_args", "take_tokens"]
+__all__ = ["BUCKET_EPSILON", "TokenBucket", "check_bucket_args", "hold_tokens", "take_tokens"]
 
 BUCKET_EPSILON = 1e-9
 """Tolerance on the token count, so that waiting exactly the advised time always succeeds."""
@@ -56,6 +56,18 @@ def take_tokens(
     return tokens, stamp, (n - tokens) / rate
 
 
+def hold_tokens(
+    tokens: float | None, stamp: float, now: float, *, rate: float, burst: int, seconds: float
+) -> tuple[float, float]:
+    """Refill a bucket to `now`, then empty it so that nothing can be taken for `seconds`
+    (the tokens go below zero and refill from there); ``(tokens_after, stamp_after)``."""
+    if tokens is None:
+        tokens, stamp = float(burst), now
+    elif now > stamp:
+        tokens, stamp = min(float(burst), tokens + (now - stamp) * rate), now
+    return min(tokens, -seconds * rate), stamp
+
+
 def seconds_to_full(tokens: float, rate: float, burst: int) -> float:
     """Seconds until a bucket holding `tokens` is full again (then it can be forgotten)."""
     return max(0.0, (burst - tokens) / rate)
@@ -87,6 +99,10 @@ class TokenBucket:
         Returns 0.0 when taken, else the seconds to wait before they will be (nothing taken).
         """
         return await self.coordination.bucket_take(self._key(key), self.rate, self.burst, n)
+
+    async def hold(self, key: str = "", seconds: float = 0.0) -> None:
+        """Let nothing be taken from the bucket for `key` for `seconds` (everyone waits)."""
+        await self.coordination.bucket_hold(self._key(key), self.rate, self.burst, seconds)
 
     async def acquire(self, key: str = "", n: int = 1) -> None:
         """Wait until `n` tokens are taken from the bucket for `key`.

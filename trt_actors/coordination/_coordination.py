@@ -15,7 +15,8 @@ Routing rules (docs/coordination.md, "When Redis is down"):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from typing import Literal, TypeVar
@@ -31,6 +32,11 @@ from ._lock import HeldLock, hold_lock
 from ._redis import RedisBackend
 
 __all__ = ["Coordination", "CoordinationStatus"]
+
+
+async def _renew_batch(leases: list[Lease], ttl: float, backend: Backend) -> list[Lease | None]:
+    return await backend.renew_leases(leases, ttl)
+
 
 T = TypeVar("T")
 Mode = Literal["local", "shared", "degraded"]
@@ -138,9 +144,43 @@ class Coordination:
             return None
         return await self._at_origin(lease.origin, lambda b: b.renew_lease(lease, ttl))
 
+    async def renew_leases(self, leases: Sequence[Lease], ttl: float) -> list[Lease | None]:
+        """`renew_lease` for many leases at once (one round trip per backend), in order.
+        Raises `CoordinationUnavailable` as `renew_lease` does."""
+        renewed: dict[int, Lease | None] = {}
+        origins: tuple[Origin, ...] = ("local", "redis")
+        for origin in origins:
+            mine = [(i, lease) for i, lease in enumerate(leases) if lease.origin == origin]
+            if not mine:
+                continue
+            if self._shared_is_back(origin):
+                for i, lease in mine:
+                    await self._local.release_lease(lease)
+                    renewed[i] = None
+                continue
+            result = await self._at_origin(
+                origin, functools.partial(_renew_batch, [lease for _, lease in mine], ttl)
+            )
+            renewed.update(zip((i for i, _ in mine), result, strict=True))
+        return [renewed[i] for i in range(len(leases))]
+
     async def release_lease(self, lease: Lease) -> bool:
         """Release `lease` if still held by its owner (never someone else's)."""
         return await self._at_origin(lease.origin, lambda b: b.release_lease(lease))
+
+    # -- groups -------------------------------------------------------------------------
+
+    async def join_group(self, group: str, member: str, ttl: float) -> list[str]:
+        """Keep `member` in `group` for `ttl` seconds; the live members, sorted. Refused
+        (`CoordinationUnavailable`) while Redis is down, as new leases are: a member cannot
+        tell who else is alive then (unless single-instance)."""
+        return await self._route(
+            lambda b: b.join_group(group, member, ttl), fallback=self._single_instance
+        )
+
+    async def leave_group(self, group: str, member: str) -> None:
+        """Leave `group` at once (best effort: a member that cannot leave expires)."""
+        await self._route(lambda b: b.leave_group(group, member), fallback=True)
 
     # -- locks --------------------------------------------------------------------------
 
@@ -173,6 +213,11 @@ class Coordination:
         Never raises for Redis trouble: falls back to a local bucket.
         """
         return await self._route(lambda b: b.bucket_take(key, rate, burst, n), fallback=True)
+
+    async def bucket_hold(self, key: str, rate: float, burst: int, seconds: float) -> None:
+        """Let nothing be taken from bucket `key` for `seconds` (see `Backend.bucket_hold`).
+        Never raises for Redis trouble: falls back to a local bucket."""
+        await self._route(lambda b: b.bucket_hold(key, rate, burst, seconds), fallback=True)
 
     async def dedup_add(self, key: str, ttl: float) -> bool:
         """Record `key` for `ttl` seconds; True the first time, False while remembered.

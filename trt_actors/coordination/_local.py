@@ -12,10 +12,11 @@ respect to other trio tasks.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import trio
 
-from ._bucket import check_bucket_args, seconds_to_full, take_tokens
+from ._bucket import check_bucket_args, hold_tokens, seconds_to_full, take_tokens
 from ._expiring import ExpiringMap
 from ._lease import Lease, Origin
 
@@ -41,6 +42,7 @@ class LocalBackend:
         self._locks: ExpiringMap[str] = ExpiringMap()
         self._buckets: ExpiringMap[tuple[float, float]] = ExpiringMap()
         self._dedup: ExpiringMap[bool] = ExpiringMap()
+        self._groups: dict[str, dict[str, float]] = {}  # group -> member -> expiry
 
     @property
     def origin(self) -> Origin:
@@ -69,6 +71,23 @@ class LocalBackend:
             return None
         self._leases.set(lease.name, lease.value, now + ttl, now)
         return lease.renewed(expires_at=now + ttl, ttl=ttl)
+
+    async def renew_leases(self, leases: Sequence[Lease], ttl: float) -> list[Lease | None]:
+        return [await self.renew_lease(lease, ttl) for lease in leases]
+
+    async def join_group(self, group: str, member: str, ttl: float) -> list[str]:
+        await trio.lowlevel.checkpoint()
+        now = trio.current_time()
+        members = self._groups.setdefault(group, {})
+        members[member] = now + ttl
+        for name, expires_at in list(members.items()):
+            if expires_at <= now:
+                del members[name]
+        return sorted(members)
+
+    async def leave_group(self, group: str, member: str) -> None:
+        await trio.lowlevel.checkpoint()
+        self._groups.get(group, {}).pop(member, None)
 
     async def release_lease(self, lease: Lease) -> bool:
         await trio.lowlevel.checkpoint()
@@ -104,6 +123,18 @@ class LocalBackend:
         forget_at = stamp_after + seconds_to_full(tokens_after, rate, burst)
         self._buckets.set(key, (tokens_after, stamp_after), forget_at, now)
         return wait
+
+    async def bucket_hold(self, key: str, rate: float, burst: int, seconds: float) -> None:
+        check_bucket_args(rate, burst, 1)
+        await trio.lowlevel.checkpoint()
+        now = trio.current_time()
+        state = self._buckets.get(key, now)
+        tokens, stamp = state if state is not None else (None, now)
+        tokens_after, stamp_after = hold_tokens(
+            tokens, stamp, now, rate=rate, burst=burst, seconds=seconds
+        )
+        forget_at = stamp_after + seconds_to_full(tokens_after, rate, burst)
+        self._buckets.set(key, (tokens_after, stamp_after), forget_at, now)
 
     async def dedup_add(self, key: str, ttl: float) -> bool:
         await trio.lowlevel.checkpoint()

@@ -10,6 +10,7 @@ the `Coordination` facade decides what happens then.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import redis
@@ -23,6 +24,8 @@ from ._redis_scripts import (
     BUCKET_TAKE,
     COMPARE_AND_DELETE,
     COMPARE_AND_PEXPIRE,
+    JOIN_GROUP,
+    RENEW_LEASES,
 )
 
 __all__ = ["RedisBackend", "ttl_ms"]
@@ -49,6 +52,8 @@ class RedisBackend:
         self._pexpire_if = r.register_script(COMPARE_AND_PEXPIRE)
         self._delete_if = r.register_script(COMPARE_AND_DELETE)
         self._bucket = r.register_script(BUCKET_TAKE)
+        self._renew_many = r.register_script(RENEW_LEASES)
+        self._join = r.register_script(JOIN_GROUP)
 
     @property
     def origin(self) -> Origin:
@@ -80,6 +85,28 @@ class RedisBackend:
             return None
         return lease.renewed(expires_at=sent_at + ttl, ttl=ttl)
 
+    async def renew_leases(self, leases: Sequence[Lease], ttl: float) -> list[Lease | None]:
+        if not leases:
+            return []
+        keys = [self._key("lease", lease.name) for lease in leases]
+        args: list[str | int] = [ttl_ms(ttl), *(lease.value for lease in leases)]
+        sent_at = trio.current_time()
+        done = await self._client.call(lambda r: self._renew_many(keys=keys, args=args, client=r))
+        return [
+            lease.renewed(expires_at=sent_at + ttl, ttl=ttl) if int(ok) == 1 else None
+            for lease, ok in zip(leases, done, strict=True)
+        ]
+
+    async def join_group(self, group: str, member: str, ttl: float) -> list[str]:
+        keys = [self._key("group", group)]
+        args: list[str | int] = [member, ttl_ms(ttl)]
+        members = await self._client.call(lambda r: self._join(keys=keys, args=args, client=r))
+        return sorted(_text(m) for m in members)
+
+    async def leave_group(self, group: str, member: str) -> None:
+        name = self._key("group", group)
+        await self._client.call(lambda r: r.zrem(name, member))
+
     async def release_lease(self, lease: Lease) -> bool:
         keys = [self._key("lease", lease.name)]
         args = [lease.value]
@@ -108,6 +135,13 @@ class RedisBackend:
         args: list[str | int] = [repr(float(rate)), burst, n, repr(BUCKET_EPSILON)]
         wait = await self._client.call(lambda r: self._bucket(keys=keys, args=args, client=r))
         return float(_text(wait))
+
+    async def bucket_hold(self, key: str, rate: float, burst: int, seconds: float) -> None:
+        check_bucket_args(rate, burst, 1)
+        keys = [self._key("bucket", key)]
+        args: list[str | int] = [repr(float(rate)), burst, 1, repr(BUCKET_EPSILON)]
+        args.append(repr(max(float(seconds), 1e-6)))
+        await self._client.call(lambda r: self._bucket(keys=keys, args=args, client=r))
 
     async def dedup_add(self, key: str, ttl: float) -> bool:
         name = self._key("dedup", key)

@@ -17,6 +17,7 @@ from ._correlations import Correlations, CorrelationStep
 from ._errors import (
     ConstraintViolation,
     DuplicateKey,
+    Fenced,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidState,
@@ -27,9 +28,11 @@ from ._errors import (
     StorageUnavailable,
     VersionConflict,
 )
+from ._fences import Fences
 from ._history import History, HistoryEvent
 from ._inbox import AppendResult, Inbox, Payload
 from ._inbox_rows import InboxEntry, InboxRows, InboxState
+from ._instances import InstanceRow, Instances
 from ._jobs import Job, Jobs, JobState
 from ._knowledge import KnowledgeBase, KnowledgeEntry
 from ._ledger import Ledger
@@ -70,6 +73,8 @@ __all__ = [
     "DeliveryState",
     "Discrepancy",
     "DuplicateKey",
+    "Fenced",
+    "Fences",
     "FreeBonus",
     "FreeQuota",
     "History",
@@ -81,6 +86,8 @@ __all__ = [
     "InboxEntry",
     "InboxRows",
     "InboxState",
+    "InstanceRow",
+    "Instances",
     "InsufficientFunds",
     "InvalidState",
     "Job",

@@ -57,6 +57,12 @@ class Engine(Protocol):
         """
         ...
 
+    async def notifications(self, channel: str, *, wait: float) -> list[str]:
+        """Payloads notified on `channel` by other connections, waiting up to `wait` seconds
+        for the first (PostgreSQL LISTEN/NOTIFY, on a connection of its own). A backend
+        without notifications waits and returns none. Raises `StorageUnavailable`."""
+        ...
+
     async def aclose(self) -> None:
         """Close every connection. Later calls raise `StorageUnavailable`. Never raises."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "ConstraintViolation",
     "DuplicateKey",
+    "Fenced",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidState",
@@ -69,6 +70,19 @@ class VersionConflict(StorageError):
         super().__init__(f"{what}: expected version {expected}, found {actual}")
         self.expected = expected
         self.actual = actual
+
+
+class Fenced(StorageError):
+    """A write under a fencing token lower than one already used for its partition: another
+    instance owns the partition now. Nothing of the transaction was kept."""
+
+    def __init__(self, partition: int, token: int, current: int) -> None:
+        super().__init__(
+            f"partition {partition} is owned under token {current}; token {token} is stale"
+        )
+        self.partition = partition
+        self.token = token
+        self.current = current
 
 
 class InvalidState(StorageError):

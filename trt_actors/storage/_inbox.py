@@ -10,12 +10,19 @@ Failure is never a hang: a failed commit fails every caller of that batch, a sto
 fails everything queued, and `append` raises at once when no writer runs. Each caller's own
 trio deadline applies while it waits; a caller that gives up before the commit may still
 find its row stored (a later duplicate tells it so).
+
+Several instances: each row records its user's partition, and on PostgreSQL, once
+`announce_as` named this instance, each batch's transaction also sends a notification
+(`NOTIFY trt_inbox`) naming the partitions it wrote to — delivered to the other instances at
+the commit, with the rows, never before and never for rows that did not commit. The owners
+of those partitions read them (`pending_ids`, `entries`), and `notifications` is how an
+instance waits for them.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -33,6 +40,8 @@ __all__ = ["AppendResult", "Inbox", "Payload"]
 
 log = structlog.get_logger(__name__)
 
+NOTIFY_CHANNEL = "trt_inbox"
+NOTIFY_MAX_BYTES = 7900  # PostgreSQL refuses a notification payload of 8000 bytes or more
 INBOX_MAX_BATCH = 256
 INBOX_QUEUE_SIZE = 4096
 INBOX_COMMIT_TIMEOUT = 10.0
@@ -52,12 +61,15 @@ class AppendResult(enum.StrEnum):
 class _Waiter:
     """One queued append and the event its caller waits on."""
 
-    __slots__ = ("done", "error", "key", "payload", "received_at", "result")
+    __slots__ = ("done", "error", "key", "partition", "payload", "received_at", "result")
 
-    def __init__(self, key: tuple[str, int], payload: bytes, received_at: int) -> None:
+    def __init__(
+        self, key: tuple[str, int], payload: bytes, received_at: int, partition: int
+    ) -> None:
         self.key = key
         self.payload = payload
         self.received_at = received_at
+        self.partition = partition
         self.done = trio.Event()
         self.result = AppendResult.DUPLICATE
         self.error: BaseException | None = None
@@ -88,13 +100,21 @@ class Inbox:
         self._engine = engine
         self._clock = clock
         self._send: trio.MemorySendChannel[_Waiter] | None = None
+        self._origin: str | None = None  # this instance, once other instances may listen
 
     @property
     def writer_running(self) -> bool:
         return self._send is not None
 
-    async def append(self, tenant_id: str, update_id: int, payload: Payload) -> AppendResult:
-        """Store the update; return after its row is committed (NEW) or found (DUPLICATE).
+    def announce_as(self, origin: str) -> None:
+        """Notify other instances of every batch from now on, as `origin` (PostgreSQL)."""
+        self._origin = origin
+
+    async def append(
+        self, tenant_id: str, update_id: int, payload: Payload, *, partition: int = -1
+    ) -> AppendResult:
+        """Store the update (of a user in `partition`); return after its row is committed
+        (NEW) or found (DUPLICATE).
 
         Raises `StorageUnavailable` when no writer runs or the batch's commit failed.
         Honours the caller's trio deadline and cancellation.
@@ -102,7 +122,7 @@ class Inbox:
         check_text("tenant_id", tenant_id, max_len=64)
         if type(update_id) is not int or not 0 <= update_id <= _MAX_UPDATE_ID:
             raise ValueError(f"update_id must be a non-negative int64, got {update_id!r}")
-        waiter = _Waiter((tenant_id, update_id), _encode(payload), self._clock())
+        waiter = _Waiter((tenant_id, update_id), _encode(payload), self._clock(), partition)
         send = self._send
         if send is None:
             raise StorageUnavailable("the inbox writer is not running")
@@ -162,6 +182,48 @@ class Inbox:
             timeout=INBOX_READ_TIMEOUT,
         )
 
+    async def pending_ids(
+        self, tenant_id: str, partitions: Sequence[int], *, limit: int = 10_000
+    ) -> list[tuple[int, int]]:
+        """(update_id, partition) of the pending rows of `partitions`, in update_id order."""
+        now = self._clock()
+        return await self._engine.read(
+            lambda c: InboxRows(c, tenant_id, now).pending_in(partitions, limit=limit),
+            timeout=INBOX_READ_TIMEOUT,
+        )
+
+    async def entries(self, tenant_id: str, update_ids: Sequence[int]) -> list[InboxEntry]:
+        """The rows of `update_ids` that exist, in update_id order."""
+        now = self._clock()
+        return await self._engine.read(
+            lambda c: InboxRows(c, tenant_id, now).by_ids(update_ids),
+            timeout=INBOX_READ_TIMEOUT,
+        )
+
+    async def assign_partitions(self, tenant_id: str, partition_of: Callable[[bytes], int]) -> int:
+        """Give the pending rows stored before partitions existed their partition
+        (`partition_of(payload)`); return how many. Idempotent, in chunks."""
+
+        def assign(conn: SqlConn) -> int:
+            rows = InboxRows(conn, tenant_id, self._clock())
+            found = rows.unassigned(limit=PURGE_CHUNK)
+            for entry in found:
+                rows.assign(entry.update_id, partition_of(entry.payload))
+            return len(found)
+
+        total = 0
+        while True:
+            done = await self._engine.write(assign, timeout=PURGE_TIMEOUT)
+            total += done
+            if done < PURGE_CHUNK:
+                return total
+
+    async def notifications(self, wait: float) -> list[str]:
+        """The inbox notifications of other instances' batches, waiting up to `wait`
+        seconds for the first (each: ``"<origin>|<tenant>:<partition>,...|..."``). On
+        SQLite, which has none, it waits and returns nothing."""
+        return await self._engine.notifications(NOTIFY_CHANNEL, wait=wait)
+
     async def purge_done(self, tenant_id: str, *, before: int) -> int:
         """Delete done rows of `tenant_id` finished before `before` (Unix ms), in chunks of
         `PURGE_CHUNK` (one short transaction each); return how many were deleted."""
@@ -179,13 +241,24 @@ class Inbox:
                 return total
 
     async def _commit(self, batch: list[_Waiter]) -> None:
-        rows: dict[tuple[str, int], tuple[str, int, bytes, int]] = {}
+        rows: dict[tuple[str, int], tuple[str, int, bytes, int, int]] = {}
         for waiter in batch:
-            rows.setdefault(waiter.key, (*waiter.key, waiter.payload, waiter.received_at))
-        try:
-            new = await self._engine.write(
-                lambda c: insert_batch(c, list(rows.values())), timeout=INBOX_COMMIT_TIMEOUT
+            rows.setdefault(
+                waiter.key, (*waiter.key, waiter.payload, waiter.received_at, waiter.partition)
             )
+        notices = self._notices(batch)
+
+        def insert(conn: SqlConn) -> set[tuple[str, int]]:
+            new = insert_batch(conn, list(rows.values()))
+            for notice in notices:
+                conn.run(
+                    "SELECT pg_notify(:channel, :payload)",
+                    {"channel": NOTIFY_CHANNEL, "payload": notice},
+                )
+            return new
+
+        try:
+            new = await self._engine.write(insert, timeout=INBOX_COMMIT_TIMEOUT)
         except StorageError as exc:
             log.warning("storage.inbox.commit_failed", error=str(exc), batch=len(batch))
             for waiter in batch:
@@ -197,3 +270,21 @@ class Inbox:
                 waiter.resolve(AppendResult.NEW)
             else:
                 waiter.resolve(AppendResult.DUPLICATE)
+
+    def _notices(self, batch: list[_Waiter]) -> list[str]:
+        """The notification payloads of a batch: the partitions written, per tenant."""
+        if self._origin is None or self._engine.dialect.name != "postgresql":
+            return []
+        by_tenant: dict[str, set[int]] = {}
+        for waiter in batch:
+            by_tenant.setdefault(waiter.key[0], set()).add(waiter.partition)
+        notices: list[str] = []
+        current = self._origin
+        for tenant, partitions in by_tenant.items():
+            part = f"{tenant}:{','.join(str(p) for p in sorted(partitions))}"
+            if len(current) + len(part) + 1 > NOTIFY_MAX_BYTES:
+                notices.append(current)
+                current = self._origin
+            current = f"{current}|{part}"
+        notices.append(current)
+        return notices

@@ -18,7 +18,7 @@ from ._sql import Row, SqlConn
 
 __all__ = ["InboxEntry", "InboxRows", "InboxState", "insert_batch"]
 
-_COLUMNS = "update_id, payload, received_at, state, attempts, last_error, done_at"
+_COLUMNS = "update_id, payload, received_at, state, attempts, last_error, done_at, user_partition"
 
 
 class InboxState(enum.StrEnum):
@@ -38,6 +38,7 @@ class InboxEntry:
     attempts: int
     last_error: str | None
     done_at: int | None
+    partition: int = -1  # of the user it comes from (-1: stored before partitions existed)
 
 
 def _entry(row: Row) -> InboxEntry:
@@ -49,6 +50,7 @@ def _entry(row: Row) -> InboxEntry:
         attempts=row["attempts"],
         last_error=row["last_error"],
         done_at=row["done_at"],
+        partition=row["user_partition"],
     )
 
 
@@ -109,6 +111,50 @@ class InboxRows(Repo):
         )
         return [_entry(row) for row in rows]
 
+    def pending_in(self, partitions: Sequence[int], *, limit: int) -> list[tuple[int, int]]:
+        """(update_id, partition) of the pending rows of `partitions`, in update_id order:
+        ids only, so that an owner can tell what it has not seen without reading payloads."""
+        if not partitions:
+            return []
+        marks = ", ".join(f":p{i}" for i in range(len(partitions)))
+        rows = self._db.execute(
+            f"""SELECT update_id, user_partition FROM inbox
+                WHERE tenant_id = :t AND state = 'pending' AND user_partition IN ({marks})
+                ORDER BY update_id LIMIT :lim""",
+            self._params(lim=limit, **{f"p{i}": p for i, p in enumerate(partitions)}),
+        )
+        return [(row["update_id"], row["user_partition"]) for row in rows]
+
+    def by_ids(self, update_ids: Sequence[int]) -> list[InboxEntry]:
+        """The rows of `update_ids` (those that exist), in update_id order."""
+        if not update_ids:
+            return []
+        marks = ", ".join(f":u{i}" for i in range(len(update_ids)))
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM inbox WHERE tenant_id = :t AND update_id IN ({marks})
+                ORDER BY update_id""",
+            self._params(**{f"u{i}": u for i, u in enumerate(update_ids)}),
+        )
+        return [_entry(row) for row in rows]
+
+    def unassigned(self, *, limit: int) -> list[InboxEntry]:
+        """Pending rows stored before partitions existed (`partition` -1)."""
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM inbox
+                WHERE tenant_id = :t AND state = 'pending' AND user_partition = -1
+                ORDER BY update_id LIMIT :lim""",
+            self._params(lim=limit),
+        )
+        return [_entry(row) for row in rows]
+
+    def assign(self, update_id: int, partition: int) -> None:
+        """Record the partition of a row stored before partitions existed."""
+        self._db.run(
+            """UPDATE inbox SET user_partition = :p
+               WHERE tenant_id = :t AND update_id = :u AND user_partition = -1""",
+            self._params(u=update_id, p=partition),
+        )
+
     def purge_done(self, *, before: int, limit: int = 1000) -> int:
         """Delete up to `limit` done rows finished before `before` (Unix ms); return how many."""
         return self._db.run(
@@ -121,19 +167,25 @@ class InboxRows(Repo):
 
 
 def insert_batch(
-    conn: SqlConn, rows: Sequence[tuple[str, int, bytes, int]]
+    conn: SqlConn, rows: Sequence[tuple[str, int, bytes, int, int]]
 ) -> set[tuple[str, int]]:
-    """Insert (tenant_id, update_id, payload, received_at) rows, ignoring existing keys, in
-    one statement; return the keys that were new. `rows` must not repeat a key."""
+    """Insert (tenant_id, update_id, payload, received_at, partition) rows, ignoring existing
+    keys, in one statement; return the keys that were new. `rows` must not repeat a key."""
     values: list[str] = []
     params: dict[str, object] = {}
-    for i, (tenant_id, update_id, payload, received_at) in enumerate(rows):
-        values.append(f"(:t{i}, :u{i}, :p{i}, :r{i})")
+    for i, (tenant_id, update_id, payload, received_at, partition) in enumerate(rows):
+        values.append(f"(:t{i}, :u{i}, :p{i}, :r{i}, :q{i})")
         params.update(
-            {f"t{i}": tenant_id, f"u{i}": update_id, f"p{i}": payload, f"r{i}": received_at}
+            {
+                f"t{i}": tenant_id,
+                f"u{i}": update_id,
+                f"p{i}": payload,
+                f"r{i}": received_at,
+                f"q{i}": partition,
+            }
         )
     inserted = conn.execute(
-        f"""INSERT INTO inbox (tenant_id, update_id, payload, received_at)
+        f"""INSERT INTO inbox (tenant_id, update_id, payload, received_at, user_partition)
             VALUES {", ".join(values)}
             ON CONFLICT (tenant_id, update_id) DO NOTHING
             RETURNING tenant_id, update_id""",

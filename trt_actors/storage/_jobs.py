@@ -318,6 +318,17 @@ class Jobs(Repo):
         )
         return [_job(row) for row in rows]
 
+    def users_of(self, job_ids: Sequence[int]) -> dict[int, int]:
+        """The user of each of `job_ids` that exists."""
+        if not job_ids:
+            return {}
+        marks = ", ".join(f":j{i}" for i in range(len(job_ids)))
+        rows = self._db.execute(
+            f"SELECT id, user_id FROM jobs WHERE tenant_id = :t AND id IN ({marks})",
+            self._params(**{f"j{i}": job_id for i, job_id in enumerate(job_ids)}),
+        )
+        return {int(row["id"]): int(row["user_id"]) for row in rows}
+
     def for_user(self, user_id: int, *, limit: int = 20) -> list[Job]:
         """The user's jobs, newest first."""
         rows = self._db.execute(

@@ -44,6 +44,8 @@ MIGRATION_LOCK_TIMEOUT_MS = 120_000
 CANCEL_TIMEOUT = 5.0
 DRAIN_TIMEOUT = STATEMENT_TIMEOUT_MS / 1000 + POOL_WAIT
 OPEN_TIMEOUT = 15.0
+LISTEN_MARGIN = 5.0  # beyond a LISTEN wait, for the connection and the answer
+LISTEN_CLOSE_WAIT = 2.0  # closing waits this long for a listen in progress to end
 CLOSE_TIMEOUT = 10.0
 APPLICATION_NAME = "trt-actors"
 # pg_advisory_lock key of the migrator: the ASCII bytes of "trt_migr".
@@ -128,6 +130,11 @@ class PostgresEngine:
         self._pool = pool
         self._limiter = trio.CapacityLimiter(POOL_MAX)
         self._broken: str | None = None
+        # LISTEN: one connection of its own, used by one thread at a time (a wait abandoned
+        # by a cancelled caller finishes within its own timeout)
+        self._listener: psycopg.Connection[Any] | None = None
+        self._listening: set[str] = set()
+        self._listen_lock = threading.Lock()
 
     @classmethod
     async def open(cls, url: DatabaseUrl) -> PostgresEngine:
@@ -194,10 +201,63 @@ class PostgresEngine:
         with Deadline(timeout, "postgresql migration"):
             return await self._thread(work, current)
 
+    async def notifications(self, channel: str, *, wait: float) -> list[str]:
+        if self._broken is not None:
+            raise StorageUnavailable(f"postgresql engine unusable: {self._broken}")
+
+        def listen() -> list[str]:
+            with self._listen_lock, _translated():
+                conn = self._listen_on(channel)
+                try:
+                    got = [n.payload for n in conn.notifies(timeout=wait, stop_after=1)]
+                    if got:  # and whatever else is already there
+                        got += [n.payload for n in conn.notifies(timeout=0.0)]
+                except psycopg.Error:
+                    self._close_listener()
+                    raise
+                return got
+
+        with Deadline(wait + CONNECT_TIMEOUT + LISTEN_MARGIN, "postgresql listen"):
+            return await trio.to_thread.run_sync(listen, abandon_on_cancel=True)
+
+    def _listen_on(self, channel: str) -> psycopg.Connection[Any]:
+        """The listening connection, opened and subscribed to `channel` if needed."""
+        if self._listener is None or self._listener.closed:
+            self._listener = psycopg.connect(
+                self._url.url,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT,
+                application_name=f"{APPLICATION_NAME}-listen",
+            )
+            self._listening = set()
+        if channel not in self._listening:
+            self._listener.execute(f'LISTEN "{channel}"')
+            self._listening.add(channel)
+        return self._listener
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except psycopg.Error as exc:
+                log.warning("storage.listener_close_failed", error=str(exc))
+            self._listener = None
+
     async def aclose(self) -> None:
         if self._broken == "closed":
             return
         self._broken = "closed"
+
+        def close_listener() -> None:
+            # a listen in progress ends within its own wait (a second or so); do not wait longer
+            if self._listen_lock.acquire(timeout=LISTEN_CLOSE_WAIT):
+                try:
+                    self._close_listener()
+                finally:
+                    self._listen_lock.release()
+
+        with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT + 1):
+            await trio.to_thread.run_sync(close_listener, abandon_on_cancel=True)
         with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT + 1):
             await trio.to_thread.run_sync(lambda: self._pool.close(timeout=CLOSE_TIMEOUT))
         log.info("storage.closed", backend="postgresql", url=self._url.redacted)

@@ -156,6 +156,11 @@ class SqliteEngine:
             async with self._write_lock:
                 return await self._call(self._writer, fn)
 
+    async def notifications(self, channel: str, *, wait: float) -> list[str]:
+        """SQLite has no notifications: wait, and return none."""
+        await trio.sleep(wait)
+        return []
+
     async def aclose(self) -> None:
         if self._broken == "closed":
             return

@@ -23,6 +23,7 @@ from ._clock import Clock, wall_clock_ms
 from ._engine import Engine, open_engine
 from ._errors import MigrationError
 from ._inbox import Inbox
+from ._instances import Instances
 from ._migrate import SchemaStatus, apply_migrations, schema_status
 from ._repo import check_text
 from ._tx import Tx
@@ -52,6 +53,7 @@ class Store:
         self._engine = engine
         self._clock = clock
         self.inbox = Inbox(engine, clock)
+        self.instances = Instances(engine, clock)
 
     @property
     def backend(self) -> str:

@@ -23,6 +23,7 @@ import functools
 from ._audit import AuditLog
 from ._broadcasts import Broadcasts
 from ._correlations import Correlations
+from ._fences import Fences
 from ._history import History
 from ._inbox_rows import InboxRows
 from ._jobs import Jobs
@@ -52,6 +53,10 @@ class Tx:
     @functools.cached_property
     def users(self) -> Users:
         return Users(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def fences(self) -> Fences:
+        return Fences(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def sessions(self) -> Sessions:

@@ -55,6 +55,11 @@ class InlineSqliteEngine:
         await trio.lowlevel.checkpoint()
         return fn(SqlConn(self._conn, SQLITE))
 
+    async def notifications(self, channel: str, *, wait: float) -> list[str]:
+        """SQLite has no notifications: wait, and return none."""
+        await trio.sleep(wait)
+        return []
+
     async def aclose(self) -> None:
         self._conn.close()
 

@@ -35,6 +35,7 @@ from psycopg import sql
 
 __all__ = [
     "ENV_URL",
+    "PostgresServer",
     "PostgresUnavailable",
     "create_database",
     "create_schema",
@@ -91,6 +92,61 @@ def postgres_for_tests() -> Iterator[str]:
         yield started
 
 
+class PostgresServer:
+    """A private PostgreSQL server that can be stopped and started again on the same port,
+    with its data (a database restart under load: `restart`). `url` names the `postgres`
+    database; `close` stops it and deletes its directory."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self._bin_dir = find_bin_dir()
+        self._run_as = _server_user()
+        self._settings = _COMMON_SETTINGS if durable else _COMMON_SETTINGS + _FAST_SETTINGS
+        self._root = Path(tempfile.mkdtemp(prefix="trt-pg-"))
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._port: int | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        """initdb on the first start, then start the server and wait until it answers."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        if self._port is None:
+            if self._run_as is not None:
+                os.chown(self._root, self._run_as.pw_uid, self._run_as.pw_gid)
+            _initdb(self._bin_dir, self._root, self._run_as)
+        self._proc, self.url = _start(
+            self._bin_dir, self._root, self._run_as, self._settings, port=self._port
+        )
+        self._port = urllib.parse.urlsplit(self.url).port
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc)
+            self._proc = None
+
+    def restart(self) -> None:
+        """Stop (fast shutdown: connections are cut) and start again on the same port."""
+        self.stop()
+        self.start()
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> PostgresServer:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @contextlib.contextmanager
 def throwaway_postgres(*, durable: bool = False) -> Iterator[str]:
     """Start a private PostgreSQL server; yield `postgresql://postgres@127.0.0.1:<port>/postgres`.
@@ -99,21 +155,8 @@ def throwaway_postgres(*, durable: bool = False) -> Iterator[str]:
     `durable=False` (the default) fsync is off: fast, and fine for data thrown away.
     Raises `PostgresUnavailable` when the server cannot be initialised or started.
     """
-    bin_dir = find_bin_dir()
-    run_as = _server_user()
-    root = Path(tempfile.mkdtemp(prefix="trt-pg-"))
-    try:
-        if run_as is not None:
-            os.chown(root, run_as.pw_uid, run_as.pw_gid)
-        _initdb(bin_dir, root, run_as)
-        settings = _COMMON_SETTINGS if durable else _COMMON_SETTINGS + _FAST_SETTINGS
-        proc, url = _start(bin_dir, root, run_as, settings)
-        try:
-            yield url
-        finally:
-            _stop(proc)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    with PostgresServer(durable=durable) as server:
+        yield server.url
 
 
 def with_database(url: str, dbname: str) -> str:
@@ -223,14 +266,16 @@ def _start(
     root: Path,
     run_as: pwd.struct_passwd | None,
     settings: tuple[str, ...],
+    *,
+    port: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the server, retrying on another port if one was taken meanwhile."""
+    """Start the server (on `port`, or a free one, retrying if it was taken meanwhile)."""
     failure = ""
     for _attempt in range(START_ATTEMPTS):
-        port = _free_port()
-        log_path = root / f"server-{port}.log"
+        chosen = port or _free_port()
+        log_path = root / f"server-{chosen}.log"
         cmd = [str(bin_dir / "postgres"), "-D", str(root / "data"), "-h", "127.0.0.1"]
-        cmd += ["-p", str(port), "-k", str(root)]
+        cmd += ["-p", str(chosen), "-k", str(root)]
         for setting in settings:
             cmd += ["-c", setting]
         with log_path.open("wb") as log:
@@ -244,7 +289,7 @@ def _start(
                 group=_gid(run_as),
                 extra_groups=_groups(run_as),
             )
-        url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        url = f"postgresql://postgres@127.0.0.1:{chosen}/postgres"
         if _wait_ready(proc, url):
             return proc, url
         _stop(proc)

@@ -21,6 +21,8 @@ from . import (
     m0007_promo_kind,
     m0008_blocked_index,
     m0009_audit_key,
+    m0010_instances,
+    m0011_partitions,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -64,5 +66,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=7, name="promo_kind", shared=m0007_promo_kind.SHARED),
     Migration(version=8, name="blocked_index", shared=m0008_blocked_index.SHARED),
     Migration(version=9, name="audit_key", shared=m0009_audit_key.SHARED),
+    Migration(version=10, name="instances", shared=m0010_instances.SHARED),
+    Migration(version=11, name="partitions", shared=m0011_partitions.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
