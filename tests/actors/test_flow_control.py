@@ -25,14 +25,17 @@ from trt_actors.actors.dispatcher import (
     EPISODE_QUIET,
     Backlog,
     DispatcherActor,
+    DispatcherMessage,
+    Take,
 )
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad
 from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
 from trt_actors.catalog import load_catalog
+from trt_actors.cluster import PARTITIONS
 from trt_actors.domain import texts
 from trt_actors.domain.basic import BasicBot
 from trt_actors.observability.events import EventKind, current_bus
-from trt_actors.storage import Store
+from trt_actors.storage import InboxState, StorageUnavailable, Store
 from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart, Strategy, Supervisor
 from trt_actors.testing.fake_bot_api import FakeBotApi
 from trt_actors.testing.inline_store import open_inline_store
@@ -47,15 +50,18 @@ class Tenant:
     bot: FakeBotApi
     load: OutboundLoad
     backlog: Backlog
-    dispatcher: ActorRef[InboxUpdate]
+    dispatcher: ActorRef[DispatcherMessage]
     sessions: DynamicSupervisor[int]
     crashes: list[Any] = field(default_factory=list)
 
     async def receive(self, update: dict[str, Any]) -> None:
         """What the intake does: commit, then hand the update to the dispatcher."""
         raw = orjson.dumps(update)
-        await self.store.inbox.append(TENANT, update["update_id"], raw)
-        await self.dispatcher.send(InboxUpdate.of(update, raw, trio.current_time()))
+        committed = InboxUpdate.of(update, raw, trio.current_time())
+        await self.store.inbox.append(
+            TENANT, update["update_id"], raw, partition=committed.partition
+        )
+        await self.dispatcher.send(committed)
 
 
 @asynccontextmanager
@@ -105,6 +111,8 @@ async def tenant(*, limit: int = 100_000, handler: BasicBot | None = None) -> As
             async with trio.open_nursery() as nursery:
                 await nursery.start(store.inbox.run_writer)
                 await nursery.start(root.run)
+                # one instance: every partition is this one's (the partition owner's start)
+                await dispatcher.ask(Take(dict.fromkeys(range(PARTITIONS))), 5)
                 world = Tenant(store, bot, load, backlog, dispatcher, sessions)
                 yield world
                 root.request_stop()
@@ -297,3 +305,28 @@ def test_refusing_is_logged_once_when_it_starts_and_once_when_it_ends() -> None:
     events = [(e["event"], e["state"], e.get("refused")) for e in logs]
     assert events == [("load.shedding", "started", None), ("load.shedding", "ended", 50)]
     assert backlog.refused == 50 and not backlog.shedding
+
+
+async def test_a_database_outage_is_waited_out_without_a_crash_or_an_attempt(
+    autojump_clock: MockClock,
+) -> None:
+    """The database refuses every write for 8 s (a restart): the session waits for it and
+    handles the update once it is back — no crash, no attempt counted, no apology."""
+    async with tenant() as world:
+        down_until = trio.current_time() + 8
+        run = world.store.run
+
+        async def flaky(*args: Any, **kwargs: Any) -> Any:
+            if trio.current_time() < down_until:
+                raise StorageUnavailable("the database restarts")
+            return await run(*args, **kwargs)
+
+        world.store.run = flaky  # type: ignore[method-assign]
+        await world.receive(message(1, 77, "/start"))
+        await all_answered(world, 1, timeout=30)
+        await trio.sleep(20)  # the save waits for the database, backing off
+        row = await world.store.read(TENANT, lambda tx: tx.inbox.get(1))
+        texts_sent = [text for _, _, text in world.bot.sent]
+    assert row.state is InboxState.DONE and row.attempts == 0
+    assert texts_sent == [texts.text("en", "welcome", name="U")]
+    assert world.crashes == []

@@ -50,7 +50,9 @@ class FakeInbox:
         self.failures = failures
         self.rows: dict[int, Any] = {}
 
-    async def append(self, tenant: str, update_id: int, payload: Any) -> AppendResult:
+    async def append(
+        self, tenant: str, update_id: int, payload: Any, *, partition: int = -1
+    ) -> AppendResult:
         await trio.sleep(0.01)
         if self.failures:
             self.failures -= 1

@@ -95,8 +95,11 @@ class Service:
 
 
 @asynccontextmanager
-async def run_service(env: dict[str, str], cwd: Path) -> AsyncIterator[Service]:
-    """Start `trt run` and wait for `service.started`; kill it at exit if still running."""
+async def run_service(
+    env: dict[str, str], cwd: Path, *, wait_for: str = "service.started"
+) -> AsyncIterator[Service]:
+    """Start `trt run` and wait for the log event `wait_for` (`service.started`: the whole
+    tree runs); kill it at exit if still running."""
     port = int(env.get("PORT") or free_port())
     ops_port = int(env.get("OPS_PORT") or free_port())
     full_env = {
@@ -118,7 +121,7 @@ async def run_service(env: dict[str, str], cwd: Path) -> AsyncIterator[Service]:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(service.read_log)
         try:
-            await service.wait_for("service.started")
+            await service.wait_for(wait_for)
             yield service
         finally:
             if process.returncode is None:

@@ -56,7 +56,8 @@ async def test_a_killed_actor_shows_a_restart_on_the_feed(bot_service: BotServic
         first = json.loads(await ws.get_message())
         assert first["type"] == "tree"
         ids = [row["id"] for row in first["tree"]]
-        assert ids[:2] == ["store", "coordination"] and "http" in ids and "tenants" in ids
+        assert ids[:3] == ["store", "instance", "coordination"]
+        assert "http" in ids and "tenants" in ids
         [tenants] = [row for row in first["tree"] if row["id"] == "tenants"]
         assert [row["id"] for row in tenants["children"]] == ["tenant:default"]
         await ws.send_message(
@@ -190,11 +191,12 @@ def test_trt_top_prints_what_waits_above_the_tree() -> None:
                 "backpressure": True,
                 "shedding": False,
                 "refused": 0,
+                "partitions": 128,
             }
         },
     }
     assert format_tree(snapshot).splitlines()[:2] == [
         "default: backlog 1200/10000 (1150 waiting, 50 in sessions) · outbound 58 replies,"
-        " 40 bulk, 0 answers · drains in 41s · backpressure · refused 0",
+        " 40 bulk, 0 answers · drains in 41s · backpressure · refused 0 · partitions 128",
         "root",
     ]

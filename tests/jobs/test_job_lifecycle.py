@@ -14,6 +14,7 @@ import trio.testing
 from trt_actors.actors.job import DEADLINES, MAX_RESUBMITS, STUCK_AFTER
 from trt_actors.actors.job_messages import PROGRESS_EVERY
 from trt_actors.catalog import MediaKind
+from trt_actors.cluster import PARTITIONS
 from trt_actors.domain.callbacks import encode
 from trt_actors.domain.screens.jobs import CANCELLED, TIMEOUT
 from trt_actors.domain.texts import text
@@ -210,7 +211,8 @@ async def test_a_send_again_asked_before_a_restart_is_done_at_boot(
         jobs = jobs_supervisor(lambda: w.runtime, TENANT)
         async with trio.open_nursery() as nursery:
             await nursery.start(jobs.run)
-            await nursery.start(resume_jobs, TENANT, w.store, jobs)
+            # the partition owner resumes the jobs of the partitions it takes: here, all
+            assert await resume_jobs(TENANT, w.store, jobs, frozenset(range(PARTITIONS))) == 1
             with trio.fail_after(60):
                 while len(w.bot.of("sendPhoto")) < 2:
                     await trio.sleep(0.5)

@@ -1,11 +1,18 @@
 """The dispatcher: committed updates in, each handed to its user's session actor, in order,
 at the pace the bot can answer.
 
-At start it replays the inbox rows never marked done (after a crash or a deploy), oldest
-first, into its queue before it reports started — so the intake, which starts after it, adds
-new updates only behind the replayed ones. Then it takes each update as soon as the intake's
-commit is done. Taking never waits: the update joins its user's queue here, and the intake
-may acknowledge the next one at once.
+It handles the users of the partitions this instance owns (trt_actors/cluster): the
+partition owner tells it which (`Take`, with the fencing token of each) and which no more
+(`Release`). Taking partitions reads their pending inbox rows — what an earlier run, or
+another instance, acknowledged and did not finish — into the queue, oldest first, before
+anything newer of them; at start the owner takes this instance's share before the intake
+opens, so new updates queue behind the ones read back. Then the dispatcher takes each update
+of its partitions as soon as the intake's commit is done (updates of other partitions stay
+in the inbox for their owner). Taking never waits: the update joins its user's queue here,
+in `update_id` order, and the intake may acknowledge the next one at once. Rows it did not
+get that way — committed by another instance, or stranded by a crash between commit and
+hand-off — are found by a sweep of its partitions' pending rows: at once when the inbox
+notifies a batch of other instances (`notified`), and every `SWEEP_EVERY` seconds.
 
 Handing out is paced (flow control; docs/telegram-io.md, "Bursts"):
 
@@ -27,6 +34,12 @@ make a backpressure episode, logged once when it starts (`load.backpressure`, st
 `started`, with what held them) and once when nothing has waited for `EPISODE_QUIET` seconds
 (state `ended`, with how many updates it held), however often the bounds are crossed in
 between. A user's own updates waiting for the one in hand are not load: no episode.
+
+Releasing partitions drops their queued updates (they stay pending in the inbox, for the next
+owner), waits up to the release's grace for the updates sessions hold, then stops those
+sessions; each update goes out with its partition's fencing token, which every transaction
+of the session checks, so an update still in hand past that point cannot be saved over the
+next owner's.
 """
 
 from __future__ import annotations
@@ -35,13 +48,15 @@ import itertools
 import math
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 import structlog
 import trio
 
+from trt_actors.cluster import partition_of
 from trt_actors.mailboxes import MailboxClosed, MailboxFull
-from trt_actors.storage import Store
+from trt_actors.storage import InboxState, StorageError, Store
 from trt_actors.supervisors import DynamicSupervisor, SupervisorFull
 
 from ._actor import Actor, ActorRef
@@ -50,7 +65,8 @@ from .session import InboxUpdate
 
 log = structlog.get_logger(__name__)
 
-REPLAY_PAGE = 500
+READ_PAGE = 500  # inbox rows read back at once
+SWEEP_EVERY = 2.0  # seconds between sweeps of the owned partitions' pending rows
 FULL_RETRY_DELAY = 0.2  # all session slots busy: wait for idle ones to passivate
 ROUTE_ATTEMPTS = 5
 MAX_IN_FLIGHT = 256  # updates in sessions' hands at once
@@ -76,6 +92,7 @@ class Backlog:
         self.backpressure = False  # a backpressure episode is on: the dispatcher holds updates
         self.shedding = False  # the intake refuses updates: the backlog is at its limit
         self.refused = 0  # updates refused so far (webhook: 503; polling: not polled)
+        self.partitions = 0  # how many of the bot's partitions this instance owns now
         self._shedding_since = 0.0
         self._refused_in_episode = 0
         self._dispatcher: DispatcherActor | None = None
@@ -92,19 +109,10 @@ class Backlog:
             if self.shedding:
                 self._stop_shedding()
             return True
+        if not self.shedding:
+            self._start_shedding("webhook")
         self.refused += 1
         self._refused_in_episode += 1
-        if not self.shedding:
-            self.shedding = True
-            self._shedding_since = time.monotonic()
-            self._refused_in_episode = 1
-            log.warning(
-                "load.shedding",
-                state="started",
-                tenant=self.tenant,
-                backlog=self.size,
-                limit=self.limit,
-            )
         return False
 
     async def wait_for_room(self, updates: int) -> None:
@@ -115,21 +123,24 @@ class Backlog:
                 self._stop_shedding()
             return
         if not self.shedding:
-            self.shedding = True
-            self._shedding_since = time.monotonic()
-            self._refused_in_episode = 0
-            log.warning(
-                "load.shedding",
-                state="started",
-                tenant=self.tenant,
-                backlog=self.size,
-                limit=self.limit,
-                intake="polling",
-            )
+            self._start_shedding("polling")
         while self.size + updates > self.limit:
             self._room = self._room or trio.Event()
             await self._room.wait()
         self._stop_shedding()
+
+    def _start_shedding(self, intake: str) -> None:
+        self.shedding = True
+        self._shedding_since = time.monotonic()
+        self._refused_in_episode = 0
+        log.warning(
+            "load.shedding",
+            state="started",
+            tenant=self.tenant,
+            backlog=self.size,
+            limit=self.limit,
+            intake=intake,
+        )
 
     def _stop_shedding(self) -> None:
         self.shedding = False
@@ -143,8 +154,10 @@ class Backlog:
         )
 
     def attach(self, dispatcher: DispatcherActor) -> None:
-        """`dispatcher` is the one running now: it starts from an empty queue."""
+        """`dispatcher` is the one running now: it starts from an empty queue, owning no
+        partition until told."""
         self._dispatcher = dispatcher
+        self.partitions = 0
         self.counted(0, 0)
 
     def finished(self, user: int) -> None:
@@ -158,11 +171,37 @@ class Backlog:
         if self._dispatcher is not None:
             self._dispatcher.released(user, session)
 
+    def notified(self, partitions: Iterable[int]) -> None:
+        """Another instance committed rows of `partitions` (an inbox notification)."""
+        if self._dispatcher is not None:
+            self._dispatcher.notified(partitions)
+
     def counted(self, waiting: int, in_flight: int) -> None:
         self.waiting, self.in_flight = waiting, in_flight
         if self._room is not None and self.size < self.limit:
             self._room.set()
             self._room = None
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """Own `tokens`' partitions from now on, each under its fencing token (None: one
+    instance, nothing to fence), and read their pending rows; answered once read."""
+
+    tokens: Mapping[int, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """Own these partitions no more: drop what waits of them, wait up to `grace` seconds
+    for what sessions hold, stop those sessions, then set `done`."""
+
+    partitions: frozenset[int]
+    grace: float
+    done: trio.Event = field(default_factory=trio.Event)
+
+
+DispatcherMessage = InboxUpdate | Take | Release
 
 
 @dataclass(slots=True)
@@ -173,7 +212,7 @@ class _Turn:
     user: int
 
 
-class DispatcherActor(Actor[InboxUpdate]):
+class DispatcherActor(Actor[DispatcherMessage]):
     def __init__(
         self,
         tenant: str,
@@ -191,10 +230,17 @@ class DispatcherActor(Actor[InboxUpdate]):
         self.outbound = outbound or OutboundLoad()
         self.max_in_flight = max_in_flight
         self.routed = 0
+        self._owned: dict[int, int | None] = {}  # partition → its fencing token
         self._queues: dict[int, deque[InboxUpdate]] = {}  # each user's waiting updates
         self._quick: dict[int, int] = {}  # waiting presses and pre-checkouts, by user
         # user → the session holding one of their updates (None until `_hand` knows it)
         self._holder: dict[int, ActorRef[InboxUpdate] | None] = {}
+        self._holding: dict[int, int] = {}  # user → the update id that session holds
+        self._known: set[int] = set()  # update ids waiting here or in a session's hands
+        self._finished: dict[int, float] = {}  # update id → when its session finished it
+        self._dirty: set[int] = set()  # partitions with rows to look for (notified)
+        self._sweep = trio.Event()
+        self._freed = trio.Event()  # a session let go of an update (for releases waiting)
         self._turns: deque[_Turn] = deque()
         self._quick_turns: deque[_Turn] = deque()
         self._tickets: dict[int, int] = {}  # the valid ticket of each user in line
@@ -210,31 +256,129 @@ class DispatcherActor(Actor[InboxUpdate]):
     async def on_start(self) -> None:
         self.backlog.attach(self)
         self.outbound.listener = self._outbound_changed
-        replayed = 0
-        after: int | None = None
-        while True:
-            rows = await self.store.inbox.pending(self.tenant, after=after, limit=REPLAY_PAGE)
-            if not rows:
-                break
-            for row in rows:
-                self._queue(InboxUpdate.from_row(row.update_id, row.payload))
-            replayed += len(rows)
-            after = rows[-1].update_id
-        if replayed:
-            log.info("dispatcher.replayed", updates=replayed)
         self.tasks.start_soon(self._hand_out_forever)
+        self.tasks.start_soon(self._sweep_forever)
 
-    async def handle(self, message: InboxUpdate) -> None:
-        self._queue(message)
+    async def handle(self, message: DispatcherMessage) -> int | None:
+        if isinstance(message, InboxUpdate):
+            if message.partition in self._owned:
+                self._queue(message)
+            return None  # another instance's partition: its owner reads it from the inbox
+        if isinstance(message, Take):
+            return await self._take_partitions(message.tokens)
+        self._release(message)
+        return None
+
+    # -- partitions --------------------------------------------------------------------------
+
+    async def _take_partitions(self, tokens: Mapping[int, int | None]) -> int:
+        """Own `tokens`' partitions and queue their pending rows; how many were read."""
+        self._owned.update(tokens)
+        self.backlog.partitions = len(self._owned)
+        found = await self._catch_up(tokens.keys())
+        if found:
+            log.info("dispatcher.replayed", updates=found, partitions=len(tokens))
+        return found
+
+    async def _catch_up(self, partitions: Iterable[int]) -> int:
+        """Queue the pending rows of `partitions` not seen yet; how many."""
+        wanted = sorted(p for p in partitions if p in self._owned)
+        if not wanted:
+            return 0
+        read_at = trio.current_time()
+        pending = await self.store.inbox.pending_ids(self.tenant, wanted)
+        unseen = [u for u, p in pending if u not in self._known and u not in self._finished]
+        found = 0
+        for start in range(0, len(unseen), READ_PAGE):
+            entries = await self.store.inbox.entries(self.tenant, unseen[start : start + READ_PAGE])
+            for entry in entries:
+                if entry.state is not InboxState.PENDING:  # handled since the ids were read
+                    continue
+                update = InboxUpdate.from_row(entry.update_id, entry.payload)
+                if update.partition in self._owned and self._queue(update):
+                    found += 1
+        pending_ids = {u for u, _ in pending}
+        for update_id, finished_at in list(self._finished.items()):  # seen done: forget them
+            if finished_at < read_at and update_id not in pending_ids:
+                del self._finished[update_id]
+        return found
+
+    def notified(self, partitions: Iterable[int]) -> None:
+        """Another instance committed rows of `partitions`: look for them now."""
+        mine = {p for p in partitions if p in self._owned}
+        if mine:
+            self._dirty |= mine
+            self._sweep.set()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            with trio.move_on_after(SWEEP_EVERY) as timer:
+                await self._sweep.wait()
+            self._sweep = trio.Event()
+            if timer.cancelled_caught:  # the periodic sweep: every owned partition
+                dirty, self._dirty = set(self._owned), set()
+            else:
+                dirty, self._dirty = self._dirty, set()
+            try:
+                await self._catch_up(dirty)
+            except StorageError as exc:  # the next sweep tries again
+                log.warning("dispatcher.sweep_failed", error=str(exc))
+
+    def _release(self, release: Release) -> None:
+        partitions = release.partitions
+        for partition in partitions:
+            self._owned.pop(partition, None)
+        self.backlog.partitions = len(self._owned)
+        dropped = 0
+        for user in [u for u in self._queues if partition_of(u) in partitions]:
+            queue = self._queues.pop(user)
+            dropped += len(queue)
+            self._waiting -= len(queue)
+            self._quick.pop(user, None)
+            self._tickets.pop(user, None)
+            self._known.difference_update(update.update_id for update in queue)
+        self._count()
+        self.tasks.start_soon(self._hand_back, release, dropped)
+
+    async def _hand_back(self, release: Release, dropped: int) -> None:
+        """Wait for the sessions of released partitions to finish, then stop them."""
+        partitions = release.partitions
+        with trio.move_on_after(release.grace):
+            while any(partition_of(user) in partitions for user in self._holder):
+                self._freed = trio.Event()
+                await self._freed.wait()
+        held = [user for user in self._holder if partition_of(user) in partitions]
+        running = self.sessions.keys()
+        async with trio.open_nursery() as stops:  # in parallel: each within its own grace
+            for user in [key for key in running if partition_of(key) in partitions]:
+                stops.start_soon(self.sessions.stop_child, user)
+        for user in held:  # stopped with an update in hand: it stays pending for the next owner
+            if user in self._holder:  # (a stopped session is usually let go of as it ends)
+                self._let_go(user)
+        log.info(
+            "dispatcher.released",
+            partitions=len(partitions),
+            dropped=dropped,
+            cut_short=len(held),
+        )
+        release.done.set()
 
     # -- the queue ---------------------------------------------------------------------------
 
-    def _queue(self, update: InboxUpdate) -> None:
+    def _queue(self, update: InboxUpdate) -> bool:
+        """Queue `update` behind its user's earlier ones (False: already seen)."""
+        if update.update_id in self._known or update.update_id in self._finished:
+            return False
+        self._known.add(update.update_id)
         user = update.user
         queue = self._queues.get(user)
         if queue is None:
             queue = self._queues[user] = deque()
-        queue.append(update)
+        if queue and queue[-1].update_id > update.update_id:  # read back after a later one
+            later = next(i for i, queued in enumerate(queue) if queued.update_id > update.update_id)
+            queue.insert(later, update)
+        else:
+            queue.append(update)
         self._waiting += 1
         if update.quick:
             self._quick[user] = self._quick.get(user, 0) + 1
@@ -245,6 +389,7 @@ class DispatcherActor(Actor[InboxUpdate]):
                 self._quick_turns.append(_Turn(self._tickets[user], user))
         self._count()
         self._wake.set()
+        return True
 
     def _line_up(self, user: int, line: deque[_Turn]) -> None:
         ticket = next(self._ticket)
@@ -255,17 +400,26 @@ class DispatcherActor(Actor[InboxUpdate]):
         """The session of `user` is done with the update it held."""
         if user not in self._holder:
             return  # handed out before this dispatcher started: nothing to free
-        del self._holder[user]
-        self._in_flight -= 1
-        self._free(user)
+        update_id = self._holding.get(user)
+        if update_id is not None:
+            self._finished[update_id] = trio.current_time()
+        self._let_go(user)
 
     def released(self, user: int, session: ActorRef[InboxUpdate]) -> None:
         """The session `session` of `user` is gone for good."""
         if self._holder.get(user) is not session:
             return  # passivated with nothing held, or an older session of this user
-        del self._holder[user]
-        self._in_flight -= 1
         log.warning("dispatcher.session_gone", user=user, waiting=len(self._queues.get(user, ())))
+        self._let_go(user)
+
+    def _let_go(self, user: int) -> None:
+        """`user`'s session holds nothing of this dispatcher's any more."""
+        del self._holder[user]
+        self._freed.set()
+        update_id = self._holding.pop(user, None)
+        if update_id is not None:
+            self._known.discard(update_id)
+        self._in_flight -= 1
         self._free(user)
 
     def _free(self, user: int) -> None:
@@ -345,7 +499,8 @@ class DispatcherActor(Actor[InboxUpdate]):
                 if line is self._quick_turns and not self._quick.get(user):
                     continue
                 del self._tickets[user]
-                return user
+                if user in self._queues:
+                    return user
         return None
 
     def _take(self, user: int) -> InboxUpdate:
@@ -362,12 +517,13 @@ class DispatcherActor(Actor[InboxUpdate]):
         self._waiting -= 1
         self._in_flight += 1
         self._holder[user] = None  # the session, once `_hand` knows it
+        self._holding[user] = update.update_id
         if self._episode_since is not None:
             self._held_in_episode += 1
             if not self._waiting:
                 self._quiet_since = trio.current_time()
         self._count()
-        return update
+        return replace(update, token=self._owned.get(update.partition))
 
     def _held_back(self, now: float) -> bool:
         """Backpressure from the outbound queue, with hysteresis."""

@@ -9,6 +9,10 @@ concurrently. Replies to users go before broadcast traffic. Calls that put nothi
 message budget, as Telegram counts it: a burst of messages never delays a pre-checkout answer,
 which Telegram wants within 10 s.
 
+Several instances of one bot share its budget (`shared`, telegram/shared_budget.py): each
+message also takes a token from buckets kept in Redis, and a 429 that pauses everything here
+pauses the other instances too.
+
 Failures: a 429 pauses exactly as long as `retry_after` says (that chat, or everything when
 several chats are throttled at once or the call has no chat); 5xx and network errors are
 retried with backoff and jitter within the call's deadline; 403 fails the call with
@@ -37,6 +41,7 @@ from typing import Any
 import structlog
 import trio
 
+from trt_actors.coordination import CoordinationError
 from trt_actors.mailboxes import MailboxError, Reply
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.supervisors import Backoff
@@ -51,6 +56,7 @@ from trt_actors.telegram.errors import (
     harmless,
 )
 from trt_actors.telegram.pacing import CHAT_PACED_METHODS, Limits, TokenBucket, chat_of
+from trt_actors.telegram.shared_budget import SharedBudget
 
 from ._actor import Actor, ActorRef
 from ._outbound_lanes import Lanes
@@ -62,6 +68,7 @@ TURN_SLACK = 30.0  # a call waits for its turn twice the expected time, plus thi
 TURN_FACTOR = 2.0
 BULK_TURN_SLACK = 600.0  # broadcasts yield to every reply: a long reply burst holds them back
 REPLY_MARGIN = 0.5  # how long past its deadline a caller waits for the actor's own verdict
+SHARED_DEADLINE = 1.0  # a take from the budget shared through Redis
 MAX_IN_FLIGHT = 32  # concurrent requests to Telegram
 RETRY_INITIAL = 0.5
 RETRY_MAX = 8.0
@@ -191,6 +198,7 @@ class OutboundActor(Actor[Call]):
         rng: random.Random | None = None,
         stats: OutboundStats | None = None,
         load: OutboundLoad | None = None,
+        shared: SharedBudget | None = None,
         tenant: str = "",
     ) -> None:
         self.api = api
@@ -199,6 +207,7 @@ class OutboundActor(Actor[Call]):
         self.on_blocked = on_blocked
         self.stats = stats or OutboundStats()  # pass one in to keep counting across restarts
         self.load = load or OutboundLoad(self.limits)  # and this one to share what waits
+        self.shared = shared  # the bot's budget, when other instances send for it too
         self._backoff = Backoff(RETRY_INITIAL, RETRY_MAX, 2.0, RETRY_JITTER, rng or random.Random())
         self._slots = trio.Semaphore(max_in_flight)
         self._lanes = Lanes(self._lane_wait, self._expired, int(Priority.BULK))
@@ -317,7 +326,10 @@ class OutboundActor(Actor[Call]):
     async def _send(self, call: Call) -> None:
         requeue = False
         try:
-            requeue = await self._attempt(call)
+            if not await self._shared_turn(call):
+                requeue = True  # the bot's budget, shared with other instances, is spent
+            else:
+                requeue = await self._attempt(call)
             if not requeue:
                 self._trace(call)
         except trio.Cancelled:
@@ -327,6 +339,34 @@ class OutboundActor(Actor[Call]):
             self._queue_of(call).done(call, trio.current_time(), again=requeue)
             self._slots.release()
             self._wake.set()
+
+    async def _shared_turn(self, call: Call) -> bool:
+        """With a budget shared by several instances, take this message's tokens from it:
+        True when the call may go; False when it must wait (its `not_before` is set). Never
+        holds a call up for trouble with Redis: the coordination layer paces locally then."""
+        lane = call.lane
+        if self.shared is None or lane[0] != "chat":  # type: ignore[index]
+            return True
+        try:
+            with trio.fail_after(SHARED_DEADLINE):
+                wait = await self.shared.take(lane[1])  # type: ignore[index]
+        except (CoordinationError, trio.TooSlowError) as exc:
+            log.warning("outbound.shared_budget_failed", error=str(exc) or type(exc).__name__)
+            return True
+        if wait <= 0:
+            return True
+        call.not_before = trio.current_time() + wait
+        return False
+
+    async def _share_pause(self, seconds: float) -> None:
+        """Tell the other instances to wait too (a 429 that paused everything here)."""
+        if self.shared is None:
+            return
+        try:
+            with trio.fail_after(SHARED_DEADLINE):
+                await self.shared.pause(seconds)
+        except (CoordinationError, trio.TooSlowError) as exc:
+            log.warning("outbound.shared_pause_failed", error=str(exc) or type(exc).__name__)
 
     async def _attempt(self, call: Call) -> bool:
         """Send once; True when the call should be queued again (throttled or transient)."""
@@ -393,6 +433,7 @@ class OutboundActor(Actor[Call]):
     def _pause_all(self, until: float) -> None:
         self._global_paused = max(self._global_paused, until)
         self.load.paused_until = self._global_paused
+        self.tasks.start_soon(self._share_pause, until - trio.current_time())
 
     def _trace(self, call: Call) -> None:
         """One correlation record per finished call: method, chat, outcome, attempts."""

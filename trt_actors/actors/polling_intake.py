@@ -13,6 +13,7 @@ past its bound the updates wait at Telegram, which keeps them, instead of in mem
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -28,7 +29,7 @@ from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.errors import Conflict, TelegramError
 
 from ._actor import Actor, ActorRef
-from .dispatcher import Backlog
+from .dispatcher import Backlog, DispatcherMessage
 from .session import InboxUpdate
 from .webhook_setter import ALLOWED_UPDATES
 
@@ -49,7 +50,7 @@ class PollingIntakeActor(Actor[None]):
         tenant: str,
         api: BotApi,
         store: Store,
-        dispatcher: ActorRef[InboxUpdate],
+        dispatcher: ActorRef[DispatcherMessage],
         *,
         backlog: Backlog | None = None,
         poll_timeout: int = POLL_TIMEOUT,
@@ -120,10 +121,13 @@ class PollingIntakeActor(Actor[None]):
             log.error("intake.malformed_updates", count=len(updates) - len(valid))
         results: dict[int, AppendResult] = {}
         raws = {update["update_id"]: orjson.dumps(update) for update in valid}
+        messages = {u["update_id"]: InboxUpdate.of(u, raws[u["update_id"]]) for u in valid}
 
         async def append(update: dict[str, Any]) -> None:
             uid = update["update_id"]
-            results[uid] = await self.store.inbox.append(self.tenant, uid, raws[uid])
+            results[uid] = await self.store.inbox.append(
+                self.tenant, uid, raws[uid], partition=messages[uid].partition
+            )
 
         try:
             async with trio.open_nursery() as nursery:
@@ -143,7 +147,7 @@ class PollingIntakeActor(Actor[None]):
                 result=results[uid].value,
             )
             if results[uid] is AppendResult.NEW:
-                committed = InboxUpdate.of(update, raws[uid], trio.current_time())
+                committed = dataclasses.replace(messages[uid], committed_at=trio.current_time())
                 await self.dispatcher.send(committed)
             else:
                 metrics.updates_deduplicated.labels(self.tenant).inc()

@@ -7,11 +7,19 @@ docs/journey.md, "Lookups and operations"), makes the Bot API calls it asks for 
 outbound actor, then saves the new state and marks the inbox row done in one transaction.
 A crash is retried by restarting the actor (the update is kept in the slot that outlives
 incarnations); an update that keeps failing is set aside with an event and the user
-gets an apology with the main-menu button — no update ends in silence.
+gets an apology with the main-menu button — no update ends in silence. A database that
+cannot be reached is no fault of the update: the session waits for it (up to 30 s, backing
+off) and tries again, without counting an attempt or crashing.
 
 Delivery is at least once: a crash after the replies went out but before the commit repeats
-them when the update is handled again. Updates already handled (an update id not above the
-last one saved in the state) are skipped, so a replay never handles one twice.
+them when the update is handled again. The ids of the last `RECENT_KEPT` updates handled are
+saved in the state, and an update among them is skipped, so one read back from the inbox
+after it was handled is never handled twice — while one that arrives late (an older id, from
+another instance or a sweep) is still handled, not skipped.
+
+Every transaction of an update checks its partition's fencing token (`InboxUpdate.token`),
+when it has one: if another instance owns the partition now, nothing is written (`Fenced`),
+the update stays pending for the new owner, and this session stops.
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import structlog
 import trio
 
 from trt_actors.catalog import Tariff, load_catalog
+from trt_actors.cluster import partition_of
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import (
     CancelGeneration,
@@ -56,7 +65,16 @@ from trt_actors.operations import (
     read_all,
     remember_all,
 )
-from trt_actors.storage import Currency, InboxState, Store, Tx
+from trt_actors.storage import (
+    Currency,
+    Fenced,
+    InboxEntry,
+    InboxState,
+    InvalidState,
+    StorageUnavailable,
+    Store,
+    Tx,
+)
 from trt_actors.telegram.errors import BotBlocked, TelegramError
 
 from ._actor import Actor
@@ -66,8 +84,15 @@ from .session_terms import FixedTerms, TermsSource
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
+
 MAX_ATTEMPTS = 3  # tries of one update before it is set aside
-LAST_UPDATE = "last_update_id"  # state key: the newest update handled
+STORAGE_PATIENCE = 30.0  # seconds an update waits for the database before it counts as failed
+STORAGE_RETRY_FIRST = 0.5
+STORAGE_RETRY_MAX = 5.0
+RECENT_UPDATES = "recent_updates"  # state key: the ids of the last updates handled
+RECENT_KEPT = 16
+LAST_UPDATE = "last_update_id"  # the newest one handled, in states saved before that
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +105,14 @@ class InboxUpdate:
     raw: bytes
     user: int  # the session key (`domain.updates.user_of`)
     quick: bool = False  # a button press or a pre-checkout query
-    committed_at: float | None = None  # trio time of the inbox commit (None when replayed)
+    committed_at: float | None = None  # trio time of the inbox commit (None when read back)
+    # the fencing token of the user's partition this instance handles it under: every
+    # transaction of the update checks it (None: one instance, nothing to fence)
+    token: int | None = None
+
+    @property
+    def partition(self) -> int:
+        return partition_of(self.user)
 
     @classmethod
     def of(
@@ -97,7 +129,7 @@ class InboxUpdate:
 
     @classmethod
     def from_row(cls, update_id: int, raw: bytes) -> InboxUpdate:
-        """The message for a stored row (replay)."""
+        """The message for a stored row (read back from the inbox)."""
         update = orjson.loads(raw)
         return cls(update_id, raw, user_of(update), wants_quick_answer(update))
 
@@ -157,26 +189,38 @@ class SessionActor(Actor[InboxUpdate]):
     async def handle(self, message: InboxUpdate) -> None:
         """Handle one update whole; then tell the dispatcher (`on_finished`) — unless it
         crashed and is kept for the next incarnation, which tells it once done."""
-        await self._handle(message)
+        try:
+            await self._handle(message)
+        except Fenced as exc:  # another instance owns this user now: it handles the update
+            log.info("session.fenced", update_id=message.update_id, error=str(exc))
+            self.ref.request_stop()
         if self.on_finished is not None:
             self.on_finished(self.user_id)
 
+    def _handled_before(self, update_id: int) -> bool:
+        recent = self.state.get(RECENT_UPDATES)
+        if isinstance(recent, list):
+            return update_id in recent
+        return update_id == self.state.get(LAST_UPDATE)
+
     async def _handle(self, message: InboxUpdate) -> None:
-        if message.update_id <= int(self.state.get(LAST_UPDATE, -1)):
-            return  # already handled: a replay of something this session saved
+        if self._handled_before(message.update_id):
+            return  # a replay of something this session saved
         incoming = read(message.payload())
         correlation = update_correlation(message.update_id)
         current_correlation.set(correlation)
         structlog.contextvars.bind_contextvars(correlation_id=correlation)
         try:
             await self._process(message, incoming)
+        except Fenced:
+            raise
         except Exception as exc:
             self.slot.retry = message
-            if await self._failed(message, incoming, exc):
+            outcome = await self._failed(message, incoming, exc)
+            metrics.updates_processed.labels(self.tenant, outcome).inc()
+            if outcome != "failed":  # set aside (the user was told), or handled elsewhere
                 self.slot.retry = None
-                metrics.updates_processed.labels(self.tenant, "set_aside").inc()
-                return  # set aside: the user was told, the actor goes on
-            metrics.updates_processed.labels(self.tenant, "failed").inc()
+                return
             raise
         metrics.updates_processed.labels(self.tenant, "handled").inc()
         correlations.record(self.tenant, "session", user=self.user_id, kind=incoming.kind.value)
@@ -184,6 +228,29 @@ class SessionActor(Actor[InboxUpdate]):
             metrics.inbox_lag.labels(self.tenant).observe(
                 trio.current_time() - message.committed_at
             )
+
+    async def _patiently(self, message: InboxUpdate, step: Callable[[], Awaitable[T]]) -> T:
+        """Run a storage step of an update, again while the database cannot be reached —
+        no fault of the update's, so no attempt is counted and nothing crashes — for up to
+        `STORAGE_PATIENCE` seconds (a restart, a failover); then the error goes on. Only
+        the failed step is run again: replies already sent are not sent twice."""
+        give_up_at = trio.current_time() + STORAGE_PATIENCE
+        tries = 0
+        while True:
+            try:
+                return await step()
+            except StorageUnavailable as exc:
+                tries += 1
+                delay = min(STORAGE_RETRY_MAX, STORAGE_RETRY_FIRST * 2 ** (tries - 1))
+                if trio.current_time() + delay > give_up_at:
+                    raise
+                log.warning(
+                    "session.storage_unavailable",
+                    update_id=message.update_id,
+                    retry_in=delay,
+                    error=str(exc),
+                )
+                await trio.sleep(delay)
 
     async def _load(self) -> None:
         if self.user_id == SYSTEM_USER:
@@ -272,7 +339,10 @@ class SessionActor(Actor[InboxUpdate]):
         stored = [operation for operation in operations if not is_live(operation)]
         done = iter(
             await self.store.run(
-                self.tenant, lambda tx: self._perform(tx, incoming, outcome, stored, site)
+                self.tenant,
+                lambda tx: self._perform(
+                    tx, message, incoming, outcome, operations=stored, site=site
+                ),
             )
         )
         results = [
@@ -289,16 +359,22 @@ class SessionActor(Actor[InboxUpdate]):
         return settled
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        outcome = await self._handled(message, incoming)
+        outcome = await self._patiently(message, lambda: self._handled(message, incoming))
         for call in outcome.calls:
             try:
                 await self.outbound.call(call.method, call.params)
             except BotBlocked:
                 outcome = replace(outcome, user_blocked=True)
                 break
-        state = {**outcome.state, LAST_UPDATE: message.update_id}
-        self.version, job_ids, woken = await self.store.run(
-            self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
+        recent = self.state.get(RECENT_UPDATES)
+        handled = [*(recent if isinstance(recent, list) else []), message.update_id]
+        state = {**outcome.state, RECENT_UPDATES: handled[-RECENT_KEPT:]}
+        state.pop(LAST_UPDATE, None)
+        self.version, job_ids, woken = await self._patiently(
+            message,
+            lambda: self.store.run(
+                self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
+            ),
         )
         self.state = state
         for job_id in job_ids:  # after the commit: a job that exists is resumed even if we die
@@ -323,6 +399,7 @@ class SessionActor(Actor[InboxUpdate]):
         """Profile, state, new jobs (with their holds), the user's requests on jobs (Cancel,
         Send again) and the inbox row in one transaction; the new state version, the new
         jobs' ids and the ids of the jobs to wake."""
+        _fence(tx, message)
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
             self._profile(tx, incoming, state)
@@ -358,22 +435,36 @@ class SessionActor(Actor[InboxUpdate]):
         )
 
     def _perform(
-        self, tx: Tx, incoming: Incoming, outcome: Outcome, operations: list[Operation], site: Site
+        self,
+        tx: Tx,
+        message: InboxUpdate,
+        incoming: Incoming,
+        outcome: Outcome,
+        *,
+        operations: list[Operation],
+        site: Site,
     ) -> tuple[object, ...]:
         """The operations' transaction: the profile first (a new user's first update may
         credit them), then every operation."""
+        _fence(tx, message)
         self._profile(tx, incoming, outcome.state)
         return perform_all(tx, operations, site)
 
-    async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> bool:
-        """Count the failure; True when the update is now set aside (and the user told)."""
+    async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> str:
+        """Count the failure: "failed" (to be tried again), "set_aside" (now dead, the user
+        told), or "elsewhere" (found handled already, by another instance)."""
         text = f"{type(error).__name__}: {error}"
-        entry = await self.store.run(
-            self.tenant,
-            lambda tx: tx.inbox.record_failure(
-                message.update_id, error=text, max_attempts=MAX_ATTEMPTS
-            ),
-        )
+
+        def record(tx: Tx) -> InboxEntry:
+            _fence(tx, message)
+            return tx.inbox.record_failure(message.update_id, error=text, max_attempts=MAX_ATTEMPTS)
+
+        try:
+            entry = await self.store.run(self.tenant, record)
+        except InvalidState:  # no longer pending: another owner handled it meanwhile
+            log.info("session.handled_elsewhere", update_id=message.update_id, error=text)
+            self.ref.request_stop()  # this session's state is stale: the next one reloads
+            return "elsewhere"
         if entry.state is not InboxState.DEAD:
             log.warning(
                 "session.update_failed",
@@ -381,7 +472,7 @@ class SessionActor(Actor[InboxUpdate]):
                 attempt=entry.attempts,
                 error=text,
             )
-            return False
+            return "failed"
         log.error(
             "session.update_set_aside",
             update_id=message.update_id,
@@ -393,4 +484,10 @@ class SessionActor(Actor[InboxUpdate]):
                 await self.outbound.call(call.method, call.params)
             except TelegramError as exc:  # blocked, or Telegram down: the event above says why
                 log.warning("session.apology_failed", error_type=type(exc).__name__)
-        return True
+        return "set_aside"
+
+
+def _fence(tx: Tx, message: InboxUpdate) -> None:
+    """Refuse the transaction (`Fenced`) if another instance owns the update's partition."""
+    if message.token is not None:
+        tx.fences.hold(message.partition, message.token)

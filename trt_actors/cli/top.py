@@ -79,6 +79,7 @@ def format_load(tenant: str, figures: dict[str, Any]) -> str:
         f" {queued.get('bulk', 0)} bulk, {queued.get('unmetered', 0)} answers"
         f" · drains in {figures.get('drain_seconds', 0):.0f}s · {', '.join(state)}"
         f" · refused {figures.get('refused', 0)}"
+        f" · partitions {figures.get('partitions', 0)}"
     )
 
 

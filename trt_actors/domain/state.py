@@ -2,7 +2,7 @@
 
 Reading never raises: a missing or malformed part (an older layout, a hand-edited row) falls
 back to its default, so the worst a bad state can do is show the main menu. Keys the journey
-does not own (the session's `last_update_id`, …) are kept as they are.
+does not own (the session's `recent_updates`, …) are kept as they are.
 """
 
 from __future__ import annotations

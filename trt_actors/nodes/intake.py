@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 
 from trt_actors.actors import ActorRef, actor_child
-from trt_actors.actors.dispatcher import Backlog
+from trt_actors.actors.dispatcher import Backlog, DispatcherMessage
 from trt_actors.actors.polling_intake import PollingIntakeActor
-from trt_actors.actors.session import InboxUpdate
 from trt_actors.actors.webhook_setter import WebhookSetterActor, WebhookTarget
 from trt_actors.coordination import Coordination
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
@@ -23,7 +22,7 @@ def intake_children(
     tenant: TenantConfig,
     api: BotApi,
     store: Store,
-    dispatcher: ActorRef[InboxUpdate],
+    dispatcher: ActorRef[DispatcherMessage],
     *,
     doors: WebhookDoors,
     coordination: Coordination,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import structlog
@@ -13,6 +12,7 @@ import trio
 
 from trt_actors.actors import actor_child
 from trt_actors.actors.job import JobActor, JobRuntime
+from trt_actors.cluster import partition_of
 from trt_actors.coordination import Coordination
 from trt_actors.kie import KieClient, local_poll_bucket, submit_bucket
 from trt_actors.mailboxes import MailboxError
@@ -71,28 +71,43 @@ def jobs_supervisor(runtime: Callable[[], JobRuntime], tenant: str) -> DynamicSu
 
 
 async def resume_jobs(
-    tenant: str,
-    store: Store,
-    jobs: DynamicSupervisor[int],
-    *,
-    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
-) -> None:
-    """A temporary child: start an actor for every job left unfinished by an earlier run, and
-    for every delivered one whose "send again" was asked for but not done."""
-    task_status.started()
+    tenant: str, store: Store, jobs: DynamicSupervisor[int], partitions: frozenset[int]
+) -> int:
+    """Start an actor for every job of the users of `partitions` left unfinished (by an
+    earlier run, or by an instance that owned them before), and for every delivered one
+    whose "send again" was asked for and not done; how many. The partition owner calls it
+    for the partitions it takes, before their new updates are handled."""
     resumed = 0
     for pending in (_unfinished, _redeliveries):
         after = 0
         while True:
             page = await store.read(tenant, functools.partial(pending, after=after))
             for job in page:
-                await jobs.get_or_start(job.id)
-            resumed += len(page)
+                if partition_of(job.user_id) in partitions:
+                    await jobs.get_or_start(job.id)
+                    resumed += 1
             if len(page) < RESUME_PAGE:
                 break
             after = page[-1].id
     if resumed:
         log.info("jobs.resumed", tenant=tenant, jobs=resumed)
+    return resumed
+
+
+async def stop_jobs(
+    tenant: str, store: Store, jobs: DynamicSupervisor[int], partitions: frozenset[int]
+) -> int:
+    """Stop the job actors of the users of `partitions` (given back: their next owner
+    resumes them from storage); how many."""
+    running = jobs.keys()
+    if not running:
+        return 0
+    users = await store.read(tenant, lambda tx: tx.jobs.users_of(running))
+    mine = [job_id for job_id, user in users.items() if partition_of(user) in partitions]
+    async with trio.open_nursery() as stops:
+        for job_id in mine:
+            stops.start_soon(jobs.stop_child, job_id)
+    return len(mine)
 
 
 def _unfinished(tx: Tx, *, after: int) -> list[Job]:

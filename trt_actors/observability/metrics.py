@@ -150,6 +150,11 @@ def _load_families(load: dict[str, dict[str, Any]]) -> Iterator[Metric]:
     refused = CounterMetricFamily(
         "trt_updates_refused", "Updates refused because the backlog was full", labels=["tenant"]
     )
+    partitions = GaugeMetricFamily(
+        "trt_partitions_owned",
+        "Partitions of the bot's users this instance owns (of 256)",
+        labels=["tenant"],
+    )
     for tenant, figures in load.items():
         backlog.add_metric([tenant], figures["inbox_backlog"])
         limit.add_metric([tenant], figures["limit"])
@@ -159,7 +164,8 @@ def _load_families(load: dict[str, dict[str, Any]]) -> Iterator[Metric]:
         held.add_metric([tenant], int(figures["backpressure"]))
         shedding.add_metric([tenant], int(figures["shedding"]))
         refused.add_metric([tenant], figures["refused"])
-    yield from (backlog, limit, queue, drain, held, shedding, refused)
+        partitions.add_metric([tenant], figures.get("partitions", 0))
+    yield from (backlog, limit, queue, drain, held, shedding, refused, partitions)
 
 
 class _TreeFamilies:

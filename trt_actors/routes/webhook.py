@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hmac
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -23,7 +23,7 @@ import structlog
 import trio
 
 from trt_actors.actors import ActorRef
-from trt_actors.actors.dispatcher import Backlog
+from trt_actors.actors.dispatcher import Backlog, DispatcherMessage
 from trt_actors.actors.session import InboxUpdate
 from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics
@@ -49,7 +49,7 @@ class WebhookIntake:
     tenant: str
     secret: str
     store: Store
-    dispatcher: ActorRef[InboxUpdate]
+    dispatcher: ActorRef[DispatcherMessage]
     backlog: Backlog = field(default_factory=lambda: Backlog(""))
     answer_rate: float = 30.0  # updates/s the bot answers at most (its message budget)
     ready: bool = False
@@ -117,10 +117,13 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
         raise HTTPError(503, "busy", headers={"Retry-After": retry_after})
     update = _parse(tenant, request)
     update_id = update["update_id"]
+    message = InboxUpdate.of(update, request.body)
     began = trio.current_time()
     try:
         with trio.fail_after(COMMIT_DEADLINE):
-            result = await intake.store.inbox.append(tenant, update_id, request.body)
+            result = await intake.store.inbox.append(
+                tenant, update_id, request.body, partition=message.partition
+            )
     except (StorageError, trio.TooSlowError) as exc:
         log.error("webhook.commit_failed", tenant=tenant, update_id=update_id, error=str(exc))
         raise HTTPError(503, "storage unavailable", headers={"Retry-After": "1"}) from None
@@ -134,7 +137,7 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
     )
     if result is AppendResult.NEW:
         intake.accepted += 1
-        await intake.dispatcher.send(InboxUpdate.of(update, request.body, trio.current_time()))
+        await intake.dispatcher.send(replace(message, committed_at=trio.current_time()))
     else:
         intake.duplicates += 1
         metrics.updates_deduplicated.labels(tenant).inc()

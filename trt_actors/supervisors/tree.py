@@ -2,7 +2,10 @@
 
     root                 rest_for_one: a child's restart restarts those started after it
     ├── store            database pool, migrations applied before it reports started
+    ├── instance         this process in the instances registry; without Redis, a standby
+    │                    while another instance serves the database (nodes/instance.py)
     ├── coordination     Redis leases, locks, shared buckets — or the in-process fallback
+    ├── inbox_signals    with Redis: other instances' inbox batches, to their partitions' owners
     ├── correlation_flush  writes correlation records (an update's path) in batches
     ├── http             webhook intake, /healthz, /readyz, /metrics
     ├── ops              the live supervision feed over a websocket (`trt top`)
@@ -11,11 +14,13 @@
             │            checked again later) when Telegram rejects its token or it gives up
             │            (nodes/tenant_node.py), so one bot's failure never reaches the others
             ├── outbound         the only sender to Telegram
-            ├── jobs             one actor per generation, resumed from storage at start
-            ├── job_resumer      once at start: restarts the jobs an earlier run left unfinished
+            ├── jobs             one actor per generation, of the users this instance owns
             ├── terms            the business terms with the admin's overrides, re-read periodically
             ├── sessions         one actor per user, started on demand, passivated when idle
-            ├── dispatcher       replays the inbox at start, then routes updates to sessions
+            ├── dispatcher       routes the updates of the partitions it owns to sessions
+            ├── partitions       this instance's share of the users, as leases; takes it (the
+            │                    dispatcher reads back its pending rows, unfinished jobs are
+            │                    resumed) before the intake opens
             ├── intake           polling: getUpdates; webhook: opens the tenant's webhook door
             ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
             ├── command_menu     once at start, as leader: setMyCommands for every language
@@ -51,6 +56,7 @@ from trt_actors.actors.outbound import (
     OutboundStats,
     Priority,
 )
+from trt_actors.actors.partition_owner import PartitionOwnerActor
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.catalog import load_catalog
@@ -58,12 +64,15 @@ from trt_actors.domain.effects import Handler
 from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
 from trt_actors.nodes.http import serve_http
+from trt_actors.nodes.inbox_signals import relay_inbox_notifications
+from trt_actors.nodes.instance import run_instance
 from trt_actors.nodes.intake import intake_children
 from trt_actors.nodes.jobs import (
     jobs_supervisor,
     open_file_client,
     open_kie,
     resume_jobs,
+    stop_jobs,
     wake_job,
     wake_on_callback,
 )
@@ -90,6 +99,7 @@ from trt_actors.settings import Settings
 from trt_actors.storage import Store
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.pacing import Limits
+from trt_actors.telegram.shared_budget import SharedBudget
 from trt_actors.tenant_config import configured_tenants
 from trt_actors.web import Router
 
@@ -116,6 +126,8 @@ TENANT_GRACE = 4.0
 HTTP_GRACE = 2.0
 JOBS_GRACE = 2.0  # jobs keep their state in storage and resume at the next start
 CORRELATION_GRACE = 3.0  # its final flush is shielded and bounded below this
+INSTANCE_GRACE = 3.0  # removing its row from the registry is bounded below this
+PARTITIONS_GRACE = 3.0  # giving the partitions back: sessions finish, leases released
 
 
 class Tree:
@@ -173,12 +185,14 @@ class Tree:
         ops = functools.partial(self._run_ops, s.ops_host, s.ops_port, token)
         children = [
             ChildSpec("store", functools.partial(run_store, s.database_url.get_secret_value())),
+            ChildSpec("instance", self._run_instance, shutdown=INSTANCE_GRACE),
             ChildSpec(
                 "coordination",
                 functools.partial(
                     run_coordination, s.redis_url.get_secret_value() if s.redis_url else None
                 ),
             ),
+            *([ChildSpec("inbox_signals", self._relay_inbox_signals)] if s.redis_url else []),
             self._correlation_flush(),
             ChildSpec("http", http, shutdown=HTTP_GRACE),
             ChildSpec("ops", ops, shutdown=1.0),
@@ -186,6 +200,21 @@ class Tree:
         grace = TENANT_GRACE * len(self.tenants) + 1.0  # they stop one after another
         children.append(ChildSpec("tenants", self._run_tenants, shutdown=grace))
         return children
+
+    async def _run_instance(self, *, task_status: trio.TaskStatus[Any]) -> None:
+        redis = self.settings.redis_url
+        await run_instance(
+            self.root.child("store"),
+            redis.get_secret_value() if redis else None,
+            task_status=task_status,
+        )
+
+    async def _relay_inbox_signals(self, *, task_status: trio.TaskStatus[Any]) -> None:
+        store, me = self.root.child("store"), self.root.child("instance")
+        store.inbox.announce_as(me.instance_id)  # other instances may own what this one takes
+        await relay_inbox_notifications(
+            store, me.instance_id, self.backlogs, task_status=task_status
+        )
 
     async def _run_tenants(self, *, task_status: trio.TaskStatus[Any]) -> None:
         """Every bot's node under one_for_one: a node that crashes (not a parked bot: that
@@ -279,6 +308,7 @@ class Tree:
         """The tenant's children, in start order (see the module docstring)."""
         tid, api = tenant.tenant_id, clients.api
         store = self.root.child("store")
+        coordination = self.root.child("coordination")
         load, backlog = self.outbound_load[tid], self.backlogs[tid]
         outbound_spec, outbound_ref = actor_child(
             "outbound",
@@ -288,6 +318,9 @@ class Tree:
                 on_blocked=blocked_marker(tid, store),
                 stats=self.outbound_stats[tid],
                 load=load,
+                shared=SharedBudget(coordination, tid, self.limits)
+                if self.settings.redis_url
+                else None,
                 tenant=tid,
             ),
             capacity=OUTBOUND_MAILBOX,
@@ -295,7 +328,6 @@ class Tree:
             tenant=tid,
         )
         outbound = Outbound(outbound_ref, load)
-        coordination = self.root.child("coordination")
         jobs = self._jobs(tenant, clients, store, outbound)
         sessions = self._sessions(tenant, clients, store, outbound, jobs)
         dispatcher_spec, dispatcher = actor_child(
@@ -303,6 +335,21 @@ class Tree:
             lambda: DispatcherActor(tid, store, sessions, backlog=backlog, outbound=load),
             capacity=DISPATCHER_MAILBOX,
             shutdown=DISPATCHER_GRACE,
+            tenant=tid,
+        )
+        owner, _ = actor_child(
+            "partitions",
+            lambda: PartitionOwnerActor(
+                tid,
+                coordination,
+                store,
+                dispatcher,
+                self.root.child("instance").instance_id,
+                fenced=self.settings.redis_url is not None,
+                on_taken=functools.partial(resume_jobs, tid, store, jobs),
+                on_released=functools.partial(stop_jobs, tid, store, jobs),
+            ),
+            shutdown=PARTITIONS_GRACE,
             tenant=tid,
         )
         warmup, _ = actor_child(
@@ -317,14 +364,10 @@ class Tree:
         return [
             outbound_spec,
             ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
-            ChildSpec(
-                "job_resumer",
-                functools.partial(resume_jobs, tid, store, jobs),
-                restart=Restart.TEMPORARY,
-            ),
             ChildSpec("terms", functools.partial(keep_terms_current, self.terms[tid], store)),
             ChildSpec("sessions", sessions.run, shutdown=SESSIONS_GRACE),
             dispatcher_spec,
+            owner,
             *intake_children(
                 tenant,
                 api,
@@ -456,6 +499,7 @@ class Tree:
                 "backpressure": backlog.backpressure,
                 "shedding": backlog.shedding,
                 "refused": backlog.refused,
+                "partitions": backlog.partitions,
             }
         return figures
 
