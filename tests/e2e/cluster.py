@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trio
 
@@ -28,6 +29,7 @@ from trt_actors.emulators.telegram import (
     TelegramEmulator,
     open_telegram_emulator,
 )
+from trt_actors.storage import open_store
 from trt_actors.testing.balancer import Balancer, open_balancer
 from trt_actors.testing.postgres import create_database
 
@@ -93,10 +95,16 @@ async def running_cluster(
     redis_url: str,
     *,
     rate_limits: RateLimits | None = None,
+    terms: Mapping[str, Any] | None = None,
     **extra: str,
 ) -> AsyncIterator[Cluster]:
+    """`terms`: the bot's business terms as an admin would have set them (stored overrides)."""
     tenant = f"c{uuid.uuid4().hex[:8]}"
     database = create_database(postgres_server, f"cluster_{tenant}")
+    if terms:
+        async with open_store(database) as store:
+            for key, value in terms.items():
+                await store.run(tenant, lambda tx, k=key, v=value: tx.settings.set(k, v))
     ports = [free_port() for _ in range(instances)]
     config = EmulatorConfig(rate_limits=rate_limits or RateLimits())
     async with (

@@ -17,7 +17,7 @@ from trt_actors.catalog import load_catalog
 from trt_actors.cluster import owner_of, partition_of
 from trt_actors.coordination import DEFAULT_LEASE_TTL
 from trt_actors.domain.callbacks import encode
-from trt_actors.storage import InboxState, open_store
+from trt_actors.storage import Currency, InboxState, open_store
 from trt_actors.testing.kit import Conversation
 from trt_actors.testing.postgres import PostgresServer
 from trt_actors.testing.redis_server import RedisServer
@@ -77,6 +77,13 @@ async def all_answered_after(cluster: Cluster, users: list[Any], since: float) -
 
 async def order_an_image(ann: Conversation) -> None:
     """From /start to a confirmed free image: every step a new update to the balancer."""
+    ok = await to_the_order_check(ann)
+    await ann.press_data(ok)
+    await ann.next_edit(timeout=20)
+
+
+async def to_the_order_check(ann: Conversation) -> str:
+    """From /start to the order check of a free image; its Confirm button's data."""
     await ann.send("/start")
     await ann.next_message(timeout=20)
     await ann.press("Skip")
@@ -93,8 +100,7 @@ async def order_an_image(ann: Conversation) -> None:
         screen = await ann.next_edit(timeout=20)
     assert PROMPT in screen["text"]  # the order check
     [ok] = [d for d in data_of(screen) if d.startswith("v1|ok|")]
-    await ann.press_data(ok)
-    await ann.next_edit(timeout=20)
+    return ok
 
 
 async def photos(cluster: Cluster, ann: Conversation, count: int, timeout: float = 60) -> None:
@@ -188,7 +194,9 @@ async def test_redis_restarted_mid_burst_loses_nothing(
     their leases are gone, so they stop handling until Redis is back, then divide the
     partitions again and answer everyone; nobody crashes."""
     with RedisServer() as redis:
-        async with running_cluster(2, tmp_path, postgres_server, redis.url) as cluster:
+        async with running_cluster(
+            2, tmp_path, postgres_server, redis.url, terms=WELCOME_BONUS
+        ) as cluster:
             users = cluster.emulator.ctl.open_chats(150)
             await burst(cluster, users, first_id=1)
             await trio.to_thread.run_sync(redis.kill)
@@ -197,6 +205,7 @@ async def test_redis_restarted_mid_burst_loses_nothing(
             await all_answered_after(cluster, users, time.monotonic())
             await cluster.settled()
             assert crashes(cluster) == []
+            await credited_once(cluster, users)
             lost = [e for s in cluster.services for e in s.named("partitions.rebalance_failed")]
             assert lost  # they noticed
 
@@ -261,7 +270,9 @@ async def test_postgresql_restarted_mid_burst_loses_nothing(tmp_path: Path, redi
     wait for it instead of failing, every acknowledged update is answered, nothing is given
     up on."""
     with PostgresServer() as postgres:
-        async with running_cluster(2, tmp_path, postgres.url, redis_url) as cluster:
+        async with running_cluster(
+            2, tmp_path, postgres.url, redis_url, terms=WELCOME_BONUS
+        ) as cluster:
             users = cluster.emulator.ctl.open_chats(150)
             await burst(cluster, users, first_id=1)
             await trio.to_thread.run_sync(postgres.restart)
@@ -276,6 +287,20 @@ async def test_postgresql_restarted_mid_burst_loses_nothing(tmp_path: Path, redi
             with trio.fail_after(30):  # and every one of them saved as handled
                 while await pending_rows(postgres.url, cluster):
                     await trio.sleep(0.5)
+            await credited_once(cluster, users)
+
+
+WELCOME_BONUS = {"welcome_bonus_kopecks": 5_000}  # a money movement for each new user
+
+
+async def credited_once(cluster: Cluster, users: list[Any]) -> None:
+    """Each user got the welcome bonus exactly once: no movement repeated by a replay."""
+    async with open_store(cluster.database, migrate=False) as store:
+        balances = await store.read(
+            cluster.tenant,
+            lambda tx: [tx.ledger.account(u.id, Currency.RUB).balance for u in users],
+        )
+    assert balances == [5_000] * len(users)
 
 
 async def pending_rows(server: str, cluster: Cluster) -> int:
@@ -324,4 +349,25 @@ async def test_a_paused_owner_cannot_save_over_its_successor(
             row = await store.read(cluster.tenant, lambda tx: tx.inbox.get(1))
         assert after.version == saved.version and after.state == saved.state
         assert row.state is InboxState.DONE and row.attempts == 0
+        assert crashes(cluster) == []
+
+
+@pytest.mark.timeout(180)
+async def test_confirm_pressed_twice_on_two_instances_makes_one_job(
+    tmp_path: Path, postgres_server: str, redis_url: str
+) -> None:
+    """Two presses of Confirm at once, each posted to another instance: the user's owner
+    handles them one after the other, and the second finds the order already placed."""
+    async with running_cluster(2, tmp_path, postgres_server, redis_url) as cluster:
+        ctl = cluster.emulator.ctl
+        ann = Conversation(cluster.emulator, ctl.user("Ann", language_code="en"))
+        ok = await to_the_order_check(ann)
+        check = ctl.bot_messages(ann.user)[-1]
+        first = ctl.press_button(ann.user, check["message_id"], callback_data=ok)
+        second = ctl.press_button(ann.user, check["message_id"], callback_data=ok)
+        await photos(cluster, ann, 1)
+        assert len(cluster.kie.ctl.tasks()) == 1
+        with trio.fail_after(10):  # both presses answered (no spinner left)
+            while ctl.callback_answer(first) is None or ctl.callback_answer(second) is None:
+                await trio.sleep(0.1)
         assert crashes(cluster) == []
