@@ -6,13 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import struct
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 import trio
 
 from trt_actors.domain import admin
 from trt_actors.domain.callbacks import encode
 from trt_actors.emulators.telegram import TelegramEmulator
+from trt_actors.operations.chart import money_chart
 from trt_actors.storage import Currency, LedgerKind
 from trt_actors.testing.kit import Conversation, running_bot
 
@@ -329,3 +333,34 @@ async def test_payments_and_promo_codes_from_the_panel(
         payments = (await boss.next_message())["text"]
         assert payments.startswith("💳 Latest payments") and "/refund" in payments
         assert [e.target for e in await _audit(bot, "promo_disable")] == ["SPRING"]
+
+
+async def test_the_chart_press_is_answered_before_the_chart_is_drawn(
+    telegram_emulator: TelegramEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slowest screen of the panel: the press is answered (the button's spinner stops)
+    while the chart is still being drawn, and the picture follows when it is done."""
+    drawing = threading.Event()
+    release = threading.Event()
+
+    def slow_chart(*args: Any, **kwargs: Any) -> bytes:
+        drawing.set()
+        release.wait(timeout=30)
+        return money_chart(*args, **kwargs)
+
+    monkeypatch.setattr("trt_actors.operations.admin.money_chart", slow_chart)
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
+        boss = Conversation(telegram_emulator, boss_user)
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("📊 Stats")
+        await boss.next_edit()
+        query = await boss.press("📈 Chart, 30 days")
+        await boss.answer_to(query)
+        assert drawing.is_set() and not release.is_set()  # answered while the work goes on
+        assert telegram_emulator.ctl.unanswered_callbacks() == []
+        release.set()
+        photo = await boss.next_message()
+        assert photo["photo"]
+        assert bot.failures() == []

@@ -12,6 +12,7 @@ import pytest
 import trio
 
 from trt_actors.nodes.tenant import with_bot_api
+from trt_actors.outgoing_tls import outgoing_tls
 from trt_actors.telegram import _http1, http_bot_api
 from trt_actors.telegram.bot_api import BotApi, PtbBotApi
 from trt_actors.telegram.errors import (
@@ -292,12 +293,14 @@ async def test_tls_with_a_trusted_certificate(
         await untrusted.call("getMe", {})
     await untrusted.close()
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    outgoing_tls.cache_clear()  # the context is built once per process: build it again
     api = HttpBotApi(TOKEN, base)
     try:
         for _ in range(3):
             assert await api.call("getMe", {}) is True
     finally:
         await api.close()
+        outgoing_tls.cache_clear()
     assert [s.connection for s in server.requests] == [2, 2, 2]
     assert server.requests[0].headers["host"] == f"127.0.0.1:{server.port}"
 

@@ -37,6 +37,7 @@ from trt_actors.catalog import Tariff, load_catalog
 from trt_actors.cluster import partition_of
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import (
+    BotCall,
     CancelGeneration,
     Handler,
     Lookup,
@@ -90,6 +91,8 @@ MAX_ATTEMPTS = 3  # tries of one update before it is set aside
 STORAGE_PATIENCE = 30.0  # seconds an update waits for the database before it counts as failed
 STORAGE_RETRY_FIRST = 0.5
 STORAGE_RETRY_MAX = 5.0
+EARLY_ANSWER_AFTER = 0.4  # seconds of work after which a press is answered before its outcome
+ANSWER_TIMEOUT = 5.0  # seconds to send an early answer
 RECENT_UPDATES = "recent_updates"  # state key: the ids of the last updates handled
 RECENT_KEPT = 16
 LAST_UPDATE = "last_update_id"  # the newest one handled, in states saved before that
@@ -359,7 +362,14 @@ class SessionActor(Actor[InboxUpdate]):
         return settled
 
     async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        outcome = await self._patiently(message, lambda: self._handled(message, incoming))
+        if incoming.callback_id:
+            outcome, early = await self._answering_early(message, incoming)
+        else:
+            outcome = await self._patiently(message, lambda: self._handled(message, incoming))
+            early = None
+        if early is not None and early.answered:
+            metrics.presses_answered_early.labels(self.tenant).inc()
+            outcome = replace(outcome, calls=early.without_answer(outcome.calls))
         for call in outcome.calls:
             try:
                 await self.outbound.call(call.method, call.params)
@@ -387,6 +397,23 @@ class SessionActor(Actor[InboxUpdate]):
                 log.warning("session.no_job_runner", job=job_id)
             else:
                 await self.wake_job(job_id)
+
+    async def _answering_early(
+        self, message: InboxUpdate, incoming: Incoming
+    ) -> tuple[Outcome, EarlyAnswer]:
+        """The press's outcome, with an `EarlyAnswer` sent meanwhile if it is slow to come."""
+        early = EarlyAnswer(self.outbound, incoming.callback_id, incoming.callback_data or "")
+        failure: Exception | None = None
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(early.run, trio.current_time() + EARLY_ANSWER_AFTER)
+            try:
+                outcome = await self._patiently(message, lambda: self._handled(message, incoming))
+            except Exception as exc:  # noqa: BLE001 — raised as it is below, not in a group
+                failure = exc
+            early.settle()  # the outcome's answer will do, unless this one is on its way
+        if failure is not None:
+            raise failure
+        return outcome, early
 
     def _commit(
         self,
@@ -485,6 +512,50 @@ class SessionActor(Actor[InboxUpdate]):
             except TelegramError as exc:  # blocked, or Telegram down: the event above says why
                 log.warning("session.apology_failed", error_type=type(exc).__name__)
         return "set_aside"
+
+
+class EarlyAnswer:
+    """A button press answered before its work is done.
+
+    Telegram shows a spinner on a pressed button until the press is answered, and a press
+    answered late looks dead. A handler answers its press first among its calls, but only once
+    its lookups, probes and operations are done (a chart drawn, an export read, a slow
+    database): when that takes longer than `EARLY_ANSWER_AFTER`, the press is answered then,
+    with no text, and the edit or the message follows when the work is done. Telegram takes
+    one answer per press, so the outcome's own answer (and a toast it carried) is left out."""
+
+    def __init__(self, outbound: Outbound, query_id: str, data: str = "") -> None:
+        self.outbound = outbound
+        self.query_id = query_id
+        self.data = data  # the press's callback data, for the event (which screens are slow)
+        self.answered = False
+        self._timer = trio.CancelScope()
+        self._sending = False
+
+    async def run(self, at: float) -> None:
+        with self._timer:
+            await trio.sleep_until(at)
+        if self._timer.cancelled_caught:
+            return
+        self._sending = True
+        try:
+            await self.outbound.call(
+                "answerCallbackQuery", {"callback_query_id": self.query_id}, timeout=ANSWER_TIMEOUT
+            )
+        except TelegramError as exc:  # the outcome's answer is tried in its turn
+            log.warning("session.early_answer_failed", error=f"{type(exc).__name__}: {exc}")
+            return
+        self.answered = True
+        log.info("session.press_answered_early", callback_data=self.data)
+
+    def settle(self) -> None:
+        """The outcome is ready: no early answer, unless it is being sent (then it finishes)."""
+        if not self._sending:
+            self._timer.cancel()
+
+    @staticmethod
+    def without_answer(calls: Sequence[BotCall]) -> list[BotCall]:
+        return [call for call in calls if call.method != "answerCallbackQuery"]
 
 
 def _fence(tx: Tx, message: InboxUpdate) -> None:

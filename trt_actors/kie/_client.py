@@ -22,6 +22,7 @@ import trio
 from trt_actors.catalog import Api, KieRequest
 from trt_actors.coordination import Coordination, TokenBucket
 from trt_actors.observability.redaction import redactor
+from trt_actors.outgoing_tls import outgoing_tls
 from trt_actors.supervisors import Backoff
 
 from ._dedicated import normalise
@@ -97,10 +98,14 @@ class KieClient:
         self._backoff = backoff
         headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}
         self._http = httpx.AsyncClient(
-            headers=headers, timeout=self._timeouts.for_httpx(), transport=transport
+            headers=headers,
+            timeout=self._timeouts.for_httpx(),
+            transport=transport,
+            verify=outgoing_tls(),
         )
         self._files = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT},
+            verify=outgoing_tls(),
             timeout=self._timeouts.for_httpx(),
             transport=download_transport or transport,
             follow_redirects=True,

@@ -16,6 +16,7 @@ from trt_actors.cluster import partition_of
 from trt_actors.coordination import Coordination
 from trt_actors.kie import KieClient, local_poll_bucket, submit_bucket
 from trt_actors.mailboxes import MailboxError
+from trt_actors.outgoing_tls import outgoing_tls
 from trt_actors.settings import Settings
 from trt_actors.storage import Job, Store, Tx
 from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart
@@ -49,7 +50,7 @@ async def open_kie(
 @asynccontextmanager
 async def open_file_client() -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP client that downloads users' files from Telegram for jobs."""
-    async with httpx.AsyncClient(timeout=FILE_DOWNLOAD_TIMEOUT) as client:
+    async with httpx.AsyncClient(timeout=FILE_DOWNLOAD_TIMEOUT, verify=outgoing_tls()) as client:
         yield client
 
 

@@ -57,6 +57,13 @@ class ServiceMetrics:
             registry=r,
         )
 
+        self.presses_answered_early = Counter(
+            "trt_presses_answered_early_total",
+            "Button presses answered before their work was done (the work took longer than "
+            "EARLY_ANSWER_AFTER)",
+            ["tenant"],
+            registry=r,
+        )
         self.kie_calls = Counter(
             "trt_kie_calls_total",
             "KIE API calls by call and result",

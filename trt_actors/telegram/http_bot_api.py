@@ -46,6 +46,7 @@ import orjson
 import trio
 
 from trt_actors.observability.redaction import MASK, redact_url, redactor
+from trt_actors.outgoing_tls import outgoing_tls
 
 from ._http1 import Connection, Failure
 from .errors import (
@@ -101,9 +102,7 @@ class _Pool:
 
     def __init__(self, scheme: str, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.tls = httpx.create_ssl_context() if scheme == "https" else None
-        if self.tls is not None:
-            self.tls.set_alpn_protocols(["http/1.1"])
+        self.tls = outgoing_tls() if scheme == "https" else None
         self.idle: list[Connection] = []
         self.slots = trio.Semaphore(CONNECTIONS)
         self.closed = False
