@@ -12,8 +12,7 @@ from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open
 from trt_actors.emulators.telegram._limits import RateLimits
 from trt_actors.storage import BroadcastState, DeliveryState, Store, open_store
 from trt_actors.testing.kit import Conversation, running_bot
-
-from ..e2e.service import run_service, service_env
+from trt_actors.testing.trt_process import run_service, service_env
 
 SCALE = 10  # flood limits ten times faster on both sides: the same pacing, in a tenth the time
 

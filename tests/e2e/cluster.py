@@ -32,8 +32,7 @@ from trt_actors.emulators.telegram import (
 from trt_actors.storage import open_store
 from trt_actors.testing.balancer import Balancer, open_balancer
 from trt_actors.testing.postgres import create_database
-
-from .service import Service, free_port, run_service, service_env
+from trt_actors.testing.trt_process import Service, free_port, run_service, service_env
 
 SECRET = "cluster-secret"
 SETTLE_DEADLINE = 30.0

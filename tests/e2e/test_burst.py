@@ -24,9 +24,8 @@ from trt_actors.emulators.telegram import (
     TelegramEmulator,
     open_telegram_emulator,
 )
+from trt_actors.testing.trt_process import Service, run_service, service_env
 from trt_actors.testing.webhook_load import post_updates, start_update
-
-from .service import Service, run_service, service_env
 
 pytestmark = pytest.mark.subprocess
 

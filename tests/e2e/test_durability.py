@@ -7,8 +7,7 @@ from pathlib import Path
 import trio
 
 from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
-
-from .service import run_service, service_env
+from trt_actors.testing.trt_process import run_service, service_env
 
 USERS = 200
 

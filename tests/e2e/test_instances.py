@@ -16,8 +16,7 @@ import trio
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
 from trt_actors.nodes.instance import STALE_AFTER
 from trt_actors.testing.postgres import create_database
-
-from .service import Service, free_port, run_service, service_env
+from trt_actors.testing.trt_process import Service, free_port, run_service, service_env
 
 pytestmark = pytest.mark.subprocess
 

@@ -15,8 +15,7 @@ from trio_websocket import open_websocket_url
 from trt_actors.cli.top import format_tree
 from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
 from trt_actors.testing.kit import BotService
-
-from .service import run_service, service_env
+from trt_actors.testing.trt_process import run_service, service_env
 
 
 async def test_trt_top_once_lists_the_tree_of_a_running_service(tmp_path: Path) -> None:

@@ -13,8 +13,7 @@ import httpx
 
 from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
 from trt_actors.testing.postgres import create_database
-
-from .service import free_port, run_service, service_env
+from trt_actors.testing.trt_process import free_port, run_service, service_env
 
 SECRET = "pg-redis-secret"
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
-
-from .service import free_port, run_service, service_env
+from trt_actors.testing.trt_process import free_port, run_service, service_env
 
 SECRET = "e2e-webhook-secret"
 

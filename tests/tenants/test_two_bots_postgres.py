@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import trio
 
-from tests.e2e.service import free_port
 from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
 from trt_actors.testing.kit import running_bot
 from trt_actors.testing.postgres import create_database
+from trt_actors.testing.trt_process import free_port
 
 TOKEN_A = EmulatorConfig().token
 TOKEN_B = "7000000002:AAEmulatorSecondBotForTestsOnly_01234"

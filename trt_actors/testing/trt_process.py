@@ -1,4 +1,5 @@
-"""Running `trt run` as a real process against emulators started by the test."""
+"""Running `trt run` as a real process against emulators started by a test or a script
+(tests/e2e, scripts/chaos.py): its log lines as events, its ports, signals."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import trio
+
+from .secret_watch import SecretWatch
 
 STARTUP_DEADLINE = 30.0
 
@@ -129,3 +132,13 @@ async def run_service(
             with trio.move_on_after(10):
                 await process.wait()
             nursery.cancel_scope.cancel()
+    assert_no_secrets(service.lines, full_env)
+
+
+def assert_no_secrets(lines: list[str], env: dict[str, str]) -> None:
+    """The process logged none of the secrets of its environment, in any form
+    (`secret_watch`); checked when a `run_service` block ends without an error."""
+    watch = SecretWatch()
+    watch.add_environment(env)
+    leaks = watch.leaks(lines)
+    assert not leaks, "secrets in the log of trt run:\n" + "\n".join(map(str, leaks[:10]))
