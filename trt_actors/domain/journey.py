@@ -207,10 +207,15 @@ class Journey:
 
 
 def _has_text(incoming: Incoming) -> bool:
-    """The pressed message can be edited as text (not a photo with a caption, e.g. an
-    admin's review notice)."""
+    """The pressed message can be edited as text: not a photo with a caption (e.g. an
+    admin's review notice), and not one Telegram calls inaccessible (deleted, or too old:
+    `date` 0), which no edit finds."""
     query = (incoming.raw or {}).get("callback_query") or {}
     message = query.get("message") if isinstance(query, Mapping) else None
     if incoming.message_id is None:
         return False
-    return not isinstance(message, Mapping) or "text" in message or "caption" not in message
+    if not isinstance(message, Mapping):
+        return True
+    if message.get("date") == 0:
+        return False
+    return "text" in message or "caption" not in message

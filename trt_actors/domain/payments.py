@@ -124,7 +124,10 @@ def _pre_checkout_problem(turn: Turn, query: dict[str, Any]) -> str | None:
 
 
 def payment_move(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
-    """A successful or refunded Stars payment in the chat: the operation it calls for."""
+    """A successful or refunded Stars payment in the chat: the operation it calls for. None
+    when the message names no payer (no `from`): there is no one to credit or debit."""
+    if incoming.user is None:
+        return None
     message = (incoming.raw or {}).get("message") or {}
     paid, refunded = message.get("successful_payment"), message.get("refunded_payment")
     if isinstance(paid, dict) and paid.get("currency") == "XTR":

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from .update_shape import INT64_MAX, INT64_MIN
+
 SYSTEM_USER = 0  # the session key of updates that come from no user (channel posts, ...)
 
 
@@ -59,9 +61,9 @@ def user_of(update: dict[str, Any]) -> int:
     for field in _BODIES:
         body = update.get(field)
         if isinstance(body, dict):
-            sender = body.get("from")
-            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-                return int(sender["id"])
+            sender = _profile(body.get("from"))
+            if sender is not None:
+                return sender.user_id
     return SYSTEM_USER
 
 
@@ -74,8 +76,9 @@ def wants_quick_answer(update: dict[str, Any]) -> bool:
 
 
 def read(update: dict[str, Any]) -> Incoming:
-    """Classify a raw update. Never raises on unexpected shapes: they become Kind.OTHER."""
-    update_id = int(update.get("update_id", 0))
+    """Classify a raw update. Never raises on unexpected shapes: a part of the wrong type
+    reads as absent (the webhook refuses such updates: `update_shape`; this is for the rest)."""
+    update_id = _integer(update.get("update_id")) or 0
     if isinstance(update.get("callback_query"), dict):
         return _callback(update_id, update["callback_query"], update)
     if isinstance(update.get("pre_checkout_query"), dict):
@@ -85,14 +88,14 @@ def read(update: dict[str, Any]) -> Incoming:
             Kind.PRE_CHECKOUT,
             _profile(query.get("from")),
             None,
-            callback_id=str(query.get("id", "")),
+            callback_id=_string(query.get("id")) or "",
             raw=update,
         )
     if isinstance(update.get("my_chat_member"), dict):
         member = update["my_chat_member"]
-        chat = member.get("chat") or {}
+        chat_id = _integer(_object(member.get("chat")).get("id"))
         return Incoming(
-            update_id, Kind.MEMBERSHIP, _profile(member.get("from")), chat.get("id"), raw=update
+            update_id, Kind.MEMBERSHIP, _profile(member.get("from")), chat_id, raw=update
         )
     message = update.get("message") or update.get("edited_message")
     if isinstance(message, dict):
@@ -101,23 +104,22 @@ def read(update: dict[str, Any]) -> Incoming:
 
 
 def _callback(update_id: int, query: dict[str, Any], raw: dict[str, Any]) -> Incoming:
-    message = query.get("message") or {}
-    chat = message.get("chat") or {}
+    message = _object(query.get("message"))
     return Incoming(
         update_id,
         Kind.CALLBACK,
         _profile(query.get("from")),
-        chat.get("id"),
-        callback_id=str(query.get("id", "")),
-        callback_data=str(query.get("data", "")),
-        message_id=message.get("message_id"),
+        _integer(_object(message.get("chat")).get("id")),
+        callback_id=_string(query.get("id")) or "",
+        callback_data=_string(query.get("data")) or "",
+        message_id=_integer(message.get("message_id")),
         raw=raw,
     )
 
 
 def _message(update_id: int, message: dict[str, Any], raw: dict[str, Any]) -> Incoming:
-    chat_id = (message.get("chat") or {}).get("id")
-    text = message.get("text") or message.get("caption") or ""
+    chat_id = _integer(_object(message.get("chat")).get("id"))
+    text = _string(message.get("text")) or _string(message.get("caption")) or ""
     kind, command, argument = Kind.TEXT, "", ""
     if "successful_payment" in message or "refunded_payment" in message:
         kind = Kind.PAYMENT
@@ -134,18 +136,34 @@ def _message(update_id: int, message: dict[str, Any], raw: dict[str, Any]) -> In
         text=text,
         command=command,
         argument=argument,
-        message_id=message.get("message_id"),
+        message_id=_integer(message.get("message_id")),
         raw=raw,
     )
 
 
 def _profile(sender: Any) -> Profile | None:
-    if not isinstance(sender, dict) or not isinstance(sender.get("id"), int):
+    user_id = _integer(sender.get("id")) if isinstance(sender, dict) else None
+    if user_id is None:
         return None
     return Profile(
-        user_id=sender["id"],
-        first_name=str(sender.get("first_name") or ""),
-        username=sender.get("username"),
-        last_name=sender.get("last_name"),
-        language_code=sender.get("language_code"),
+        user_id=user_id,
+        first_name=_string(sender.get("first_name")) or "",
+        username=_string(sender.get("username")),
+        last_name=_string(sender.get("last_name")),
+        language_code=_string(sender.get("language_code")),
     )
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _integer(value: Any) -> int | None:
+    """An integer the storage can hold (64 bits), else None (a bool is not an integer)."""
+    if type(value) is int and INT64_MIN <= value <= INT64_MAX:
+        return value
+    return None
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

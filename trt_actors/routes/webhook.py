@@ -6,9 +6,11 @@ per-IP rate of such requests → 429 with Retry-After (requests with the right s
 limited by address: Telegram posts a busy bot's updates from a few addresses); the tenant not
 ready or draining → 503 with Retry-After; the tenant's backlog at its bound
 (`INBOX_MAX_BACKLOG` updates committed and not yet handled) → 503 with Retry-After, Telegram
-posts it again later; malformed JSON or no `update_id` → 400 and an event. Otherwise the
-update is appended to the durable inbox as received and the answer, 200, is sent only after
-the commit. A duplicate `update_id` is answered 200 and not handled twice.
+posts it again later; a body that is not JSON, or not an update the bot can read (no integer
+`update_id`, a field the bot reads of the wrong type: `domain.update_shape`) → 400 and a
+`webhook.malformed` event with the reason. Otherwise the update is appended to the durable
+inbox as received and the answer, 200, is sent only after the commit. A duplicate
+`update_id` is answered 200 and not handled twice.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import trio
 from trt_actors.actors import ActorRef
 from trt_actors.actors.dispatcher import Backlog, DispatcherMessage
 from trt_actors.actors.session import InboxUpdate
+from trt_actors.domain.update_shape import problem_of
 from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import AppendResult, StorageError, Store
@@ -146,14 +149,18 @@ async def _accept(doors: WebhookDoors, tenant: str, request: Request) -> Respons
 
 
 def _parse(tenant: str, request: Request) -> dict[str, Any]:
+    """The update in the body, or 400 with a `webhook.malformed` event saying what is wrong:
+    not JSON, or not an update the bot can read (`domain.update_shape`)."""
     try:
         update = orjson.loads(request.body)
     except orjson.JSONDecodeError as exc:
-        log.warning("webhook.malformed", tenant=tenant, error=str(exc), size=len(request.body))
+        log.warning("webhook.malformed", tenant=tenant, reason=str(exc), size=len(request.body))
         raise HTTPError(400, "body is not JSON") from None
-    if not isinstance(update, dict) or type(update.get("update_id")) is not int:
-        log.warning("webhook.malformed", tenant=tenant, error="no integer update_id")
-        raise HTTPError(400, "not a Telegram update")
+    problem = problem_of(update)
+    if problem is not None:
+        log.warning("webhook.malformed", tenant=tenant, reason=problem, size=len(request.body))
+        raise HTTPError(400, f"not a Telegram update: {problem}")
+    assert isinstance(update, dict)
     return update
 
 
