@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from trt_actors.domain.admin.facts import Denied, Done
 from trt_actors.domain.commands import commands_for
 from trt_actors.domain.knowledge import (
     AddKnowledge,
@@ -138,10 +139,13 @@ def test_malformed_admin_commands_get_their_usage(words: str) -> None:
 
 @pytest.mark.parametrize("words", ["/add Q | A", "/kb_edit 1 Q | A", "/kb_delete 1"])
 def test_only_admins_change_the_help(words: str) -> None:
+    """For anyone else the admins' commands are unknown commands (and audited as denied)."""
     ann = chat()
-    outcome = ann.send(words)
-    assert outcome.effects == []
-    assert "Only the bot's admins" in ann.text
+    update = read(text_update("en", words))
+    outcome = journey()(ann.state, update, ann.ctx)
+    assert outcome.effects == [Denied(CHAT, "command", by_command=True)]
+    [reply] = journey().settle(outcome, update, ann.ctx, [Done()]).calls
+    assert reply.params["text"].startswith("There is no such command.")
 
 
 def test_admins_see_entry_numbers_in_results() -> None:

@@ -21,6 +21,7 @@ from tests.domain.support import (
     text_update,
 )
 from tests.domain.test_wizard import at_settings
+from trt_actors.domain.admin.facts import Denied
 from trt_actors.domain.callbacks import encode
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import Operation, Outcome, StartGeneration
@@ -236,8 +237,7 @@ def test_a_non_admin_cannot_approve_and_admins_are_notified_of_a_transfer() -> N
     ctx = money_context(settings=terms)
     chat = Chat("en", ctx=ctx).started()
     outcome = chat.feed(callback_update("en", encode("pa", 5)))
-    [review] = outcome.effects
-    assert review.by_admin is False  # type: ignore[union-attr]
+    assert outcome.effects == [Denied(CHAT, "pa|5", by_command=False)]  # like any admin button
     chat.feed(callback_update("en", encode("pb")))
     chat.feed(text_update("en", "1 500"))
     assert "SBP 123" in chat.text

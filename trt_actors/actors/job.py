@@ -44,6 +44,7 @@ from trt_actors.catalog import Api, Catalog, KieRequest, MediaKind, Tariff
 from trt_actors.domain.context import NO_SETTINGS
 from trt_actors.domain.screens.jobs import (
     CANCELLED,
+    FILE_TOO_BIG,
     INTERRUPTED,
     KIE_FAILED,
     KIE_REJECTED,
@@ -53,7 +54,15 @@ from trt_actors.domain.screens.jobs import (
     UNDELIVERABLE,
 )
 from trt_actors.domain.tenant_settings import TenantSettings
-from trt_actors.kie import KieClient, KieError, KieValidationError, TaskState, TaskStatus
+from trt_actors.kie import (
+    KieClient,
+    KieError,
+    KieProtocolError,
+    KieResultError,
+    KieValidationError,
+    TaskState,
+    TaskStatus,
+)
 from trt_actors.money import consume_free
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.observability.metrics import metrics
@@ -80,6 +89,16 @@ DELIVERY_RETRIES = (10.0, 60.0, 180.0)  # waits between attempts to deliver a ma
 
 MediaFetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
 """Fetch a Telegram file by id: its bytes and file name (getFile, then the file URL)."""
+
+
+class MediaTooBig(Exception):
+    """A user's file is larger than a bot may download: said by Telegram, or found while
+    downloading (the download stops there). The job fails with `FILE_TOO_BIG`."""
+
+    def __init__(self, file_id: str, limit: int) -> None:
+        super().__init__(f"file {file_id} is over {limit} bytes")
+        self.file_id = file_id
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +191,11 @@ class JobActor(Actor[str]):
         if job.submission_interrupted:
             log.error("job.submission_unknown", job=job.id)  # KIE may hold an orphan task
             return await self._fail(job, INTERRUPTED)
-        request = await self._request(job)
+        try:
+            request = await self._request(job)
+        except MediaTooBig as exc:
+            log.warning("job.media_too_big", job=job.id, limit=exc.limit)
+            return await self._fail(job, FILE_TOO_BIG)
         if not await self._tx(lambda tx: tx.jobs.begin_submission(job.id)):
             return await self._fail(job, INTERRUPTED)
         try:
@@ -243,7 +266,7 @@ class JobActor(Actor[str]):
             status = await self.kie.status(api, task_id)
         except KieError as exc:
             metrics.kie_calls.labels(self.rt.tenant, "status", type(exc).__name__).inc()
-            return None if exc.retryable else kie_reason(exc)
+            return None if worth_asking_again(exc) else kie_reason(exc)
         metrics.kie_calls.labels(self.rt.tenant, "status", "ok").inc()
         return status
 
@@ -356,6 +379,15 @@ def _remember_progress(tx: Tx, *, job_id: int, shown: int) -> None:
 def _language(tx: Tx, user_id: int) -> str | None:
     user = tx.users.find(user_id)
     return user.language if user is not None else None
+
+
+def worth_asking_again(exc: KieError) -> bool:
+    """Whether a failed status read says nothing about the task: KIE could not answer now
+    (`retryable`), or its answer could not be read (a proxy's error page in place of KIE's
+    JSON). Reading a status repeats nothing, so the job asks again at its next poll, within
+    its deadline. A task's result that is malformed (`KieResultError`) stays malformed."""
+    unreadable = isinstance(exc, KieProtocolError) and not isinstance(exc, KieResultError)
+    return exc.retryable or unreadable
 
 
 def kie_reason(exc: KieError) -> str:

@@ -23,7 +23,7 @@ from trt_actors.catalog import (
 from trt_actors.catalog import format_exact as exact_text
 
 from .draft import input_at
-from .media import Received
+from .media import MAX_FILE_BYTES, Received
 from .moves import Move
 from .state import Draft, JourneyState
 from .turn import Turn
@@ -115,6 +115,8 @@ def accept_media(turn: Turn, state: JourneyState, received: Received) -> Move | 
         return Move(state, note=_expected(turn, spec))
     if not received.fits(spec.media):
         return Move(state, note=_expected(turn, spec))
+    if received.too_big:  # nothing is downloaded: the limit, and the step stays
+        return Move(state, note=turn.t("hint_media_too_big", limit=MAX_FILE_BYTES // 2**20))
     files = (*draft.media.get(spec.name, ()), received.file)
     if len(files) > spec.max_count:
         return Move(state, note=turn.t("hint_media_full", count=spec.max_count))

@@ -67,9 +67,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", knowledge.search, description="kb_cmd_search"),
     Command("ask", knowledge.ask, description="kb_cmd_ask"),
     Command("menu", _go(MENU), listed=False),
-    Command("add", knowledge.add, listed=False),  # admins: the knowledge base
-    Command("kb_edit", knowledge.edit_entry, listed=False),
-    Command("kb_delete", knowledge.delete_entry, listed=False),
+    # admins: the knowledge base; anyone else gets the unknown-command answer (and an audit
+    # entry), as for every admin command
+    Command("add", admin.actions.command(knowledge.add), listed=False),
+    Command("kb_edit", admin.actions.command(knowledge.edit_entry), listed=False),
+    Command("kb_delete", admin.actions.command(knowledge.delete_entry), listed=False),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 

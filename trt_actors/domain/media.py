@@ -4,6 +4,10 @@ A photo fills image inputs; a video, video note or animation fills video inputs;
 voice message fills audio inputs; a document fills file inputs and, by its MIME type, image,
 video or audio inputs too. Telegram reports durations (seconds) and photo sizes (pixels),
 which pricing and limits need; a fact Telegram does not give stays unknown.
+
+Telegram lets a bot download files of at most `MAX_FILE_BYTES`: a file that says it is larger
+(its `file_size`) is refused here, before anything is fetched, with the limit in the answer.
+The download itself stops at the same limit whatever the file said (`nodes.media`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from trt_actors.catalog import MediaKind
 from .state import MediaFile
 from .updates import Incoming
 
+MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download (getFile)
 _MIME_KINDS = {"image/": MediaKind.IMAGE, "video/": MediaKind.VIDEO, "audio/": MediaKind.AUDIO}
 _FIELD_KINDS = {
     "video": MediaKind.VIDEO,
@@ -34,9 +39,15 @@ class Received:
 
     kinds: frozenset[MediaKind]
     file: MediaFile
+    size: int | None = None  # bytes, as the update says (None: not said)
 
     def fits(self, kind: MediaKind) -> bool:
         return kind in self.kinds
+
+    @property
+    def too_big(self) -> bool:
+        """The file says it is larger than a bot may download."""
+        return self.size is not None and self.size > MAX_FILE_BYTES
 
 
 def _message(incoming: Incoming) -> Mapping[str, Any]:
@@ -65,14 +76,20 @@ def _file(body: Any, *, pixels: bool) -> MediaFile | None:
     return MediaFile(body["file_id"], _seconds(body), _megapixels(body) if pixels else None)
 
 
-def _largest_photo(sizes: Any) -> MediaFile | None:
+def _size(body: Any) -> int | None:
+    size = body.get("file_size") if isinstance(body, Mapping) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
+
+
+def _largest_photo(sizes: Any) -> tuple[MediaFile, int | None] | None:
     if not isinstance(sizes, list):
         return None
     usable = [size for size in sizes if isinstance(size, Mapping) and "file_id" in size]
     if not usable:
         return None
     best = max(usable, key=lambda size: _megapixels(size) or 0)
-    return _file(best, pixels=True)
+    found = _file(best, pixels=True)
+    return None if found is None else (found, _size(best))
 
 
 def received_media(incoming: Incoming) -> Received | None:
@@ -80,11 +97,12 @@ def received_media(incoming: Incoming) -> Received | None:
     message = _message(incoming)
     photo = _largest_photo(message.get("photo"))
     if photo is not None:
-        return Received(frozenset({MediaKind.IMAGE}), photo)
+        return Received(frozenset({MediaKind.IMAGE}), *photo)
     for field_name, kind in _FIELD_KINDS.items():
-        found = _file(message.get(field_name), pixels=False)
+        body = message.get(field_name)
+        found = _file(body, pixels=False)
         if found is not None:
-            return Received(frozenset({kind}), found)
+            return Received(frozenset({kind}), found, _size(body))
     document = message.get("document")
     found = _file(document, pixels=True)
     if found is None or not isinstance(document, Mapping):
@@ -92,4 +110,4 @@ def received_media(incoming: Incoming) -> Received | None:
     mime = str(document.get("mime_type") or "")
     kinds = {MediaKind.FILE}
     kinds.update(kind for prefix, kind in _MIME_KINDS.items() if mime.startswith(prefix))
-    return Received(frozenset(kinds), found)
+    return Received(frozenset(kinds), found, _size(document))

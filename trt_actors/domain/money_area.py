@@ -12,7 +12,7 @@ Imported once by `journey` (registration by import). Callback codes: the account
 | `pt\\|<kopecks>` | screen | bank transfer: the requisites; the screenshot is expected here |
 | `pp` | screen | ask for a promo code (typed) |
 | `pq` | screen | payment support (`/paysupport`) |
-| `pa\\|<payment>` / `pr\\|<payment>` | action | admin: approve / reject a transfer |
+| `pa\\|<payment>` / `pr\\|<payment>` | action | admin: approve / reject (others: denied) |
 | `pj\\|<payment>` | screen | admin: type the reason of a rejection |
 | `pl` | screen | admin: the transfers waiting for review (`/transfers`) |
 """
@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from . import commands, needs, payments, presses, promos, settle, transfers
 from .admin.actions import command as admin_command
+from .admin.actions import guarded
 from .callbacks import Press, parse_path
 from .commands import Command
 from .money_effects import (
@@ -59,8 +60,8 @@ SCREENS.update(
         "pl": lambda turn, state, press: transfers.queue_screen(turn, state),
     }
 )
-presses.ACTIONS.update(
-    {"ps": payments.buy_package, "pa": transfers.approve, "pr": transfers.reject}
+presses.ACTIONS.update(  # Approve / Reject: a non-admin's press is denied like any admin's
+    {"ps": payments.buy_package, "pa": guarded(transfers.approve), "pr": guarded(transfers.reject)}
 )
 settle.SETTLERS.update(
     {

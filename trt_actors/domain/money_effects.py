@@ -12,6 +12,7 @@ pure domain, and carried by the operation (`by_admin`, `new_user`): the performe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .effects import Lookup, Operation
 
@@ -198,8 +199,9 @@ class ReferralFacts:
 
 @dataclass(frozen=True, slots=True)
 class StarsCharge(Lookup):
-    """The Stars payment with this Telegram charge id."""
+    """The Stars payment with this Telegram charge id (for an admin's /refund)."""
 
+    admin_only: ClassVar[bool] = True
     charge_id: str
 
 
@@ -215,6 +217,7 @@ class ChargeFacts:
 class PendingTransfers(Lookup):
     """The bank transfers waiting for review, oldest first (the admins' queue)."""
 
+    admin_only: ClassVar[bool] = True
     limit: int = 20
 
 

@@ -1,31 +1,66 @@
-"""Fetching a user's file from Telegram for a job: getFile, then the file download URL."""
+"""Fetching a user's file from Telegram for a job: getFile, then the file download URL.
+
+A file larger than a bot may download (`domain.media.MAX_FILE_BYTES`) is never fetched whole:
+its size from getFile (or Telegram's refusal, "file is too big") stops it before any byte is
+read, and the download stops at the limit whatever was said — a size that was not given, or
+was wrong. Either way the fetch raises `MediaTooBig`, which fails the job with that reason.
+"""
 
 from __future__ import annotations
 
 import httpx
 import trio
 
-from trt_actors.actors.job import MediaFetcher
+from trt_actors.actors.job import MediaFetcher, MediaTooBig
 from trt_actors.actors.outbound import Outbound
+from trt_actors.domain.media import MAX_FILE_BYTES
+from trt_actors.telegram.errors import BadRequest
 
-MAX_TELEGRAM_FILE = 20 * 1024 * 1024  # what the Bot API serves to bots
 DOWNLOAD_DEADLINE = 120.0
 
 
 def telegram_media_fetcher(
-    outbound: Outbound, base_url: str, token: str, client: httpx.AsyncClient
+    outbound: Outbound,
+    base_url: str,
+    token: str,
+    client: httpx.AsyncClient,
+    *,
+    limit: int = MAX_FILE_BYTES,
 ) -> MediaFetcher:
-    """A `MediaFetcher`: bytes and file name of a Telegram file id, at most 20 MB."""
+    """A `MediaFetcher`: bytes and file name of a Telegram file id, at most `limit` bytes."""
     file_base = f"{base_url.rstrip('/')}/file/bot{token}"
 
     async def fetch(file_id: str) -> tuple[bytes, str]:
-        info = await outbound.call("getFile", {"file_id": file_id})
+        try:
+            info = await outbound.call("getFile", {"file_id": file_id})
+        except BadRequest as exc:
+            if "too big" in str(exc).lower():  # Telegram's own refusal of a large file
+                raise MediaTooBig(file_id, limit) from None
+            raise
         path = str(info["file_path"])
-        if int(info.get("file_size") or 0) > MAX_TELEGRAM_FILE:
-            raise ValueError(f"file {file_id} is over Telegram's 20 MB for bots")
+        declared = info.get("file_size")
+        if isinstance(declared, int) and declared > limit:
+            raise MediaTooBig(file_id, limit)
         with trio.fail_after(DOWNLOAD_DEADLINE):
-            response = await client.get(f"{file_base}/{path}")
-        response.raise_for_status()
-        return response.content, path.rsplit("/", 1)[-1]
+            content = await _download(client, f"{file_base}/{path}", file_id, limit)
+        return content, path.rsplit("/", 1)[-1]
 
     return fetch
+
+
+async def _download(client: httpx.AsyncClient, url: str, file_id: str, limit: int) -> bytes:
+    """The body at `url`, read in chunks; `MediaTooBig` as soon as it passes `limit` bytes
+    (or its Content-Length says it will)."""
+    parts: list[bytes] = []
+    received = 0
+    async with client.stream("GET", url) as response:
+        response.raise_for_status()
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise MediaTooBig(file_id, limit)
+        async for chunk in response.aiter_bytes():
+            received += len(chunk)
+            if received > limit:
+                raise MediaTooBig(file_id, limit)
+            parts.append(chunk)
+    return b"".join(parts)

@@ -19,7 +19,8 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 from .redaction import redactor
 
 LogFormat = Literal["json", "console"]
-_NOISY_LIBRARIES = ("httpx", "httpcore", "telegram", "hpack", "urllib3")
+# Below WARNING these log every request or frame, URLs (with their query) included.
+_NOISY_LIBRARIES = ("httpx", "httpcore", "telegram", "hpack", "urllib3", "trio-websocket")
 
 
 def _identity_defaults(_: WrappedLogger, __: str, event: EventDict) -> EventDict:

@@ -1,8 +1,9 @@
 """Removing secrets from text: bot tokens, API keys, passwords in URLs.
 
 Used by the log pipeline (every event, exception text included) and by every repr of the
-settings. Redaction is by shape (a Telegram bot token, a password inside a URL) and by value
-(each secret the settings hold is registered at start).
+settings. Redaction is by shape (a Telegram bot token, a password inside a URL, a secret query
+parameter such as `?token=`) and by value (each secret the settings and the tree hold is
+registered at start).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ MASK = "***"
 # <bot id>:<35 characters>, alone or inside a Bot API path such as /bot123:ABC.../getMe
 _BOT_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:bot)?\d{3,20}:[A-Za-z0-9_-]{20,}")
 _URL_PASSWORD = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)[^@/?#\s]+@")
+# a secret passed in a URL's query: ?token=… (the ops feed), ?s=… (a KIE callback), ?password=…
+_QUERY_SECRET = re.compile(
+    r"([?&](?:token|secret|s|password|sslpassword|api_key|apikey)=)[^&#\s\"'<>]+", re.IGNORECASE
+)
 _MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
 _SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
@@ -40,6 +45,7 @@ class Redactor:
         if self._pattern is not None:
             text = self._pattern.sub(MASK, text)
         text = _URL_PASSWORD.sub(rf"\1{MASK}@", text)
+        text = _QUERY_SECRET.sub(rf"\1{MASK}", text)
         return _BOT_TOKEN.sub(
             lambda m: "bot" + MASK if m.group(0).startswith("bot") else MASK, text
         )

@@ -91,6 +91,7 @@ from trt_actors.nodes.terms import TenantTerms, keep_terms_current
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector
+from trt_actors.observability.redaction import redactor
 from trt_actors.operations import Services
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
@@ -143,6 +144,10 @@ class Tree:
         # Telegram's; a self-hosted Bot API server may differ; scaled only for an emulator
         self.limits = limits or Limits().scaled(settings.telegram_rate_scale)
         self.tenants = configured_tenants(settings)
+        # masked in every log line, as `load_settings` does for `trt run` (tests and the
+        # sandbox build the tree from settings of their own)
+        redactor.register(settings.secrets())
+        redactor.register(s for t in self.tenants for s in (t.token, t.webhook_secret))
         self.doors = WebhookDoors(
             default_tenant=self.tenants[0].tenant_id,
             configured=frozenset(t.tenant_id for t in self.tenants),

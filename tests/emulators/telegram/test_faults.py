@@ -77,3 +77,14 @@ async def test_clear_one_method_keeps_the_others(emu: TelegramEmulator, api: Api
     assert (await api.raw("getMe")).status_code == 200
     assert (await api.raw("getWebhookInfo")).status_code == 500
     assert [f.method for f in emu.faults.active] == ["getWebhookInfo"]
+
+
+async def test_malformed_answers_200_with_a_body_that_is_not_json(
+    emu: TelegramEmulator, api: Api
+) -> None:
+    emu.faults.inject(FaultKind.MALFORMED, method="getMe")
+    answer = await api.raw("getMe")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    with pytest.raises(ValueError):
+        answer.json()
+    assert (await api.call("getMe"))["ok"], "only the next call is malformed"

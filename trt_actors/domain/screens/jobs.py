@@ -32,7 +32,10 @@ NOT_CONFIGURED = "not_configured"
 MODEL_GONE = "model_gone"
 CANCELLED = "cancelled"
 UNDELIVERABLE = "undeliverable"  # made, but Telegram would not take it, attempt after attempt
-KNOWN_REASONS = frozenset({TIMEOUT, INTERRUPTED, NOT_CONFIGURED, MODEL_GONE, UNDELIVERABLE})
+FILE_TOO_BIG = "file_too_big"  # a file of the user's is over what a bot may download
+KNOWN_REASONS = frozenset(
+    {TIMEOUT, INTERRUPTED, NOT_CONFIGURED, MODEL_GONE, UNDELIVERABLE, FILE_TOO_BIG}
+)
 KIE_FAILED = "kie:"  # the model failed: KIE's message follows
 KIE_REJECTED = "rejected:"  # KIE refused the request (validation): its message follows
 

@@ -306,10 +306,11 @@ class TelegramEmulator:
     async def _download(self, request: Request) -> Response:
         bot = self.world.bots.get(request.params["token"])
         stored = bot.files.by_path(request.params["file_path"]) if bot else None
-        if stored is None or stored.data is None:
+        if bot is None or stored is None or stored.data is None:
             return Response.json(NOT_FOUND.to_json(), 404)
         guessed = mimetypes.guess_type(stored.file_path)[0]
         content_type = stored.mime_type or guessed or "application/octet-stream"
+        bot.files.downloads.append((stored.file_path, len(stored.data)))
         return Response.bytes(stored.data, content_type)
 
 

@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import trio
 
@@ -151,9 +151,13 @@ class Control:
         caption: str | None = None,
         chat: ChatRef | None = None,
         mime_type: str = "image/jpeg",
+        declared_size: int | Literal["actual"] | None = "actual",
     ) -> dict[str, Any]:
-        """The user sends a photo; its bytes become a file the bot can getFile."""
-        stored = self.bot.files.add("photo", data=data, mime_type=mime_type)
+        """The user sends a photo; its bytes become a file the bot can getFile.
+        `declared_size` is the file_size the update and getFile say (None: none)."""
+        stored = self.bot.files.add(
+            "photo", data=data, mime_type=mime_type, declared=declared_size
+        )
         content: dict[str, Any] = {"photo": [stored.media_json()]}
         if caption is not None:
             content["caption"] = caption
@@ -168,9 +172,16 @@ class Control:
         mime_type: str = "application/octet-stream",
         caption: str | None = None,
         chat: ChatRef | None = None,
+        declared_size: int | Literal["actual"] | None = "actual",
     ) -> dict[str, Any]:
-        """The user sends a file as a document."""
-        stored = self.bot.files.add("document", data=data, file_name=file_name, mime_type=mime_type)
+        """The user sends a file as a document (`declared_size`: as for `send_photo`)."""
+        stored = self.bot.files.add(
+            "document",
+            data=data,
+            file_name=file_name,
+            mime_type=mime_type,
+            declared=declared_size,
+        )
         content: dict[str, Any] = {"document": stored.media_json()}
         if caption is not None:
             content["caption"] = caption
@@ -388,6 +399,11 @@ class Control:
     def chat_actions(self, chat: ChatRef) -> list[str]:
         """Chat actions (typing, upload_photo, ...) the bot sent, in order."""
         return list(self.chat(chat).actions)
+
+    def downloads(self) -> list[tuple[str, int]]:
+        """Every file the bot downloaded (`/file/bot<token>/<path>`): its path and the bytes
+        served, in order."""
+        return list(self.bot.files.downloads)
 
     def file_bytes(self, file_id: str) -> bytes | None:
         """The bytes of a file the bot uploaded (None for URL-only files)."""

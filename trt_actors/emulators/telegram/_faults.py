@@ -19,6 +19,8 @@ from trt_actors.web import Response
 
 #: How long a "hang" keeps the request unanswered before dropping the connection.
 HANG_SECONDS = 300.0
+#: What a MALFORMED fault answers: a page a proxy in front of the Bot API might send.
+MALFORMED_BODY = b"<html><body>502 Bad Gateway</body></html>"
 
 
 class FaultKind(enum.StrEnum):
@@ -31,6 +33,7 @@ class FaultKind(enum.StrEnum):
     BLOCKED = "blocked"  # 403 "Forbidden: bot was blocked by the user"
     BAD_REQUEST = "bad_request"  # 400 "Bad Request: <description>"
     DROP = "drop"  # close the connection without answering
+    MALFORMED = "malformed"  # HTTP 200 whose body is not JSON (a proxy's error page)
 
 
 @dataclass(slots=True)
@@ -134,6 +137,7 @@ def _api(error_of: Callable[[Fault], Any]) -> Callable[[Fault], Response]:
 
 _IMMEDIATE: dict[FaultKind, Callable[[Fault], Response]] = {
     FaultKind.DROP: lambda fault: Response.drop(),
+    FaultKind.MALFORMED: lambda fault: Response.bytes(MALFORMED_BODY, "text/html", 200),
     FaultKind.SERVER_ERROR: _server_error,
     FaultKind.FLOOD: _api(lambda fault: too_many_requests(fault.retry_after)),
     FaultKind.BLOCKED: _api(lambda fault: forbidden(BLOCKED)),

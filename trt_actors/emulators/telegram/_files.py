@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 #: getFile refuses files above this size, as Telegram does (20 MB).
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -51,9 +51,15 @@ class StoredFile:
     file_path: str
     width: int = 0
     height: int = 0
+    # what updates and getFile say of its size: its real size, another number (a test of a
+    # bot that must not trust it), or None (Telegram's file_size is optional)
+    declared: int | Literal["actual"] | None = "actual"
 
     @property
     def size(self) -> int | None:
+        """What the updates and getFile report (see `declared`)."""
+        if self.declared != "actual":
+            return self.declared
         return None if self.data is None else len(self.data)
 
     def file_json(self) -> dict[str, Any]:
@@ -121,6 +127,7 @@ class FileStore:
         self._by_id: dict[str, StoredFile] = {}
         self._by_path: dict[str, StoredFile] = {}
         self._count = 0
+        self.downloads: list[tuple[str, int]] = []  # (file_path, bytes served), in order
 
     def add(
         self,
@@ -130,8 +137,10 @@ class FileStore:
         url: str | None = None,
         file_name: str | None = None,
         mime_type: str | None = None,
+        declared: int | Literal["actual"] | None = "actual",
     ) -> StoredFile:
-        """Store a new file of `kind` (photo, document, video, audio, voice, animation)."""
+        """Store a new file of `kind` (photo, document, video, audio, voice, animation);
+        `declared` overrides the size it is said to have (None: not said)."""
         self._count += 1
         digest = hashlib.sha1(data if data is not None else (url or "").encode()).hexdigest()
         unique = f"AQAD{digest[:12]}"
@@ -142,7 +151,7 @@ class FileStore:
         if data is not None and kind in ("photo", "video", "animation"):
             width, height = image_size(data) or DEFAULT_SIZE
         stored = StoredFile(
-            file_id, unique, kind, data, url, file_name, mime_type, path, width, height
+            file_id, unique, kind, data, url, file_name, mime_type, path, width, height, declared
         )
         self._by_id[file_id] = stored
         self._by_path[path] = stored
