@@ -50,6 +50,9 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, default=6.0)
     parser.add_argument("--walkers", type=int, default=6)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--transcripts", action="store_true", help="print the chat of every unanswered user"
+    )
     args = parser.parse_args()
     modes = ("sqlite", "cluster") if args.mode == "both" else (args.mode,)
     broken = 0
@@ -68,6 +71,8 @@ def main() -> int:
             with throwaway_postgres() as postgres, RedisServer() as redis:
                 report = run(plan, postgres, redis.url)
         print("\n".join(report.lines()), flush=True)
+        if args.transcripts:
+            print("\n".join(report.transcripts), flush=True)
         broken += len(report.violations)
     return 1 if broken else 0
 

@@ -32,7 +32,7 @@ from trt_actors.emulators.telegram import (
 from trt_actors.storage import open_store
 from trt_actors.testing.balancer import Balancer, open_balancer
 from trt_actors.testing.postgres import create_database
-from trt_actors.testing.trt_process import Service, free_port, run_service, service_env
+from trt_actors.testing.trt_process import Service, free_port, instance_env, run_service
 
 SECRET = "cluster-secret"
 SETTLE_DEADLINE = 30.0
@@ -114,21 +114,16 @@ async def running_cluster(
     ):
         assert emulator.base_url is not None
         envs = [
-            service_env(
-                emulator.base_url,
-                emulator.config.token,
+            instance_env(
+                emulator,
+                kie,
                 tmp_path,
-                DATABASE_URL=database,
+                database=database,
+                tenant=tenant,
+                balancer_port=balancer.port,
+                port=port,
+                secret=SECRET,
                 REDIS_URL=redis_url,
-                TENANT_ID=tenant,
-                BOT_MODE="webhook",
-                WEBHOOK_SECRET_TOKEN=SECRET,
-                WEBHOOK_BASE_URL=f"http://127.0.0.1:{balancer.port}",
-                PORT=str(port),
-                KIE_API_KEY=kie.api_key,
-                KIE_API_BASE_URL=kie.base_url,
-                KIE_UPLOAD_BASE_URL=kie.upload_base_url,
-                LOG_LEVEL="info",
                 **extra,
             )
             for port in ports

@@ -70,11 +70,17 @@ async def test_transfer_reviewed_by_an_admin_is_credited_once(
         await mallory.send("/transfers")  # not for others: the main menu
         assert "Transfers waiting" not in (await mallory.next_message())["text"]
 
-        # a non-admin pressing Approve (a forged press on the admin's notice) is refused
+        # a non-admin pressing Approve (a forged press on the admin's notice) is refused like
+        # any admin button: a stale button's answer, and a `denied` entry in the audit log
         ctl.press_button(mallory.user, notice, chat=admin.user, label="✅ Approve")
         refused = await admin.next_message()
-        assert text("en", "pay_admin_only") in refused["text"]
+        assert text("en", "note_stale") in refused["text"]
         assert await balance(bot, ann.id) == 0
+        audit = await store_of(bot).read("default", lambda tx: tx.audit.recent(action="denied"))
+        assert [(e.actor_id, e.target) for e in audit] == [
+            (mallory.id, f"pa|{payment_id}"),
+            (mallory.id, "command"),  # her /transfers above
+        ]
 
         first = ctl.press_button(admin.user, notice, label="✅ Approve")
         second = ctl.press_button(admin.user, notice, label="✅ Approve")
@@ -109,3 +115,27 @@ async def test_transfer_reviewed_by_an_admin_is_credited_once(
         assert ann.messages()[-1]["text"] == rejected["text"]
         confirmed = [m for m in ann.messages() if m.get("text") == told["text"]]
         assert len(confirmed) == 1  # Approve pressed twice: told (and credited) once
+
+
+async def test_a_screenshot_whose_handling_crashed_after_it_was_queued_still_reaches_the_admins(
+    tmp_path: Path, telegram_emulator: TelegramEmulator
+) -> None:
+    """The transfer is queued (the operations' transaction committed), then the admins'
+    notice fails and the session crashes: the next attempt answers as the first did — the
+    notice goes out and the user is told it was sent for review, not "already under review"."""
+    terms = TenantSettings(admins=(ADMIN,), bank_requisites=REQUISITES)
+    async with running_bot(tmp_path, emulator=telegram_emulator, terms=terms) as bot:
+        admin = bot.user("Boss", language_code="en", user_id=ADMIN)
+        ann = bot.user("Ann", language_code="en")
+        for person in (admin, ann):
+            await person.send("/start")
+            await person.next_message()
+        telegram_emulator.faults.inject(
+            "bad_request", method="sendPhoto", description="wrong file identifier"
+        )
+        notice = await transfer(bot, ann, "900", admin)
+        assert text("en", "pay_transfer_already") not in str(ann.messages())
+        bot.emulator.ctl.press_button(admin.user, notice, label="✅ Approve")
+        told = await ann.next_message()
+        assert "900 ₽" in told["text"] and await balance(bot, ann.id) == 90_000
+        assert len(bot.failures()) == 1  # the one crash, tried again

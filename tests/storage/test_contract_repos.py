@@ -25,7 +25,7 @@ from trt_actors.storage import (
     VersionConflict,
 )
 
-from .support import TENANT, add_users
+from .support import OTHER_TENANT, TENANT, add_users
 
 DAY = datetime.date(2026, 11, 26)
 
@@ -271,3 +271,13 @@ async def test_settings_audit_and_history(store: Store) -> None:
     assert [h.kind for h in history] == ["payment", "generation"]
     only = await store.read(TENANT, lambda tx: tx.history.recent(1, kind="generation"))
     assert [h.payload for h in only] == [{"model": "flux"}]
+
+
+async def test_an_updates_operation_results_are_kept_until_forgotten(store: Store) -> None:
+    await store.run(TENANT, lambda tx: tx.operation_results.keep(41, b"first answer"))
+    await store.run(TENANT, lambda tx: tx.operation_results.keep(41, b"\x00\xffanswer"))
+    assert await store.read(TENANT, lambda tx: tx.operation_results.find(41)) == b"\x00\xffanswer"
+    assert await store.read(OTHER_TENANT, lambda tx: tx.operation_results.find(41)) is None
+    assert await store.read(TENANT, lambda tx: tx.operation_results.find(42)) is None
+    await store.run(TENANT, lambda tx: tx.operation_results.forget(41))
+    assert await store.read(TENANT, lambda tx: tx.operation_results.find(41)) is None

@@ -9,7 +9,8 @@ A crash is retried by restarting the actor (the update is kept in the slot that 
 incarnations); an update that keeps failing is set aside with an event and the user
 gets an apology with the main-menu button — no update ends in silence. A database that
 cannot be reached is no fault of the update: the session waits for it (up to 30 s, backing
-off) and tries again, without counting an attempt or crashing.
+off) and tries again, without counting an attempt or crashing; so for a Telegram out of reach
+(up to 5 minutes, the call that failed made again, not those before it).
 
 Delivery is at least once: a crash after the replies went out but before the commit repeats
 them when the update is handled again. The ids of the last `RECENT_KEPT` updates handled are
@@ -25,6 +26,7 @@ the update stays pending for the new owner, and this session stops.
 from __future__ import annotations
 
 import datetime
+import pickle
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -76,7 +78,14 @@ from trt_actors.storage import (
     Store,
     Tx,
 )
-from trt_actors.telegram.errors import BotBlocked, TelegramError
+from trt_actors.telegram.errors import (
+    BadRequest,
+    BotBlocked,
+    CallTimeout,
+    TelegramError,
+    TransientError,
+    edit_unreachable,
+)
 
 from ._actor import Actor
 from .job_opening import open_jobs
@@ -91,6 +100,10 @@ MAX_ATTEMPTS = 3  # tries of one update before it is set aside
 STORAGE_PATIENCE = 30.0  # seconds an update waits for the database before it counts as failed
 STORAGE_RETRY_FIRST = 0.5
 STORAGE_RETRY_MAX = 5.0
+TELEGRAM_PATIENCE = 300.0  # seconds a reply waits for Telegram before the update counts as failed
+TELEGRAM_RETRY_FIRST = 1.0
+TELEGRAM_RETRY_MAX = 15.0
+EDIT_ONLY_PARAMS = frozenset({"message_id", "inline_message_id"})  # not for a sendMessage
 EARLY_ANSWER_AFTER = 0.4  # seconds of work after which a press is answered before its outcome
 ANSWER_TIMEOUT = 5.0  # seconds to send an early answer
 RECENT_UPDATES = "recent_updates"  # state key: the ids of the last updates handled
@@ -237,23 +250,13 @@ class SessionActor(Actor[InboxUpdate]):
         no fault of the update's, so no attempt is counted and nothing crashes — for up to
         `STORAGE_PATIENCE` seconds (a restart, a failover); then the error goes on. Only
         the failed step is run again: replies already sent are not sent twice."""
-        give_up_at = trio.current_time() + STORAGE_PATIENCE
-        tries = 0
-        while True:
-            try:
-                return await step()
-            except StorageUnavailable as exc:
-                tries += 1
-                delay = min(STORAGE_RETRY_MAX, STORAGE_RETRY_FIRST * 2 ** (tries - 1))
-                if trio.current_time() + delay > give_up_at:
-                    raise
-                log.warning(
-                    "session.storage_unavailable",
-                    update_id=message.update_id,
-                    retry_in=delay,
-                    error=str(exc),
-                )
-                await trio.sleep(delay)
+        return await _waiting_out(
+            step,
+            StorageUnavailable,
+            STORAGE_WAIT,
+            "session.storage_unavailable",
+            update_id=message.update_id,
+        )
 
     async def _load(self) -> None:
         if self.user_id == SYSTEM_USER:
@@ -372,7 +375,7 @@ class SessionActor(Actor[InboxUpdate]):
             outcome = replace(outcome, calls=early.without_answer(outcome.calls))
         for call in outcome.calls:
             try:
-                await self.outbound.call(call.method, call.params)
+                await self._send(message, call)
             except BotBlocked:
                 outcome = replace(outcome, user_blocked=True)
                 break
@@ -397,6 +400,33 @@ class SessionActor(Actor[InboxUpdate]):
                 log.warning("session.no_job_runner", job=job_id)
             else:
                 await self.wake_job(job_id)
+
+    async def _send(self, message: InboxUpdate, call: BotCall) -> None:
+        """Make one of the outcome's calls. Telegram out of reach (the call failed after its
+        own retries: `CallTimeout`, `TransientError`) is no fault of the update: the call is
+        made again, backing off, for up to `TELEGRAM_PATIENCE` seconds, without counting an
+        attempt — the calls already made are not made again. An edit Telegram refuses because
+        its message cannot be edited any more (deleted by the user, too old) is sent as a new
+        message: the user sees the screen they asked for, and the update is not a failure."""
+        await _waiting_out(
+            lambda: self._send_once(call),
+            (CallTimeout, TransientError),
+            TELEGRAM_WAIT,
+            "session.telegram_unavailable",
+            update_id=message.update_id,
+            method=call.method,
+        )
+
+    async def _send_once(self, call: BotCall) -> None:
+        try:
+            await self.outbound.call(call.method, call.params)
+        except BadRequest as exc:
+            chat = call.params.get("chat_id")
+            if call.method != "editMessageText" or chat is None or not edit_unreachable(exc):
+                raise
+            log.info("session.edit_sent_as_new", error=exc.description)
+            sent = {k: v for k, v in call.params.items() if k not in EDIT_ONLY_PARAMS}
+            await self.outbound.call("sendMessage", sent)
 
     async def _answering_early(
         self, message: InboxUpdate, incoming: Incoming
@@ -445,6 +475,7 @@ class SessionActor(Actor[InboxUpdate]):
             ):
                 woken.append(effect.job_id)
         tx.inbox.mark_done(message.update_id)
+        tx.operation_results.forget(message.update_id)
         return version, job_ids, woken
 
     def _profile(self, tx: Tx, incoming: Incoming, state: dict[str, Any]) -> None:
@@ -472,10 +503,23 @@ class SessionActor(Actor[InboxUpdate]):
         site: Site,
     ) -> tuple[object, ...]:
         """The operations' transaction: the profile first (a new user's first update may
-        credit them), then every operation."""
+        credit them), then every operation — or, when an earlier attempt of this update
+        performed the same operations and crashed before it was done, that attempt's
+        answers (`operation_results`), so the calls they asked for are made this time."""
         _fence(tx, message)
         self._profile(tx, incoming, outcome.state)
-        return perform_all(tx, operations, site)
+        earlier = _results_of(tx.operation_results.find(message.update_id), operations)
+        if earlier is not None:
+            log.info("session.operations_answered_before", update_id=message.update_id)
+            return earlier
+        results = perform_all(tx, operations, site)
+        try:
+            kept = pickle.dumps((operations, results))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a bug: say so
+            log.error("session.operation_results_unkept", error=f"{type(exc).__name__}: {exc}")
+        else:
+            tx.operation_results.keep(message.update_id, kept)
+        return results
 
     async def _failed(self, message: InboxUpdate, incoming: Incoming, error: Exception) -> str:
         """Count the failure: "failed" (to be tried again), "set_aside" (now dead, the user
@@ -484,7 +528,12 @@ class SessionActor(Actor[InboxUpdate]):
 
         def record(tx: Tx) -> InboxEntry:
             _fence(tx, message)
-            return tx.inbox.record_failure(message.update_id, error=text, max_attempts=MAX_ATTEMPTS)
+            entry = tx.inbox.record_failure(
+                message.update_id, error=text, max_attempts=MAX_ATTEMPTS
+            )
+            if entry.state is InboxState.DEAD:
+                tx.operation_results.forget(message.update_id)
+            return entry
 
         try:
             entry = await self.store.run(self.tenant, record)
@@ -556,6 +605,62 @@ class EarlyAnswer:
     @staticmethod
     def without_answer(calls: Sequence[BotCall]) -> list[BotCall]:
         return [call for call in calls if call.method != "answerCallbackQuery"]
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """How long a step waits out a cause outside the update, and how it backs off."""
+
+    patience: float  # seconds, from the first failure's start, before the error goes on
+    first: float  # the first pause
+    most: float  # the longest pause
+
+
+STORAGE_WAIT = Wait(STORAGE_PATIENCE, STORAGE_RETRY_FIRST, STORAGE_RETRY_MAX)
+TELEGRAM_WAIT = Wait(TELEGRAM_PATIENCE, TELEGRAM_RETRY_FIRST, TELEGRAM_RETRY_MAX)
+
+
+async def _waiting_out(
+    step: Callable[[], Awaitable[T]],
+    errors: type[Exception] | tuple[type[Exception], ...],
+    wait: Wait,
+    event: str,
+    **fields: object,
+) -> T:
+    """`step`'s result, run again after each of `errors` (pausing `wait.first`, doubling up to
+    `wait.most`, an `event` each time) until `wait.patience` would be passed: then the error
+    goes on."""
+    give_up_at = trio.current_time() + wait.patience
+    tries = 0
+    while True:
+        try:
+            return await step()
+        except errors as exc:
+            tries += 1
+            delay = min(wait.most, wait.first * 2 ** (tries - 1))
+            if trio.current_time() + delay > give_up_at:
+                raise
+            log.warning(event, retry_in=delay, error=f"{type(exc).__name__}: {exc}", **fields)
+            await trio.sleep(delay)
+
+
+def _results_of(kept: bytes | None, operations: list[Operation]) -> tuple[object, ...] | None:
+    """The results kept by an earlier attempt, if it performed these same operations.
+
+    Pickled: the results are this program's own frozen dataclasses, read back from its own
+    database a few seconds later. One that no longer reads (the program changed between the
+    attempts) is ignored: the operations are performed again, which they allow (they are
+    idempotent by key), and only their answer may differ."""
+    if kept is None:
+        return None
+    try:
+        earlier_operations, results = pickle.loads(kept)  # our own rows, see above
+    except (pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError) as exc:
+        log.warning("session.operation_results_unreadable", error=f"{type(exc).__name__}: {exc}")
+        return None
+    if earlier_operations != operations or not isinstance(results, tuple):
+        return None  # the handler asked for other operations this time
+    return results
 
 
 def _fence(tx: Tx, message: InboxUpdate) -> None:

@@ -29,6 +29,7 @@ from ._inbox_rows import InboxRows
 from ._jobs import Jobs
 from ._knowledge import KnowledgeBase
 from ._ledger import Ledger
+from ._operation_results import OperationResults
 from ._payments import Payments
 from ._promos import Promos
 from ._quota import FreeBonus, FreeQuota
@@ -57,6 +58,10 @@ class Tx:
     @functools.cached_property
     def fences(self) -> Fences:
         return Fences(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def operation_results(self) -> OperationResults:
+        return OperationResults(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def sessions(self) -> Sessions:

@@ -50,9 +50,22 @@ class CallTimeout(TelegramError):
 # Descriptions of 400s that mean the wanted state is already there.
 NOT_MODIFIED = "message is not modified"
 QUERY_TOO_OLD = ("query is too old", "query id is invalid")
+# Descriptions of 400s to an edit whose message no edit can reach (deleted, too old, not the
+# bot's): what it wanted shown can only be sent as a new message.
+EDIT_UNREACHABLE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+)
 
 
 def harmless(error: BadRequest) -> bool:
     """A 400 that needs no action: an edit to what is already shown, an expired callback."""
     text = error.description.lower()
     return NOT_MODIFIED in text or any(phrase in text for phrase in QUERY_TOO_OLD)
+
+
+def edit_unreachable(error: BadRequest) -> bool:
+    """A 400 to an edit because its message cannot be edited any more."""
+    text = error.description.lower()
+    return any(phrase in text for phrase in EDIT_UNREACHABLE)

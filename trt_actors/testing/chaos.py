@@ -49,7 +49,7 @@ from trt_actors.emulators.telegram._config import WebhookPolicy
 from trt_actors.storage import Currency, HoldStatus, InboxState, Job, JobState, Tx, open_store
 from trt_actors.testing.balancer import open_balancer
 from trt_actors.testing.postgres import create_database
-from trt_actors.testing.trt_process import Service, free_port, run_service, service_env
+from trt_actors.testing.trt_process import Service, free_port, instance_env, run_service
 
 SECRET = "chaos-secret"
 ADMIN_ID = 777_000_001
@@ -85,6 +85,7 @@ class ChaosReport:
     broadcasts: int = 0
     recovery_s: list[float] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    transcripts: list[str] = field(default_factory=list)  # the chats of unanswered users
     crashes: int = 0  # actor crashes the service logged (not a violation by themselves)
     seconds: float = 0.0
 
@@ -314,8 +315,24 @@ class World:
                 await journey(user)
             except Unanswered as exc:
                 self.report.violations.append(f"unanswered: {exc} ({kind})")
+                self.report.transcripts.append(self.transcript(user))
                 continue
             self.report.journeys[kind] = self.report.journeys.get(kind, 0) + 1
+
+    def transcript(self, user: Any) -> str:
+        """The user's chat, both sides, one line a message (for a violation's report)."""
+        lines = [f"chat of user {user.id}:"]
+        for message in self.emulator.ctl.messages(user):
+            who = "bot" if message.from_bot else "user"
+            data = message.data
+            content = data.get("text") or data.get("caption") or ",".join(sorted(data))
+            buttons = [
+                b.get("callback_data", "")
+                for row in (data.get("reply_markup") or {}).get("inline_keyboard", [])
+                for b in row
+            ]
+            lines.append(f"  {who} #{message.message_id}: {str(content)[:70]!r} {buttons}")
+        return "\n".join(lines)
 
     async def probe(self, killed_at: float) -> None:
         """A user writing right after a kill: the seconds until they are answered."""
@@ -372,20 +389,15 @@ async def _cluster(
         extra = {"REDIS_URL": redis} if plan.instances > 1 and redis else {}
         instances = [
             Instance(
-                service_env(
-                    emulator.base_url,
-                    emulator.config.token,
+                instance_env(
+                    emulator,
+                    kie,
                     workdir,
-                    DATABASE_URL=database,
-                    TENANT_ID=tenant,
-                    BOT_MODE="webhook",
-                    WEBHOOK_SECRET_TOKEN=SECRET,
-                    WEBHOOK_BASE_URL=f"http://127.0.0.1:{balancer.port}",
-                    PORT=str(port),
-                    KIE_API_KEY=kie.api_key,
-                    KIE_API_BASE_URL=kie.base_url,
-                    KIE_UPLOAD_BASE_URL=kie.upload_base_url,
-                    LOG_LEVEL="info",
+                    database=database,
+                    tenant=tenant,
+                    balancer_port=balancer.port,
+                    port=port,
+                    secret=SECRET,
                     **extra,
                 ),
                 workdir,

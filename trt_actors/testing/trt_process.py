@@ -16,6 +16,9 @@ from typing import Any
 
 import trio
 
+from trt_actors.emulators.kie import KieEmulator
+from trt_actors.emulators.telegram import TelegramEmulator
+
 from .secret_watch import SecretWatch
 
 STARTUP_DEADLINE = 30.0
@@ -30,6 +33,39 @@ def service_env(emulator_url: str, token: str, data_dir: Path, **extra: str) -> 
         "HOST": "127.0.0.1",
         **extra,
     }
+
+
+def instance_env(
+    emulator: TelegramEmulator,
+    kie: KieEmulator,
+    data_dir: Path,
+    *,
+    database: str,
+    tenant: str,
+    balancer_port: int,
+    port: int,
+    secret: str,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of one of several `trt run` behind a balancer on `balancer_port`:
+    webhook mode with `secret`, both emulators, one `database` and one `tenant`."""
+    assert emulator.base_url is not None, "the emulator is not serving"
+    return service_env(
+        emulator.base_url,
+        emulator.config.token,
+        data_dir,
+        DATABASE_URL=database,
+        TENANT_ID=tenant,
+        BOT_MODE="webhook",
+        WEBHOOK_SECRET_TOKEN=secret,
+        WEBHOOK_BASE_URL=f"http://127.0.0.1:{balancer_port}",
+        PORT=str(port),
+        KIE_API_KEY=kie.api_key,
+        KIE_API_BASE_URL=kie.base_url,
+        KIE_UPLOAD_BASE_URL=kie.upload_base_url,
+        LOG_LEVEL="info",
+        **extra,
+    )
 
 
 def free_port() -> int:

@@ -23,6 +23,7 @@ from . import (
     m0009_audit_key,
     m0010_instances,
     m0011_partitions,
+    m0012_operation_results,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -68,5 +69,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=9, name="audit_key", shared=m0009_audit_key.SHARED),
     Migration(version=10, name="instances", shared=m0010_instances.SHARED),
     Migration(version=11, name="partitions", shared=m0011_partitions.SHARED),
+    Migration(version=12, name="operation_results", shared=m0012_operation_results.SHARED),
 )
 LATEST = MIGRATIONS[-1].version
