@@ -54,7 +54,7 @@ def log_watch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     if len(parts) < 2 or parts[0] != "tests" or parts[1] not in SECRET_WATCHED:
         yield None
         return
-    from trt_actors.supervisors.tree import Tree  # noqa: PLC0415  (only for service tests)
+    from trt_actors.app.tree import Tree  # noqa: PLC0415  (only for service tests)
 
     with capturing_logs(echo=lambda: sys.stdout) as watch:  # shown when a test fails
         watch.add("the emulator's bot token", EmulatorConfig().token)

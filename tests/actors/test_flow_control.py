@@ -28,8 +28,9 @@ from trt_actors.actors.dispatcher import (
     DispatcherMessage,
     Take,
 )
+from trt_actors.actors.inbox_update import InboxUpdate
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad
-from trt_actors.actors.session import InboxUpdate, SessionActor, SessionSlot
+from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.catalog import load_catalog
 from trt_actors.cluster import PARTITIONS
 from trt_actors.domain import texts

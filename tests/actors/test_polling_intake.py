@@ -11,8 +11,8 @@ from trio.testing import MockClock
 
 from trt_actors.actors import ActorRef, Identity, run_actor
 from trt_actors.actors.dispatcher import Backlog
+from trt_actors.actors.inbox_update import InboxUpdate
 from trt_actors.actors.polling_intake import POLL_TIMEOUT, PollingIntakeActor
-from trt_actors.actors.session import InboxUpdate
 from trt_actors.mailboxes import Mailbox
 from trt_actors.storage import AppendResult, StorageUnavailable
 

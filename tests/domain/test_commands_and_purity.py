@@ -40,7 +40,7 @@ def test_every_listed_command_answers(language: str) -> None:
         assert [call.method for call in outcome.calls] == ["sendMessage"]
 
 
-ALLOWED_IMPORTS = {"trt_actors.telegram.files"}  # plain data: a file to upload, no I/O
+ALLOWED_IMPORTS: set[str] = set()
 FORBIDDEN_IMPORTS = {
     "trio",
     "httpx",

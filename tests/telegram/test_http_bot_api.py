@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import trio
 
-from trt_actors.nodes.tenant import with_bot_api
 from trt_actors.outgoing_tls import outgoing_tls
 from trt_actors.telegram import _http1, http_bot_api
 from trt_actors.telegram.bot_api import BotApi, PtbBotApi
+from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.errors import (
     BadRequest,
     BotBlocked,

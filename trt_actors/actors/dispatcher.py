@@ -60,8 +60,8 @@ from trt_actors.storage import InboxState, StorageError, Store
 from trt_actors.supervisors import DynamicSupervisor, SupervisorFull
 
 from ._actor import Actor, ActorRef
+from .inbox_update import InboxUpdate
 from .outbound import OutboundLoad
-from .session import InboxUpdate
 
 log = structlog.get_logger(__name__)
 

@@ -30,7 +30,7 @@ from trt_actors.telegram.errors import Conflict, TelegramError
 
 from ._actor import Actor, ActorRef
 from .dispatcher import Backlog, DispatcherMessage
-from .session import InboxUpdate
+from .inbox_update import InboxUpdate
 from .webhook_setter import ALLOWED_UPDATES
 
 log = structlog.get_logger(__name__)

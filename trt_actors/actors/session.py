@@ -31,12 +31,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-import orjson
 import structlog
 import trio
 
 from trt_actors.catalog import Tariff, load_catalog
-from trt_actors.cluster import partition_of
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import (
     BotCall,
@@ -50,7 +48,7 @@ from trt_actors.domain.effects import (
 )
 from trt_actors.domain.quota import quota_day
 from trt_actors.domain.tenant_settings import TenantSettings
-from trt_actors.domain.updates import SYSTEM_USER, Incoming, read, user_of, wants_quick_answer
+from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
 from trt_actors.observability.correlation import (
     correlations,
     current_correlation,
@@ -88,6 +86,7 @@ from trt_actors.telegram.errors import (
 )
 
 from ._actor import Actor
+from .inbox_update import InboxUpdate
 from .job_opening import open_jobs
 from .outbound import Outbound
 from .session_terms import FixedTerms, TermsSource
@@ -109,49 +108,6 @@ ANSWER_TIMEOUT = 5.0  # seconds to send an early answer
 RECENT_UPDATES = "recent_updates"  # state key: the ids of the last updates handled
 RECENT_KEPT = 16
 LAST_UPDATE = "last_update_id"  # the newest one handled, in states saved before that
-
-
-@dataclass(frozen=True, slots=True)
-class InboxUpdate:
-    """A committed inbox row on its way to a session: the update as stored (JSON bytes, read
-    again by the session: an update waiting in a backlog costs its bytes, not a parsed tree),
-    whose it is, and whether it wants a quick answer."""
-
-    update_id: int
-    raw: bytes
-    user: int  # the session key (`domain.updates.user_of`)
-    quick: bool = False  # a button press or a pre-checkout query
-    committed_at: float | None = None  # trio time of the inbox commit (None when read back)
-    # the fencing token of the user's partition this instance handles it under: every
-    # transaction of the update checks it (None: one instance, nothing to fence)
-    token: int | None = None
-
-    @property
-    def partition(self) -> int:
-        return partition_of(self.user)
-
-    @classmethod
-    def of(
-        cls, update: dict[str, Any], raw: bytes, committed_at: float | None = None
-    ) -> InboxUpdate:
-        """The message for `update`, stored as `raw`."""
-        return cls(
-            int(update["update_id"]),
-            raw,
-            user_of(update),
-            wants_quick_answer(update),
-            committed_at,
-        )
-
-    @classmethod
-    def from_row(cls, update_id: int, raw: bytes) -> InboxUpdate:
-        """The message for a stored row (read back from the inbox)."""
-        update = orjson.loads(raw)
-        return cls(update_id, raw, user_of(update), wants_quick_answer(update))
-
-    def payload(self) -> dict[str, Any]:
-        update: dict[str, Any] = orjson.loads(self.raw)
-        return update
 
 
 class SessionSlot:

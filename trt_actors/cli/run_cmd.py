@@ -6,9 +6,9 @@ import argparse
 
 import trio
 
+from trt_actors.app.tree import build_root
 from trt_actors.service import serve_until_signalled
 from trt_actors.settings import Settings
-from trt_actors.supervisors.tree import build_root
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,4 +1,4 @@
-"""Parts of a tenant's subtree that are not actors: its Bot API client and its webhook door."""
+"""Parts of a tenant's subtree that are not actors: its clients and its webhook door."""
 
 from __future__ import annotations
 
@@ -13,38 +13,14 @@ import trio
 from trt_actors.kie import KieClient
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.storage import NotFound, StorageError, Store
-from trt_actors.telegram.bot_api import BotApi, PtbBotApi
-from trt_actors.telegram.http_bot_api import HttpBotApi, environment_proxy
+from trt_actors.telegram.bot_api import BotApi
 from trt_actors.tenant_config import TenantConfig
 
-__all__ = ["TenantClients", "TenantConfig", "blocked_marker", "open_webhook_door", "with_bot_api"]
+__all__ = ["TenantClients", "TenantConfig", "blocked_marker", "open_webhook_door"]
 
 log = structlog.get_logger(__name__)
 
 MARK_BLOCKED_DEADLINE = 5.0
-
-
-async def with_bot_api(
-    token: str,
-    base_url: str,
-    body: Callable[[BotApi], Awaitable[None]],
-) -> None:
-    """Run `body` with the tenant's Bot API client; close the client however it ends.
-
-    The client is `HttpBotApi`, the lean sender (docs/telegram-io.md, "The senders"). It
-    connects directly, so when the environment sets a proxy for `base_url` the client is
-    `PtbBotApi` (python-telegram-bot over httpx), which goes through the proxy."""
-    proxy = environment_proxy(base_url)
-    api: BotApi
-    if proxy is None:
-        api = HttpBotApi(token, base_url)
-    else:
-        log.info("tenant.bot_api_via_proxy", client="PtbBotApi", proxy=proxy)
-        api = PtbBotApi(token, base_url)
-    try:
-        await body(api)
-    finally:
-        await api.close()
 
 
 async def open_webhook_door(

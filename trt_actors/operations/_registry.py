@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import trio
 
@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # the live parts' own modules import this package (the sessio
     from trt_actors.coordination import Coordination
     from trt_actors.kie import KieClient
     from trt_actors.nodes.terms import TenantTerms
-    from trt_actors.settings import Settings
-    from trt_actors.tenant_config import TenantConfig
 
 L = TypeVar("L", bound=Lookup)
 Op = TypeVar("Op", bound=Operation)
@@ -134,8 +132,21 @@ class Services:
     terms: TenantTerms
     wake_job: Callable[[int], Awaitable[object]] | None = None  # start or wake a job's actor
     tenants: tuple[str, ...] = ()  # every tenant of this process, the default one first
-    settings: Settings | None = None  # the process's settings (for the configuration check)
-    tenant_config: TenantConfig | None = None  # this tenant's configuration
+    # `trt doctor`'s checks of this tenant's deployment (the configuration check screen)
+    check_config: Callable[[], Awaitable[Sequence[ConfigFinding]]] | None = None
+
+
+class ConfigFinding(Protocol):
+    """One finding of the configuration check (`ops.doctor.Finding`)."""
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 Probe = Callable[[Services, Any, Site], Awaitable[object]]

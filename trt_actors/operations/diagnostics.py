@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 import trio
 
-from trt_actors.catalog import load_catalog
 from trt_actors.domain.admin.facts import (
     Check,
     ConfigCheck,
@@ -170,16 +169,8 @@ async def _tenants(services: Services, lookup: TenantsOverview, site: Site) -> o
 
 @probes(ConfigCheck)
 async def _config_check(services: Services, lookup: ConfigCheck, site: Site) -> object:
-    """`trt doctor`'s checks for this bot: its settings, the database, Redis, its token and
-    webhook at Telegram, KIE."""
-    # imported here: the doctor builds on the tenant nodes, which build on the session
-    from trt_actors.ops.doctor import run_checks, settings_findings  # noqa: PLC0415
-
-    if services.settings is None or services.tenant_config is None:
+    """`trt doctor`'s checks for this bot (its settings, the database, Redis, its token and
+    webhook at Telegram, KIE), as the composition root gave them (`Services.check_config`)."""
+    if services.check_config is None:
         return ProbeFailed("not available in this process")
-    tenants = [services.tenant_config]
-    from_file = services.settings.trt_tenants is not None
-    model_ids = frozenset(model.id for model in load_catalog().models(visible_only=False))
-    found = settings_findings(tenants, from_file, model_ids)
-    found += await run_checks(services.settings, tenants)
-    return [ConfigLine(f.level, f.subject, f.text) for f in found]
+    return [ConfigLine(f.level, f.subject, f.text) for f in await services.check_config()]

@@ -27,11 +27,12 @@ import trio
 from redis.exceptions import RedisError
 
 from trt_actors import storage
+from trt_actors.catalog import load_catalog
 from trt_actors.coordination import RedisClient, RedisSettings, RedisUnavailable
 from trt_actors.kie import KieAuthError, KieClient, KieError
-from trt_actors.nodes.tenant import with_bot_api
 from trt_actors.settings import Settings
 from trt_actors.telegram.bot_api import BotApi
+from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.errors import InvalidToken, TelegramError
 from trt_actors.tenant_config import TenantConfig
 
@@ -73,6 +74,14 @@ async def run_checks(settings: Settings, tenants: list[TenantConfig]) -> list[Fi
         for index, check in enumerate(checks):
             nursery.start_soon(run, index, check)
     return [finding for findings in results for finding in findings]
+
+
+async def check_tenant(settings: Settings, tenant: TenantConfig) -> list[Finding]:
+    """What the admin panel's configuration check shows for one bot: its settings, then
+    every check of its deployment."""
+    model_ids = frozenset(model.id for model in load_catalog().models(visible_only=False))
+    found = settings_findings([tenant], settings.trt_tenants is not None, model_ids)
+    return found + await run_checks(settings, [tenant])
 
 
 def _bound(

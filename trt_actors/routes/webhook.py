@@ -26,7 +26,7 @@ import trio
 
 from trt_actors.actors import ActorRef
 from trt_actors.actors.dispatcher import Backlog, DispatcherMessage
-from trt_actors.actors.session import InboxUpdate
+from trt_actors.actors.inbox_update import InboxUpdate
 from trt_actors.domain.update_shape import problem_of
 from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics

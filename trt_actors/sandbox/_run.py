@@ -3,7 +3,7 @@
 Start order (each reports started before the next begins), all on loopback:
 
     Telegram emulator → KIE emulator → the people (users) → chat websocket → page server
-    → the supervision tree (`trt_actors/supervisors/tree.py`), polling the emulator
+    → the supervision tree (`trt_actors/app/tree.py`), polling the emulator
 
 Once the tree is ready, one line `Sandbox ready: http://127.0.0.1:PORT/` goes to stdout
 (followed by a few lines of detail) and the page opens in the browser unless told not to.
@@ -30,10 +30,10 @@ from typing import Protocol, TextIO
 import structlog
 import trio
 
+from trt_actors.app.tree import Tree
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator
 from trt_actors.observability.events import current_bus
 from trt_actors.service import serve
-from trt_actors.supervisors.tree import Tree
 from trt_actors.web import HTTPServer, Router
 
 from ._api import Backend, add_api_routes

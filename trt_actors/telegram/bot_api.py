@@ -17,8 +17,9 @@ import trio
 from telegram import InputFile as ptb_input_file
 from telegram.request import HTTPXRequest
 
+from trt_actors.model import TelegramFile
+
 from .errors import BadRequest, BotBlocked, Conflict, InvalidToken, RetryAfter, TransientError
-from .files import TelegramFile
 
 # Per-phase HTTP timeouts (seconds); each call is also under its caller's trio deadline.
 CONNECT_TIMEOUT = 5.0

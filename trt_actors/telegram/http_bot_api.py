@@ -45,6 +45,7 @@ import httpx
 import orjson
 import trio
 
+from trt_actors.model import OCTET_STREAM, TelegramFile
 from trt_actors.observability.redaction import MASK, redact_url, redactor
 from trt_actors.outgoing_tls import outgoing_tls
 
@@ -58,7 +59,6 @@ from .errors import (
     TelegramError,
     TransientError,
 )
-from .files import OCTET_STREAM, TelegramFile
 
 # Per-phase timeouts (seconds), the same as PtbBotApi's.
 CONNECT_TIMEOUT = 5.0  # TCP connect and TLS handshake

@@ -9,7 +9,7 @@ to it as users.
         await ann.press("🎨 Create")                         # a button of the last message
         assert "opens soon" in (await ann.next_edit())["text"]
 
-`BotService` runs the whole supervision tree (`trt_actors/supervisors/tree.py`) in the test's
+`BotService` runs the whole supervision tree (`trt_actors/app/tree.py`) in the test's
 trio loop on a fresh SQLite file, with the Telegram emulator as its Bot API. Real sockets and
 threads are used, so do not combine it with trio's MockClock.
 """
@@ -25,6 +25,7 @@ from typing import Any
 
 import trio
 
+from trt_actors.app.tree import Tree
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
@@ -36,7 +37,6 @@ from trt_actors.emulators.telegram import (
 )
 from trt_actors.observability.events import EventKind, LifecycleEvent, current_bus
 from trt_actors.settings import Settings
-from trt_actors.supervisors.tree import Tree
 from trt_actors.telegram.pacing import Limits
 
 REPLY_TIMEOUT = 10.0

@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from trt_actors.telegram.files import TelegramFile
+from trt_actors.model import TelegramFile
 
 from ..callbacks import Press
 from ..effects import BotCall

@@ -80,12 +80,7 @@ from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.nodes.readiness import service_readiness
 from trt_actors.nodes.scrape import render_metrics
 from trt_actors.nodes.store import run_coordination, run_store
-from trt_actors.nodes.tenant import (
-    TenantClients,
-    TenantConfig,
-    blocked_marker,
-    with_bot_api,
-)
+from trt_actors.nodes.tenant import TenantClients, TenantConfig, blocked_marker
 from trt_actors.nodes.tenant_node import TenantNode, TokenWatch
 from trt_actors.nodes.terms import TenantTerms, keep_terms_current
 from trt_actors.observability.correlation import correlations
@@ -93,20 +88,27 @@ from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector
 from trt_actors.observability.redaction import redactor
 from trt_actors.operations import Services
+from trt_actors.ops.doctor import check_tenant
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors
 from trt_actors.settings import Settings
 from trt_actors.storage import Store
+from trt_actors.supervisors import (
+    Backoff,
+    ChildSpec,
+    DynamicSupervisor,
+    Intensity,
+    Restart,
+    Strategy,
+    Supervisor,
+)
 from trt_actors.telegram.bot_api import BotApi
+from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.pacing import Limits
 from trt_actors.telegram.shared_budget import SharedBudget
 from trt_actors.tenant_config import configured_tenants
 from trt_actors.web import Router
-
-from ._dynamic import DynamicSupervisor
-from ._spec import Backoff, ChildSpec, Intensity, Restart, Strategy
-from ._supervisor import Supervisor
 
 ROOT_INTENSITY = Intensity(max_restarts=5, within=30.0)
 TENANT_INTENSITY = Intensity(max_restarts=10, within=60.0)
@@ -428,8 +430,7 @@ class Tree:
             terms,
             wake_job=functools.partial(wake_job, jobs),
             tenants=tuple(t.tenant_id for t in self.tenants),
-            settings=self.settings,
-            tenant_config=tenant,
+            check_config=functools.partial(check_tenant, self.settings, tenant),
         )
 
         async def start_job(job_id: int) -> object:

@@ -1,0 +1,6 @@
+"""Plain data shared by the domain and the adapters below it, so that neither imports the
+other for it: a file to upload with a Bot API call (`TelegramFile`)."""
+
+from trt_actors.model.files import OCTET_STREAM, TelegramFile
+
+__all__ = ["OCTET_STREAM", "TelegramFile"]
