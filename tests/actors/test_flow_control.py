@@ -34,10 +34,10 @@ from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.catalog import load_catalog
 from trt_actors.cluster import PARTITIONS
 from trt_actors.domain import texts
-from trt_actors.domain.basic import BasicBot
 from trt_actors.observability.events import EventKind, current_bus
 from trt_actors.storage import InboxState, StorageUnavailable, Store
 from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart, Strategy, Supervisor
+from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.fake_bot_api import FakeBotApi
 from trt_actors.testing.inline_store import open_inline_store
 

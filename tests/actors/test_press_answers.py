@@ -12,10 +12,10 @@ import trio
 from trio.testing import MockClock
 
 from trt_actors.actors.session import EARLY_ANSWER_AFTER
-from trt_actors.domain.basic import BasicBot
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Outcome
 from trt_actors.domain.updates import Incoming
+from trt_actors.testing.basic_bot import BasicBot
 
 from .test_flow_control import Tenant, message, press, tenant
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import pytest
 import trio
 
-from trt_actors.coordination import Coordination, TokenBucket
+from trt_actors.coordination import Coordination, SharedBuckets
 
 RATE = 20.0
 BURST = 5
 
 
 async def test_burst_then_refusal_with_wait(coord: Coordination, contract_clock: object) -> None:
-    bucket = TokenBucket(coord, "send", rate=RATE, burst=BURST)
+    bucket = SharedBuckets(coord, "send", rate=RATE, burst=BURST)
     for _ in range(BURST):
         assert await bucket.try_take("chat:1") == 0.0
     wait = await bucket.try_take("chat:1")
@@ -27,7 +27,7 @@ async def test_burst_then_refusal_with_wait(coord: Coordination, contract_clock:
 
 
 async def test_acquire_paces_to_the_rate(coord: Coordination, contract_clock: object) -> None:
-    bucket = TokenBucket(coord, "send", rate=50.0, burst=BURST)
+    bucket = SharedBuckets(coord, "send", rate=50.0, burst=BURST)
     started = trio.current_time()
     for _ in range(BURST + 15):
         await bucket.acquire("chat:1")
@@ -63,7 +63,7 @@ async def test_take_many_and_refill_caps_at_burst(
 
 
 async def test_keys_are_independent(coord: Coordination, contract_clock: object) -> None:
-    bucket = TokenBucket(coord, "send", rate=1.0, burst=1)
+    bucket = SharedBuckets(coord, "send", rate=1.0, burst=1)
     assert await bucket.try_take("chat:1") == 0.0
     assert await bucket.try_take("chat:1") > 0.0
     assert await bucket.try_take("chat:2") == 0.0
@@ -73,7 +73,7 @@ async def test_invalid_arguments_are_refused(coord: Coordination, contract_clock
     with pytest.raises(ValueError, match="burst"):
         await coord.bucket_take("k", RATE, BURST, n=BURST + 1)
     with pytest.raises(ValueError, match="rate"):
-        TokenBucket(coord, "send", rate=0.0, burst=1)
+        SharedBuckets(coord, "send", rate=0.0, burst=1)
 
 
 async def test_a_hold_lets_nothing_be_taken_for_its_time(
@@ -81,7 +81,7 @@ async def test_a_hold_lets_nothing_be_taken_for_its_time(
 ) -> None:
     """Telegram's 429 with retry_after: every instance sharing the budget waits it out."""
     key = f"hold-{trio.current_time():.6f}"
-    bucket = TokenBucket(coord, key, rate=RATE, burst=BURST)
+    bucket = SharedBuckets(coord, key, rate=RATE, burst=BURST)
     assert await bucket.try_take() == 0.0
     await bucket.hold(seconds=0.5)
     wait = await bucket.try_take()

@@ -18,7 +18,7 @@ from trt_actors.coordination import (
     CoordinationUnavailable,
     Leader,
     Lease,
-    TokenBucket,
+    SharedBuckets,
     leadership,
     open_coordination,
     run_as_leader,
@@ -103,7 +103,7 @@ async def test_one_event_when_redis_dies_under_load_and_one_when_back(
 
     async def load(coord: Coordination, worker: int) -> None:
         nonlocal calls
-        bucket = TokenBucket(coord, "load", rate=10_000.0, burst=10_000)
+        bucket = SharedBuckets(coord, "load", rate=10_000.0, burst=10_000)
         while True:
             await bucket.try_take(f"k{worker % 4}")
             await coord.dedup_add(f"update:{worker}:{calls}", 5.0)

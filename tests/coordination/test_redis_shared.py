@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import redis
 import trio
 
-from trt_actors.coordination import Coordination, TokenBucket, leadership, open_coordination
+from trt_actors.coordination import Coordination, SharedBuckets, leadership, open_coordination
 
 from .support import fast_settings
 
@@ -52,8 +52,8 @@ async def test_leadership_moves_between_instances(redis_url: str) -> None:
 
 async def test_bucket_is_shared(redis_url: str) -> None:
     async with two_instances(redis_url) as (one, two):
-        a = TokenBucket(one, "tg:bot", rate=1.0, burst=4)
-        b = TokenBucket(two, "tg:bot", rate=1.0, burst=4)
+        a = SharedBuckets(one, "tg:bot", rate=1.0, burst=4)
+        b = SharedBuckets(two, "tg:bot", rate=1.0, burst=4)
         results = [await a.try_take(), await b.try_take(), await a.try_take(), await b.try_take()]
         assert results == [0.0] * 4
         assert await a.try_take() > 0.0

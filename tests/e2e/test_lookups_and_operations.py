@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from trt_actors.domain.basic import BasicBot
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Lookup, Operation, Outcome
 from trt_actors.domain.updates import Incoming, Kind
 from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.operations import Site, performs, reads
 from trt_actors.storage import CreditKind, Currency, Tx
+from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.kit import running_bot
 
 

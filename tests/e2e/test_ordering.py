@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from trt_actors.domain.basic import BasicBot
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Outcome
 from trt_actors.domain.updates import Incoming, Kind
 from trt_actors.emulators.telegram import TelegramEmulator
+from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.kit import running_bot
 
 

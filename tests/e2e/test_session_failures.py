@@ -9,13 +9,13 @@ from typing import Any
 
 import trio
 
-from trt_actors.domain.basic import BasicBot
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import Outcome
 from trt_actors.domain.updates import Incoming
 from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.observability.events import EventKind, current_bus
 from trt_actors.storage import InboxState
+from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.kit import running_bot
 
 

@@ -16,7 +16,7 @@ from trt_actors.actors import actor_child
 from trt_actors.actors.job import JobActor, JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor
 from trt_actors.catalog import Catalog, Model, load_catalog
-from trt_actors.coordination import Coordination, TokenBucket
+from trt_actors.coordination import Coordination, SharedBuckets
 from trt_actors.emulators.kie import KieEmulator, KieEmulatorConfig, Schedule, open_kie_emulator
 from trt_actors.kie import KieClient
 from trt_actors.storage import CreditKind, Currency, Job, Store
@@ -148,7 +148,7 @@ async def job_world(
         open_inline_store(clock=lambda: int(wall() * 1000)) as store,
     ):
         spec, ref = actor_child("outbound", lambda: OutboundActor(bot), capacity=1000)
-        poll_bucket = TokenBucket(Coordination(), "test:poll", rate=1000.0, burst=1000)
+        poll_bucket = SharedBuckets(Coordination(), "test:poll", rate=1000.0, burst=1000)
         async with (
             KieClient(
                 emu.api_key,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from trt_actors.coordination import Coordination, TokenBucket
+from trt_actors.coordination import Coordination, SharedBuckets
 from trt_actors.emulators.kie import KieEmulator
 from trt_actors.kie import KieClient, KieTimeouts, submit_bucket
 from trt_actors.supervisors import Backoff
@@ -17,9 +17,9 @@ SHORT_TIMEOUTS = KieTimeouts(connect=1.0, read=1.0, write=1.0, pool=1.0, attempt
 KEY = "test-kie-key-0123456789"
 
 
-def fast_poll_bucket() -> TokenBucket:
+def fast_poll_bucket() -> SharedBuckets:
     """A poll bucket that never slows tests down (pacing is tested on its own)."""
-    return TokenBucket(Coordination(), "test:poll", rate=1000.0, burst=1000)
+    return SharedBuckets(Coordination(), "test:poll", rate=1000.0, burst=1000)
 
 
 def emulator_client(

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import trio
 
-from trt_actors.domain.basic import BasicBot
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Handler, Outcome
 from trt_actors.domain.updates import Incoming, Kind
@@ -21,6 +20,7 @@ from trt_actors.nodes import terms as terms_module
 from trt_actors.observability.events import EventKind, current_bus
 from trt_actors.storage import Currency, Store, Tx
 from trt_actors.supervisors import Backoff
+from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.kit import BotService, Conversation, running_bot
 
 TOKEN_A = EmulatorConfig().token

@@ -41,7 +41,7 @@ from typing import Any
 import structlog
 import trio
 
-from trt_actors.coordination import CoordinationError
+from trt_actors.coordination import CoordinationError, TokenBucket
 from trt_actors.mailboxes import MailboxError, Reply
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.supervisors import Backoff
@@ -55,7 +55,7 @@ from trt_actors.telegram.errors import (
     TransientError,
     harmless,
 )
-from trt_actors.telegram.pacing import CHAT_PACED_METHODS, Limits, TokenBucket, chat_of
+from trt_actors.telegram.pacing import CHAT_PACED_METHODS, Limits, chat_of
 from trt_actors.telegram.shared_budget import SharedBudget
 
 from ._actor import Actor, ActorRef

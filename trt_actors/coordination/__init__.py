@@ -18,7 +18,7 @@ from __future__ import annotations
 from trt_actors.observability.redaction import redact_url
 
 from ._backend import Backend
-from ._bucket import TokenBucket
+from ._bucket import SharedBuckets, TokenBucket
 from ._coordination import Coordination, CoordinationStatus
 from ._errors import (
     CoordinationError,
@@ -56,6 +56,7 @@ __all__ = [
     "RedisHealth",
     "RedisSettings",
     "RedisUnavailable",
+    "SharedBuckets",
     "TokenBucket",
     "default_owner",
     "leadership",

@@ -1,4 +1,5 @@
-"""Token buckets: the refill arithmetic and the `TokenBucket` helper.
+"""Token buckets: the refill arithmetic, one local `TokenBucket`, and `SharedBuckets` (a
+family of buckets kept through coordination).
 
 A bucket holds at most `burst` tokens and gains `rate` tokens per second. Taking `n` tokens
 succeeds at once when they are there; otherwise nothing is taken and the caller learns how
@@ -17,13 +18,20 @@ import trio
 if TYPE_CHECKING:
     from ._coordination import Coordination
 
-__all__ = ["BUCKET_EPSILON", "TokenBucket", "check_bucket_args", "hold_tokens", "take_tokens"]
+__all__ = [
+    "BUCKET_EPSILON",
+    "SharedBuckets",
+    "TokenBucket",
+    "check_bucket_args",
+    "hold_tokens",
+    "take_tokens",
+]
 
 BUCKET_EPSILON = 1e-9
 """Tolerance on the token count, so that waiting exactly the advised time always succeeds."""
 
 ACQUIRE_JITTER = 0.05
-"""`TokenBucket.acquire` sleeps the advised wait plus up to this fraction of it, so that many
+"""`SharedBuckets.acquire` sleeps the advised wait plus up to this fraction of it, so that many
 waiters across instances do not all retry at the same instant."""
 
 
@@ -38,7 +46,7 @@ def check_bucket_args(rate: float, burst: int, n: int) -> None:
 
 
 def take_tokens(
-    tokens: float | None, stamp: float, now: float, *, rate: float, burst: int, n: int
+    tokens: float | None, stamp: float, now: float, *, rate: float, burst: float, n: int
 ) -> tuple[float, float, float]:
     """Refill a bucket to `now`, then try to take `n` tokens.
 
@@ -73,12 +81,37 @@ def seconds_to_full(tokens: float, rate: float, burst: int) -> float:
     return max(0.0, (burst - tokens) / rate)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TokenBucket:
+    """One bucket of `burst` tokens refilled at `rate` per second, kept in this process (see
+    `take_tokens`): the outbound actor's local pacing, the webhook's limit per address, the
+    Telegram emulator's flood limits. `SharedBuckets` keeps such buckets in Redis."""
+
+    rate: float
+    burst: float
+    updated: float
+    tokens: float | None = None  # None: full
+
+    def wait(self, now: float) -> float:
+        """Seconds until one token is available (0 if one is available now); takes nothing."""
+        _, _, wait = take_tokens(
+            self.tokens, self.updated, now, rate=self.rate, burst=self.burst, n=1
+        )
+        return wait
+
+    def take(self, now: float) -> None:
+        """Use one token (call only when `wait(now) == 0`)."""
+        self.tokens, self.updated, _ = take_tokens(
+            self.tokens, self.updated, now, rate=self.rate, burst=self.burst, n=1
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SharedBuckets:
     """A named family of token buckets, one per key, with one rate and burst.
 
     Buckets are shared across instances while Redis is up; while it is down each instance
-    keeps its own (see docs/coordination.md). Example: ``TokenBucket(coord, "tg:chat",
+    keeps its own (see docs/coordination.md). Example: ``SharedBuckets(coord, "tg:chat",
     rate=1.0, burst=3)`` then ``await bucket.acquire(str(chat_id))``.
     """
 

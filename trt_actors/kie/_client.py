@@ -20,7 +20,7 @@ import structlog
 import trio
 
 from trt_actors.catalog import Api, KieRequest
-from trt_actors.coordination import Coordination, TokenBucket
+from trt_actors.coordination import Coordination, SharedBuckets
 from trt_actors.observability.redaction import redactor
 from trt_actors.outgoing_tls import outgoing_tls
 from trt_actors.supervisors import Backoff
@@ -80,8 +80,8 @@ class KieClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         upload_base_url: str = DEFAULT_UPLOAD_BASE_URL,
-        submit_bucket: TokenBucket | None = None,
-        poll_bucket: TokenBucket | None = None,
+        submit_bucket: SharedBuckets | None = None,
+        poll_bucket: SharedBuckets | None = None,
         timeouts: KieTimeouts | None = None,
         backoff: Backoff = DEFAULT_BACKOFF,
         transport: httpx.AsyncBaseTransport | None = None,

@@ -5,12 +5,12 @@ not queue) the ones over it; it allows 10 status queries per second per key. A t
 bucket of burst B and rate r lets through at most B + r·T calls in any window of T
 seconds, so the submit bucket (B = 9, r = 0.9/s) admits at most 18 per 10 s window: under
 the limit with a margin for clock skew between KIE and us. It is a coordination
-`TokenBucket`, shared by every instance while Redis is up.
+`SharedBuckets`, shared by every instance while Redis is up.
 """
 
 from __future__ import annotations
 
-from trt_actors.coordination import Coordination, TokenBucket
+from trt_actors.coordination import Coordination, SharedBuckets
 
 #: KIE's account limit: this many new tasks…
 KIE_SUBMIT_LIMIT = 20
@@ -27,14 +27,14 @@ POLL_RATE = 4.0
 POLL_BUCKET_NAME = "kie:poll"
 
 
-def submit_bucket(coordination: Coordination) -> TokenBucket:
+def submit_bucket(coordination: Coordination) -> SharedBuckets:
     """The bucket every createTask (and dedicated-API submit) takes a token from.
 
     Pass the service's `Coordination` so that all instances share it.
     """
-    return TokenBucket(coordination, SUBMIT_BUCKET_NAME, rate=SUBMIT_RATE, burst=SUBMIT_BURST)
+    return SharedBuckets(coordination, SUBMIT_BUCKET_NAME, rate=SUBMIT_RATE, burst=SUBMIT_BURST)
 
 
-def local_poll_bucket() -> TokenBucket:
+def local_poll_bucket() -> SharedBuckets:
     """A bucket private to this process for status polls (on an in-process backend)."""
-    return TokenBucket(Coordination(), POLL_BUCKET_NAME, rate=POLL_RATE, burst=POLL_BURST)
+    return SharedBuckets(Coordination(), POLL_BUCKET_NAME, rate=POLL_RATE, burst=POLL_BURST)

@@ -27,11 +27,11 @@ import trio
 from trt_actors.actors import ActorRef
 from trt_actors.actors.dispatcher import Backlog, DispatcherMessage
 from trt_actors.actors.inbox_update import InboxUpdate
+from trt_actors.coordination import TokenBucket
 from trt_actors.domain.update_shape import problem_of
 from trt_actors.observability.correlation import correlations, update_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import AppendResult, StorageError, Store
-from trt_actors.telegram.pacing import TokenBucket
 from trt_actors.web import HTTPError, Request, Response, Router
 
 log = structlog.get_logger(__name__)

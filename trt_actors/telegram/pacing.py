@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trt_actors.coordination._bucket import take_tokens
+from trt_actors.coordination import TokenBucket
 
 # Methods that put something into a chat: they count against the chat's limit.
 CHAT_PACED_METHODS = frozenset(
@@ -75,29 +75,6 @@ class Limits:
             group_rate=self.group_rate * factor,
             group_burst=self.group_burst,
             margin=self.margin,
-        )
-
-
-@dataclass(slots=True)
-class TokenBucket:
-    """One local bucket of `burst` tokens refilled at `rate` per second (see `take_tokens`)."""
-
-    rate: float
-    burst: int
-    updated: float
-    tokens: float | None = None  # None: full
-
-    def wait(self, now: float) -> float:
-        """Seconds until one token is available (0 if one is available now); takes nothing."""
-        _, _, wait = take_tokens(
-            self.tokens, self.updated, now, rate=self.rate, burst=self.burst, n=1
-        )
-        return wait
-
-    def take(self, now: float) -> None:
-        """Use one token (call only when `wait(now) == 0`)."""
-        self.tokens, self.updated, _ = take_tokens(
-            self.tokens, self.updated, now, rate=self.rate, burst=self.burst, n=1
         )
 
 

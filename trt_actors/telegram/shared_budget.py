@@ -7,7 +7,7 @@ bot's global budget, and — for groups, whose members' updates may be handled b
 instances — the group's. Private chats need no shared bucket: a private chat is its user's,
 and a user's updates are handled by one instance at a time (trt_actors/cluster), which paces
 the chat itself. A 429 that pauses one instance's sending pauses everyone's: the global
-bucket is held for `retry_after` (`TokenBucket.hold`).
+bucket is held for `retry_after` (`SharedBuckets.hold`).
 
 While Redis is down the coordination layer falls back to local buckets: each instance then
 paces itself alone, and Telegram's 429s (honoured) do the rest until Redis is back.
@@ -15,20 +15,20 @@ paces itself alone, and Telegram's 429s (honoured) do the rest until Redis is ba
 
 from __future__ import annotations
 
-from trt_actors.coordination import Coordination, TokenBucket
+from trt_actors.coordination import Coordination, SharedBuckets
 
 from .pacing import Limits
 
 
 class SharedBudget:
     def __init__(self, coordination: Coordination, tenant: str, limits: Limits) -> None:
-        self.all = TokenBucket(
+        self.all = SharedBuckets(
             coordination,
             f"{tenant}:tg:global",
             rate=limits.global_rate * limits.margin,
             burst=limits.global_burst,
         )
-        self.groups = TokenBucket(
+        self.groups = SharedBuckets(
             coordination,
             f"{tenant}:tg:group",
             rate=limits.group_rate * limits.margin,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import trio
 
+from trt_actors.coordination import TokenBucket
+
 PRIVATE_PER_SECOND = 1.0
 PRIVATE_BURST = 3
 GROUP_PER_MINUTE = 20.0
@@ -45,27 +47,6 @@ class RateLimits:
         )
 
 
-class TokenBucket:
-    """`capacity` tokens refilled at `rate` per second."""
-
-    __slots__ = ("capacity", "rate", "tokens", "updated")
-
-    def __init__(self, capacity: float, rate: float, now: float) -> None:
-        self.capacity = capacity
-        self.rate = rate
-        self.tokens = capacity
-        self.updated = now
-
-    def wait_time(self, now: float) -> float:
-        """Seconds until one token is available (0 when one is available now)."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self.tokens -= 1
-
-
 class RateLimiter:
     """Decides whether one more message may go to a chat now."""
 
@@ -89,13 +70,13 @@ class RateLimiter:
         if bucket is None:
             if is_group:
                 per_second = limits.group_per_minute / 60
-                bucket = TokenBucket(limits.group_per_minute, per_second, now)
+                bucket = TokenBucket(per_second, limits.group_per_minute, now)
             else:
-                bucket = TokenBucket(limits.private_burst, limits.private_per_second, now)
+                bucket = TokenBucket(limits.private_per_second, limits.private_burst, now)
             self._chats[chat_id] = bucket
-        wait = max(bucket.wait_time(now), self._global.wait_time(now))
+        wait = max(bucket.wait(now), self._global.wait(now))
         if wait > 0:
             return wait
-        bucket.take()
-        self._global.take()
+        bucket.take(now)
+        self._global.take(now)
         return 0.0

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .context import Context
-from .effects import BotCall, Lookup, Outcome
-from .texts import language_for, text
-from .updates import Incoming, Kind
+from trt_actors.domain.context import Context
+from trt_actors.domain.effects import BotCall, Lookup, Outcome
+from trt_actors.domain.texts import language_for, text
+from trt_actors.domain.updates import Incoming, Kind
 
 MENU_BUTTONS = (("menu_generate", "m:gen"), ("menu_balance", "m:bal"), ("menu_help", "m:help"))
 
