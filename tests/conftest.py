@@ -21,6 +21,37 @@ from trt_actors.testing.postgres import postgres_for_tests
 from trt_actors.testing.redis_server import redis_for_tests
 from trt_actors.testing.secret_watch import SecretWatch, capturing_logs
 
+# Test tiers, set from what a test uses (docs/testing.md, "Tiers"): `-m fast` is the inner
+# loop; the whole suite runs in CI.
+SERVER_FIXTURES = frozenset({"postgres_server", "redis_url"})  # real servers on loopback
+BROWSER_FIXTURES = frozenset({"browser"})  # headless Chromium
+SUBPROCESS_FIXTURES = frozenset({"sandbox"})  # `trt sandbox` as a process
+SERVER_PARAMETERS = ("postgresql", "redis", "fallback")  # a backend parametrised in
+SERVICE_DIRECTORIES = frozenset({"e2e", "admin", "tenants", "faults", "sandbox", "cli", "jobs"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier: `servers` (PostgreSQL or Redis), `subprocess` (a real
+    `trt` process), `browser` (Chromium), `service` (the whole tree against the emulators),
+    or `fast` (none of those: units, actors on trio's MockClock, storage on SQLite)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        parts = item.path.relative_to(config.rootpath).parts
+        callspec = getattr(item, "callspec", None)
+        parameters = callspec.id if callspec is not None else ""
+        own_servers = parts[-1].startswith("test_redis")  # starts Redis servers of its own
+        if used & SERVER_FIXTURES or own_servers or any(p in parameters for p in SERVER_PARAMETERS):
+            item.add_marker(pytest.mark.servers)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & SUBPROCESS_FIXTURES:
+            item.add_marker(pytest.mark.subprocess)
+        if len(parts) > 1 and parts[1] in SERVICE_DIRECTORIES:
+            item.add_marker(pytest.mark.service)
+        heavy = {"servers", "browser", "subprocess", "service"}
+        if not heavy & {mark.name for mark in item.iter_markers()}:
+            item.add_marker(pytest.mark.fast)
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
@@ -43,9 +74,9 @@ SECRET_WATCHED = frozenset({"e2e", "tenants", "admin", "jobs", "service", "sandb
 
 
 @pytest.fixture(autouse=True)
-def log_watch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[
-    SecretWatch | None
-]:
+def log_watch(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SecretWatch | None]:
     """Service tests (the directories of `SECRET_WATCHED`) log through the production pipeline
     into memory, and the test fails if any line holds a secret of a `Tree` built during it
     (tokens, webhook secrets, KIE keys, ops token, database and Redis passwords), in any
