@@ -63,6 +63,8 @@ from ._actor import Actor, ActorRef
 from .inbox_update import InboxUpdate
 from .outbound import OutboundLoad
 
+Sessions = DynamicSupervisor[int, ActorRef[InboxUpdate]]  # one session actor per user id
+
 log = structlog.get_logger(__name__)
 
 READ_PAGE = 500  # inbox rows read back at once
@@ -217,7 +219,7 @@ class DispatcherActor(Actor[DispatcherMessage]):
         self,
         tenant: str,
         store: Store,
-        sessions: DynamicSupervisor[int],
+        sessions: Sessions,
         *,
         backlog: Backlog | None = None,
         outbound: OutboundLoad | None = None,

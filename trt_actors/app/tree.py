@@ -47,7 +47,7 @@ from trt_actors.actors import actor_child
 from trt_actors.actors.broadcaster import BroadcasterActor
 from trt_actors.actors.command_menu import command_menu_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
-from trt_actors.actors.dispatcher import Backlog, DispatcherActor
+from trt_actors.actors.dispatcher import Backlog, DispatcherActor, Sessions
 from trt_actors.actors.job import JobRuntime
 from trt_actors.actors.outbound import (
     Outbound,
@@ -60,14 +60,16 @@ from trt_actors.actors.partition_owner import PartitionOwnerActor
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.catalog import load_catalog
+from trt_actors.coordination import Coordination
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
-from trt_actors.nodes.http import serve_http
+from trt_actors.nodes.http import HttpNode, serve_http
 from trt_actors.nodes.inbox_signals import relay_inbox_notifications
 from trt_actors.nodes.instance import run_instance
 from trt_actors.nodes.intake import intake_children
 from trt_actors.nodes.jobs import (
+    Jobs,
     jobs_supervisor,
     open_file_client,
     open_kie,
@@ -93,9 +95,10 @@ from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors
 from trt_actors.settings import Settings
-from trt_actors.storage import Store
+from trt_actors.storage import InstanceRow, Store
 from trt_actors.supervisors import (
     Backoff,
+    ChildKey,
     ChildSpec,
     DynamicSupervisor,
     Intensity,
@@ -109,6 +112,14 @@ from trt_actors.telegram.pacing import Limits
 from trt_actors.telegram.shared_budget import SharedBudget
 from trt_actors.tenant_config import configured_tenants
 from trt_actors.web import Router
+
+# The root's children a part of the tree asks for, with the type of their handles.
+STORE = ChildKey[Store]("store")
+INSTANCE = ChildKey[InstanceRow]("instance")
+COORDINATION = ChildKey[Coordination]("coordination")
+HTTP = ChildKey[HttpNode]("http")
+OPS = ChildKey[int]("ops")  # the port the ops feed listens on
+TENANTS = ChildKey[Supervisor]("tenants")
 
 ROOT_INTENSITY = Intensity(max_restarts=5, within=30.0)
 TENANT_INTENSITY = Intensity(max_restarts=10, within=60.0)
@@ -142,7 +153,7 @@ class Tree:
         self.settings = settings
         self.catalog = load_catalog()
         self.handler = handler or Journey(self.catalog)
-        self.jobs: dict[str, DynamicSupervisor[int]] = {}
+        self.jobs: dict[str, Jobs] = {}
         # Telegram's; a self-hosted Bot API server may differ; scaled only for an emulator
         self.limits = limits or Limits().scaled(settings.telegram_rate_scale)
         self.tenants = configured_tenants(settings)
@@ -191,33 +202,33 @@ class Tree:
         token = s.ops_token.get_secret_value() if s.ops_token else None
         ops = functools.partial(self._run_ops, s.ops_host, s.ops_port, token)
         children = [
-            ChildSpec("store", functools.partial(run_store, s.database_url.get_secret_value())),
-            ChildSpec("instance", self._run_instance, shutdown=INSTANCE_GRACE),
+            ChildSpec(STORE.id, functools.partial(run_store, s.database_url.get_secret_value())),
+            ChildSpec(INSTANCE.id, self._run_instance, shutdown=INSTANCE_GRACE),
             ChildSpec(
-                "coordination",
+                COORDINATION.id,
                 functools.partial(
                     run_coordination, s.redis_url.get_secret_value() if s.redis_url else None
                 ),
             ),
             *([ChildSpec("inbox_signals", self._relay_inbox_signals)] if s.redis_url else []),
             self._correlation_flush(),
-            ChildSpec("http", http, shutdown=HTTP_GRACE),
-            ChildSpec("ops", ops, shutdown=1.0),
+            ChildSpec(HTTP.id, http, shutdown=HTTP_GRACE),
+            ChildSpec(OPS.id, ops, shutdown=1.0),
         ]
         grace = TENANT_GRACE * len(self.tenants) + 1.0  # they stop one after another
-        children.append(ChildSpec("tenants", self._run_tenants, shutdown=grace))
+        children.append(ChildSpec(TENANTS.id, self._run_tenants, shutdown=grace))
         return children
 
     async def _run_instance(self, *, task_status: trio.TaskStatus[Any]) -> None:
         redis = self.settings.redis_url
         await run_instance(
-            self.root.child("store"),
+            self.root.running(STORE),
             redis.get_secret_value() if redis else None,
             task_status=task_status,
         )
 
     async def _relay_inbox_signals(self, *, task_status: trio.TaskStatus[Any]) -> None:
-        store, me = self.root.child("store"), self.root.child("instance")
+        store, me = self.root.running(STORE), self.root.running(INSTANCE)
         store.inbox.announce_as(me.instance_id)  # other instances may own what this one takes
         await relay_inbox_notifications(
             store, me.instance_id, self.backlogs, task_status=task_status
@@ -239,10 +250,11 @@ class Tree:
         )
         await tenants.run(task_status=task_status)
 
-    def tenant_subtree(self, tenant_id: str) -> Any:
-        """The running subtree of a tenant (a `Supervisor`), or None."""
-        tenants = self.root.child("tenants")
-        return None if tenants is None else tenants.child(f"tenant:{tenant_id}")
+    def tenant_subtree(self, tenant_id: str) -> TenantNode | None:
+        """The running node of a tenant (its subtree while it serves), or None."""
+        tenants = self.root.child(TENANTS)
+        node = None if tenants is None else tenants.child(f"tenant:{tenant_id}")
+        return node if isinstance(node, TenantNode) else None
 
     async def _run_ops(
         self,
@@ -257,7 +269,7 @@ class Tree:
 
     def _correlation_flush(self) -> ChildSpec:
         def flusher() -> CorrelationFlushActor:
-            return CorrelationFlushActor(correlations, store_writer(self.root.child("store")))
+            return CorrelationFlushActor(correlations, store_writer(self.root.running(STORE)))
 
         spec, _ = actor_child("correlation_flush", flusher, shutdown=CORRELATION_GRACE)
         return spec
@@ -282,7 +294,7 @@ class Tree:
     async def render_metrics(self) -> bytes:
         """Prometheus text: the process's counters, then what the tree and storage say now."""
         tenant_ids = [tenant.tenant_id for tenant in self.tenants]
-        store = self.root.child("store")
+        store = self.root.running(STORE)
         return await render_metrics(store, tenant_ids, self.tree_collector, self.metrics_registry)
 
     async def _run_tenant(
@@ -293,7 +305,7 @@ class Tree:
 
         async def body(api: BotApi) -> None:
             watch = TokenWatch(api)  # every call of the tenant: a 401 parks the tenant
-            coordination = self.root.child("coordination")
+            coordination = self.root.running(COORDINATION)
             async with open_kie(self.settings, coordination) as kie, open_file_client() as files:
                 clients = TenantClients(watch, kie, files)
 
@@ -314,8 +326,8 @@ class Tree:
     def _tenant_children(self, tenant: TenantConfig, clients: TenantClients) -> list[ChildSpec]:
         """The tenant's children, in start order (see the module docstring)."""
         tid, api = tenant.tenant_id, clients.api
-        store = self.root.child("store")
-        coordination = self.root.child("coordination")
+        store = self.root.running(STORE)
+        coordination = self.root.running(COORDINATION)
         load, backlog = self.outbound_load[tid], self.backlogs[tid]
         outbound_spec, outbound_ref = actor_child(
             "outbound",
@@ -351,7 +363,7 @@ class Tree:
                 coordination,
                 store,
                 dispatcher,
-                self.root.child("instance").instance_id,
+                self.root.running(INSTANCE).instance_id,
                 fenced=self.settings.redis_url is not None,
                 on_taken=functools.partial(resume_jobs, tid, store, jobs),
                 on_released=functools.partial(stop_jobs, tid, store, jobs),
@@ -392,7 +404,7 @@ class Tree:
 
     def _jobs(
         self, tenant: TenantConfig, clients: TenantClients, store: Store, outbound: Outbound
-    ) -> DynamicSupervisor[int]:
+    ) -> Jobs:
         runtime = JobRuntime(
             tenant.tenant_id,
             store,
@@ -417,15 +429,15 @@ class Tree:
         clients: TenantClients,
         store: Store,
         outbound: Outbound,
-        jobs: DynamicSupervisor[int],
-    ) -> DynamicSupervisor[int]:
+        jobs: Jobs,
+    ) -> Sessions:
         tid = tenant.tenant_id
         terms = self.terms[tid]  # current terms, read by the session at every update
         secret = tenant_secret(tenant.token, tid)
         services = Services(  # what probes and live operations use
             outbound,
             clients.kie,
-            lambda: self.root.child("coordination"),
+            lambda: self.root.child(COORDINATION),
             store,
             terms,
             wake_job=functools.partial(wake_job, jobs),

@@ -10,7 +10,7 @@ import httpx
 import structlog
 import trio
 
-from trt_actors.actors import actor_child
+from trt_actors.actors import ActorRef, actor_child
 from trt_actors.actors.job import JobActor, JobRuntime
 from trt_actors.cluster import partition_of
 from trt_actors.coordination import Coordination
@@ -22,6 +22,8 @@ from trt_actors.storage import Job, Store, Tx
 from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart
 
 log = structlog.get_logger(__name__)
+
+Jobs = DynamicSupervisor[int, ActorRef[str]]  # one job actor per job id
 
 MAX_JOBS = 5_000
 JOB_GRACE = 1.0  # a stopping job keeps its state in storage; it is resumed at the next start
@@ -54,7 +56,7 @@ async def open_file_client() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def jobs_supervisor(runtime: Callable[[], JobRuntime], tenant: str) -> DynamicSupervisor[int]:
+def jobs_supervisor(runtime: Callable[[], JobRuntime], tenant: str) -> Jobs:
     """One JobActor per job id; a job that finishes stops for good (transient)."""
 
     def job(job_id: int) -> ChildSpec:
@@ -71,9 +73,7 @@ def jobs_supervisor(runtime: Callable[[], JobRuntime], tenant: str) -> DynamicSu
     return DynamicSupervisor("jobs", job, max_children=MAX_JOBS)
 
 
-async def resume_jobs(
-    tenant: str, store: Store, jobs: DynamicSupervisor[int], partitions: frozenset[int]
-) -> int:
+async def resume_jobs(tenant: str, store: Store, jobs: Jobs, partitions: frozenset[int]) -> int:
     """Start an actor for every job of the users of `partitions` left unfinished (by an
     earlier run, or by an instance that owned them before), and for every delivered one
     whose "send again" was asked for and not done; how many. The partition owner calls it
@@ -95,9 +95,7 @@ async def resume_jobs(
     return resumed
 
 
-async def stop_jobs(
-    tenant: str, store: Store, jobs: DynamicSupervisor[int], partitions: frozenset[int]
-) -> int:
+async def stop_jobs(tenant: str, store: Store, jobs: Jobs, partitions: frozenset[int]) -> int:
     """Stop the job actors of the users of `partitions` (given back: their next owner
     resumes them from storage); how many."""
     running = jobs.keys()
@@ -119,7 +117,7 @@ def _redeliveries(tx: Tx, *, after: int) -> list[Job]:
     return tx.jobs.redeliveries_pending(after_id=after, limit=RESUME_PAGE)
 
 
-async def wake_job(jobs: DynamicSupervisor[int], job_id: int) -> object:
+async def wake_job(jobs: Jobs, job_id: int) -> object:
     """Start the job's actor if it is not running, and make it look now."""
     ref = await jobs.get_or_start(job_id)
     try:
@@ -129,9 +127,7 @@ async def wake_job(jobs: DynamicSupervisor[int], job_id: int) -> object:
     return True
 
 
-def wake_on_callback(
-    jobs: Mapping[str, DynamicSupervisor[int]], tenant_id: str, job_id: int
-) -> bool:
+def wake_on_callback(jobs: Mapping[str, Jobs], tenant_id: str, job_id: int) -> bool:
     """A KIE callback arrived for a job: nudge its actor if it runs (it then reads the task's
     state itself). False when no such job runs or its mailbox refuses (it polls anyway)."""
     tenant_jobs = jobs.get(tenant_id)

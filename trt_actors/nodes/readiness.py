@@ -24,8 +24,13 @@ def service_readiness(
     nodes_running = root.child("tenants")  # the one_for_one supervisor of the tenants' nodes
     tenants, failures = {}, {}
     for tenant_id in tenant_ids:
-        subtree = None if nodes_running is None else nodes_running.child(f"tenant:{tenant_id}")
-        tenants[tenant_id] = subtree is not None and subtree.child("intake") is not None
+        subtree = (
+            nodes_running.child(f"tenant:{tenant_id}")
+            if isinstance(nodes_running, Supervisor)
+            else None
+        )
+        serving = isinstance(subtree, TenantNode) and subtree.child("intake") is not None
+        tenants[tenant_id] = serving
         node = nodes.get(tenant_id)
         if node is not None and node.health.state == "parked":
             failures[tenant_id] = node.health.as_dict()

@@ -9,12 +9,22 @@ from ._errors import (
     SupervisorGaveUp,
     SupervisorStopping,
 )
-from ._spec import BRUTAL, Backoff, ChildSpec, Intensity, Restart, StartFunction, Strategy
+from ._spec import (
+    BRUTAL,
+    Backoff,
+    ChildKey,
+    ChildSpec,
+    Intensity,
+    Restart,
+    StartFunction,
+    Strategy,
+)
 from ._supervisor import Supervisor
 
 __all__ = [
     "BRUTAL",
     "Backoff",
+    "ChildKey",
     "ChildSpec",
     "ChildStartFailed",
     "DynamicSupervisor",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, cast
 
 import trio
+from typing_extensions import TypeVar
 
 from trt_actors.observability.events import EventBus, EventKind, current_bus, new_event
 
@@ -25,6 +26,7 @@ from ._errors import ChildStartFailed, SupervisorFull, SupervisorGaveUp, Supervi
 from ._spec import Backoff, ChildSpec, Intensity, RestartWindow
 
 K = TypeVar("K", bound=Hashable)
+H = TypeVar("H", default=Any)  # the handle a child passes to `started()` (an `ActorRef`)
 
 _STOP = object()
 DESCRIBE_LIMIT = 100  # children listed one by one in `describe`
@@ -43,7 +45,7 @@ class _Entry:
         self.restarts = 0
 
 
-class DynamicSupervisor(Generic[K]):
+class DynamicSupervisor(Generic[K, H]):
     """Runs one child per key, made by `factory(key)`, up to `max_children` at once.
 
     Guarantees:
@@ -95,13 +97,13 @@ class DynamicSupervisor(Generic[K]):
     def keys(self) -> list[K]:
         return list(self._entries)
 
-    def get(self, key: K) -> Any:
+    def get(self, key: K) -> H | None:
         """The running child's handle for `key`, or None (absent, starting or restarting)."""
         entry = self._entries.get(key)
         child = entry.child if entry else None
-        return child.handle if child and child.state is ChildState.RUNNING else None
+        return cast(H, child.handle) if child and child.state is ChildState.RUNNING else None
 
-    async def get_or_start(self, key: K) -> Any:
+    async def get_or_start(self, key: K) -> H:
         """The handle of the child for `key`, started if absent. Bounded by the caller's deadline.
 
         Raises `SupervisorFull`, `SupervisorStopping`, or `ChildStartFailed`.
@@ -114,7 +116,7 @@ class DynamicSupervisor(Generic[K]):
                 return await self._start_new(key)
             child = entry.child
             if child is not None and child.state is ChildState.RUNNING:
-                return child.handle
+                return cast(H, child.handle)
             if entry.ready.is_set() and entry.start_error is not None:
                 raise ChildStartFailed(self.path, entry.spec.id, entry.start_error)
             await entry.ready.wait()
@@ -149,7 +151,7 @@ class DynamicSupervisor(Generic[K]):
         return rows
 
     async def run(
-        self, *, task_status: trio.TaskStatus[DynamicSupervisor[K]] = trio.TASK_STATUS_IGNORED
+        self, *, task_status: trio.TaskStatus[DynamicSupervisor[K, H]] = trio.TASK_STATUS_IGNORED
     ) -> None:
         if self._nursery is not None:
             raise RuntimeError(f"supervisor {self.path!r} is already running")
@@ -174,7 +176,7 @@ class DynamicSupervisor(Generic[K]):
 
     # -- starting ----------------------------------------------------------------------------
 
-    async def _start_new(self, key: K) -> Any:
+    async def _start_new(self, key: K) -> H:
         if len(self._entries) >= self.max_children:
             raise SupervisorFull(self.path, self.max_children)
         entry = _Entry(key, self._factory(key), self.child_intensity)
@@ -188,7 +190,7 @@ class DynamicSupervisor(Generic[K]):
                 del self._entries[key]  # failed or cancelled while starting: free the slot
             entry.ready.set()
         assert entry.child is not None
-        return entry.child.handle
+        return cast(H, entry.child.handle)
 
     async def _start(self, entry: _Entry) -> None:
         assert self._nursery is not None

@@ -7,7 +7,7 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 # A child is started as `await nursery.start(start)`: it must call `task_status.started(handle)`
 # once it is ready, then run until it is done. The handle is what the supervisor hands out
@@ -114,3 +114,15 @@ def request_stop_of(handle: Any) -> Callable[[], None] | None:
     """The handle's `request_stop` if it offers one (a graceful stop), else None."""
     stop = getattr(handle, "request_stop", None)
     return stop if callable(stop) else None
+
+
+H = TypeVar("H")
+
+
+@dataclass(frozen=True)  # no slots: `ChildKey[Store](...)` sets `__orig_class__`
+class ChildKey(Generic[H]):
+    """The id of a child together with the type of the handle it passes to `started()`:
+    ``STORE = ChildKey[Store]("store")``, then ``root.child(STORE)`` is a `Store` (or None
+    while it is not running) for the type checker too. A plain string id gives an `object`."""
+
+    id: str

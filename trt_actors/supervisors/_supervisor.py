@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar, overload
 
 import trio
 
@@ -22,7 +22,9 @@ from ._child import (
     unwrap,
 )
 from ._errors import ChildStartFailed, SupervisionError, SupervisorGaveUp
-from ._spec import Backoff, ChildSpec, Intensity, RestartWindow, Strategy
+from ._spec import Backoff, ChildKey, ChildSpec, Intensity, RestartWindow, Strategy
+
+H = TypeVar("H")
 
 _STOP = object()
 
@@ -80,10 +82,26 @@ class Supervisor:
             self._stop_requested.set()
             self._signals_in.send_nowait(_STOP)
 
-    def child(self, child_id: str) -> Any:
-        """The handle of a running child (what it passed to `started()`), else None."""
-        child = self._children.get(child_id)
+    @overload
+    def child(self, child_id: ChildKey[H]) -> H | None: ...
+
+    @overload
+    def child(self, child_id: str) -> object: ...
+
+    def child(self, child_id: ChildKey[Any] | str) -> object:
+        """The handle of a running child (what it passed to `started()`), else None; typed
+        when asked by its `ChildKey`."""
+        name = child_id.id if isinstance(child_id, ChildKey) else child_id
+        child = self._children.get(name)
         return child.handle if child and child.state is ChildState.RUNNING else None
+
+    def running(self, key: ChildKey[H]) -> H:
+        """The handle of the running child `key`; `LookupError` if it is not running (a
+        caller that can only run while its sibling does, e.g. after it in start order)."""
+        handle = self.child(key)
+        if handle is None:
+            raise LookupError(f"{self.path}/{key.id} is not running")
+        return handle
 
     def kill(self, child_id: str) -> bool:
         """Cancel a running child as if it had died: its restart type decides what follows.

@@ -25,7 +25,7 @@ from typing import Any
 
 import trio
 
-from trt_actors.app.tree import Tree
+from trt_actors.app.tree import HTTP, OPS, Tree
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
@@ -165,15 +165,11 @@ class BotService:
 
     @property
     def port(self) -> int:
-        node = self.tree.root.child("http")
-        assert node is not None, "the http node is not running"
-        return int(node.port)
+        return self.tree.root.running(HTTP).port
 
     @property
     def ops_port(self) -> int:
-        port = self.tree.root.child("ops")
-        assert port is not None, "the ops feed is not running"
-        return int(port)
+        return self.tree.root.running(OPS)
 
 
 def service_settings(emulator_url: str, token: str, data_dir: Path, **overrides: Any) -> Settings:

@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import FlakyFailure
 from structlog.typing import EventDict, WrappedLogger
 
+from trt_actors.app.tree import STORE
 from trt_actors.emulators.telegram import (
     CallRecord,
     EmulatorConfig,
@@ -251,7 +252,7 @@ class FuzzTarget:
 
     @property
     def store(self) -> Store:
-        store: Store = self.service.tree.root.child("store")
+        store: Store = self.service.tree.root.running(STORE)
         return store
 
     async def post(self, body: bytes) -> httpx.Response:
