@@ -143,6 +143,8 @@ async def run_service(
     ops_port = int(env.get("OPS_PORT") or free_port())
     full_env = {
         "PATH": os.environ["PATH"],
+        # a checkout other than the installed one (a worktree): the child runs the same code
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
         "LOG_FORMAT": "json",
         "PORT": str(port),
         "OPS_PORT": str(ops_port),
