@@ -12,7 +12,7 @@ import trio
 import trio.testing
 
 from trt_actors.actors.job import DEADLINES, MAX_RESUBMITS, STUCK_AFTER
-from trt_actors.actors.job_messages import PROGRESS_EVERY
+from trt_actors.actors.job.messages import PROGRESS_EVERY
 from trt_actors.catalog import MediaKind
 from trt_actors.cluster import PARTITIONS
 from trt_actors.domain.callbacks import encode

@@ -87,7 +87,7 @@ from trt_actors.telegram.errors import (
 
 from ._actor import Actor
 from .inbox_update import InboxUpdate
-from .job_opening import open_jobs
+from .job.opening import open_jobs
 from .outbound import Outbound
 from .session_terms import FixedTerms, TermsSource
 

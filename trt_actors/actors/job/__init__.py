@@ -69,10 +69,10 @@ from trt_actors.observability.metrics import metrics
 from trt_actors.storage import Job, JobState, Store, Tx
 from trt_actors.supervisors import Backoff
 
-from ._actor import Actor
-from .job_messages import PROGRESS_EVERY, TEXT_RESULT, JobMessages, text_result_url
-from .job_opening import kie_params
-from .outbound import Outbound
+from .._actor import Actor
+from ..outbound import Outbound
+from .messages import PROGRESS_EVERY, TEXT_RESULT, JobMessages, text_result_url
+from .opening import kie_params
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")

@@ -26,8 +26,8 @@ from trt_actors.storage import Job
 from trt_actors.telegram.errors import BadRequest, TelegramError
 from trt_actors.telegram.http_bot_api import telegram_file
 
-from . import job_delivery as delivery
-from .outbound import Outbound
+from ..outbound import Outbound
+from . import delivery
 
 log = structlog.get_logger(__name__)
 
