@@ -13,8 +13,8 @@ import trio
 from trt_actors.catalog import load_catalog
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.telegram import TelegramEmulator
-from trt_actors.nodes.terms import TenantTerms
 from trt_actors.storage import Store, open_store
+from trt_actors.tenants.live_terms import TenantTerms
 from trt_actors.testing.kit import running_bot
 
 

@@ -30,7 +30,7 @@ from trt_actors.ops.doctor import (
 )
 from trt_actors.settings import Settings
 from trt_actors.telegram.http_bot_api import HttpBotApi
-from trt_actors.tenant_config import TenantConfig
+from trt_actors.tenants.config import TenantConfig
 
 TOKEN = EmulatorConfig().token
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from trt_actors.settings import ConfigError, Settings
-from trt_actors.tenant_config import configured_tenants, load_tenants
+from trt_actors.tenants.config import configured_tenants, load_tenants
 
 TOKEN_A = "111111111:AAacmeTokenForTestsOnly_0123456789ab"
 TOKEN_B = "222222222:AAbetaTokenForTestsOnly_0123456789ab"

@@ -16,10 +16,10 @@ from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Handler, Outcome
 from trt_actors.domain.updates import Incoming, Kind
 from trt_actors.emulators.telegram import EmulatorConfig, open_telegram_emulator
-from trt_actors.nodes import terms as terms_module
 from trt_actors.observability.events import EventKind, current_bus
 from trt_actors.storage import Currency, Store, Tx
 from trt_actors.supervisors import Backoff
+from trt_actors.tenants import live_terms as terms_module
 from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.kit import BotService, Conversation, running_bot
 

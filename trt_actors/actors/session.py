@@ -84,12 +84,12 @@ from trt_actors.telegram.errors import (
     TransientError,
     edit_unreachable,
 )
+from trt_actors.tenants.session_terms import FixedTerms, TermsSource
 
 from ._actor import Actor
 from .inbox_update import InboxUpdate
 from .job.opening import open_jobs
 from .outbound import Outbound
-from .session_terms import FixedTerms, TermsSource
 
 log = structlog.get_logger(__name__)
 

@@ -84,7 +84,6 @@ from trt_actors.nodes.scrape import render_metrics
 from trt_actors.nodes.store import run_coordination, run_store
 from trt_actors.nodes.tenant import TenantClients, TenantConfig, blocked_marker
 from trt_actors.nodes.tenant_node import TenantNode, TokenWatch
-from trt_actors.nodes.terms import TenantTerms, keep_terms_current
 from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector
@@ -110,7 +109,8 @@ from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.pacing import Limits
 from trt_actors.telegram.shared_budget import SharedBudget
-from trt_actors.tenant_config import configured_tenants
+from trt_actors.tenants.config import configured_tenants
+from trt_actors.tenants.live_terms import TenantTerms, keep_terms_current
 from trt_actors.web import Router
 
 # The root's children a part of the tree asks for, with the type of their handles.

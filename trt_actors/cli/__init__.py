@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from trt_actors._version import __version__
 from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
-from trt_actors.tenant_config import load_tenants
+from trt_actors.tenants.config import load_tenants
 
 from . import catalog, config_cmd, db, doctor, run_cmd, sandbox, top
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from trt_actors.settings import Settings
-from trt_actors.tenant_config import load_tenants
+from trt_actors.tenants.config import load_tenants
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,7 +13,7 @@ import trio
 from trt_actors.catalog import load_catalog
 from trt_actors.ops.doctor import FAIL, WARN, Finding, run_checks, settings_findings
 from trt_actors.settings import ConfigError, Settings, load_settings
-from trt_actors.tenant_config import configured_tenants
+from trt_actors.tenants.config import configured_tenants
 
 EXIT_HEALTHY = 0
 EXIT_PROBLEMS = 1

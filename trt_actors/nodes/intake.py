@@ -13,7 +13,7 @@ from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.storage import Store
 from trt_actors.supervisors import ChildSpec
 from trt_actors.telegram.bot_api import BotApi
-from trt_actors.tenant_config import TenantConfig
+from trt_actors.tenants.config import TenantConfig
 
 from .tenant import open_webhook_door
 

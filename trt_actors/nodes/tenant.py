@@ -14,7 +14,7 @@ from trt_actors.kie import KieClient
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.storage import NotFound, StorageError, Store
 from trt_actors.telegram.bot_api import BotApi
-from trt_actors.tenant_config import TenantConfig
+from trt_actors.tenants.config import TenantConfig
 
 __all__ = ["TenantClients", "TenantConfig", "blocked_marker", "open_webhook_door"]
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the live parts' own modules import this package (the sessio
     from trt_actors.actors.outbound import Outbound
     from trt_actors.coordination import Coordination
     from trt_actors.kie import KieClient
-    from trt_actors.nodes.terms import TenantTerms
+    from trt_actors.tenants.live_terms import TenantTerms
 
 L = TypeVar("L", bound=Lookup)
 Op = TypeVar("Op", bound=Operation)
@@ -99,7 +99,7 @@ _REMEMBER: dict[type[Operation], Remember] = {}
 
 def remembers(kind: type[Op]) -> Callable[[Remember], Remember]:
     """Register what the process keeps in memory once an operation of `kind` has committed:
-    called in the trio thread with the tenant's live terms (`actors.session_terms.TermsSource`),
+    called in the trio thread with the tenant's live terms (`tenants.session_terms.TermsSource`),
     the operation and its result. It must not block."""
 
     def register(function: Remember) -> Remember:
@@ -123,7 +123,7 @@ def remember_all(terms: Any, operations: Sequence[Operation], results: Sequence[
 class Services:
     """The live parts of a tenant a probe or a live operation may use: its outbound actor
     (Telegram), its KIE client (None without a key), the coordination node now running, the
-    store, and the tenant's live business terms (`nodes.terms.TenantTerms`)."""
+    store, and the tenant's live business terms (`tenants.live_terms.TenantTerms`)."""
 
     outbound: Outbound
     kie: KieClient | None

@@ -34,7 +34,7 @@ from trt_actors.settings import Settings
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.errors import InvalidToken, TelegramError
-from trt_actors.tenant_config import TenantConfig
+from trt_actors.tenants.config import TenantConfig
 
 CHECK_DEADLINE = 10.0
 PENDING_UPDATES_WARN = 100

@@ -44,7 +44,7 @@ from ._promos import PromoCode, Promos
 from ._quota import FreeBonus, FreeQuota
 from ._referrals import Referral, Referrals
 from ._sessions import Session, Sessions
-from ._settings import TenantSettings
+from ._settings import TermOverrides
 from ._stats import EXPORT_COLUMNS, DayMoney, Stats, UserFigures
 from ._store import Store, migrate, open_store, serve_store, status
 from ._tx import Tx
@@ -117,7 +117,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "Store",
-    "TenantSettings",
+    "TermOverrides",
     "Tx",
     "User",
     "UserFigures",

@@ -1,4 +1,5 @@
-"""Tenant settings: named JSON values an operator changes at run time."""
+"""The overrides of a tenant's terms: named JSON values an admin changes at run time (the
+terms themselves: `domain.tenant_settings.TenantSettings`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from typing import Any
 from ._repo import Repo, check_text
 from ._sql import dump_json, load_json
 
-__all__ = ["TenantSettings"]
+__all__ = ["TermOverrides"]
 
 
-class TenantSettings(Repo):
-    """Read and write the bound tenant's settings."""
+class TermOverrides(Repo):
+    """Read and write the bound tenant's overrides (`tx.settings`)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value of `key`, or `default` when it was never set."""

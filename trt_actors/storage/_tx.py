@@ -35,7 +35,7 @@ from ._promos import Promos
 from ._quota import FreeBonus, FreeQuota
 from ._referrals import Referrals
 from ._sessions import Sessions
-from ._settings import TenantSettings
+from ._settings import TermOverrides
 from ._sql import SqlConn
 from ._stats import Stats
 from ._users import Users
@@ -108,8 +108,8 @@ class Tx:
         return Broadcasts(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
-    def settings(self) -> TenantSettings:
-        return TenantSettings(self._db, self.tenant_id, self.now)
+    def settings(self) -> TermOverrides:
+        return TermOverrides(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def audit(self) -> AuditLog:

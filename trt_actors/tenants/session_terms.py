@@ -1,6 +1,6 @@
 """The business terms a session works with: the tenant's live ones, or fixed ones.
 
-`TermsSource` is what a session needs of them (`nodes.terms.TenantTerms` in the tree: stored,
+`TermsSource` is what a session needs of them (`tenants.live_terms.TenantTerms` in the tree: stored,
 audited, current at once; docs/configuration.md); `FixedTerms` is the stand-in for tests and
 tools, where nothing changes and every block is read from storage.
 """
@@ -19,7 +19,7 @@ __all__ = ["FixedTerms", "TermsSource"]
 
 class TermsSource(Protocol):
     """The tenant's current business terms and tariff, and an admin's change of them
-    (`nodes.terms.TenantTerms`: stored, audited, current at once; docs/configuration.md)."""
+    (`tenants.live_terms.TenantTerms`: stored, audited, current at once; docs/configuration.md)."""
 
     @property
     def current(self) -> TenantSettings: ...
