@@ -11,6 +11,7 @@ pure domain, and carried by the operation (`by_admin`, `new_user`): the performe
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -119,19 +120,57 @@ MoneyOperation = (
 )
 
 
+class MoneyOutcome(enum.StrEnum):
+    """What performing a money operation did: one word, which the settlers answer by and the
+    events show."""
+
+    CREDITED = "credited"
+    DUPLICATE = "duplicate"
+    REFUNDED = "refunded"
+    NOT_COVERED = "not_covered"
+    NOT_FOUND = "not_found"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ALREADY_REVIEWED = "already_reviewed"
+    NOT_ADMIN = "not_admin"
+    REDEEMED = "redeemed"
+    REDEEMED_FREE = "redeemed_free"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    EXHAUSTED = "exhausted"
+    INACTIVE = "inactive"
+    ALREADY_REDEEMED = "already_redeemed"
+    CREATED = "created"
+    EXISTS = "exists"
+    GRANTED = "granted"
+    NOT_NEW = "not_new"
+    REFUSED = "refused"
+    TELEGRAM_REFUSED = "telegram_refused"
+
+
+MOVED = frozenset(
+    {
+        MoneyOutcome.CREDITED,
+        MoneyOutcome.REFUNDED,
+        MoneyOutcome.APPROVED,
+        MoneyOutcome.REDEEMED,
+        MoneyOutcome.GRANTED,
+    }
+)  # the outcomes of a performance that moved money (not a replay, not a refusal)
+
+
 @dataclass(frozen=True, slots=True)
 class MoneyResult:
     """What performing `operation` did.
 
-    `outcome` is one word: credited, duplicate, refunded, not_covered, not_found, submitted,
-    approved, rejected, already_reviewed, not_admin, redeemed, unknown, expired, exhausted,
-    inactive, already_redeemed, created, exists, granted, not_new, refused. `amount` is the
+    `outcome` says what happened (`MoneyOutcome`). `amount` is the
     kopecks (or generations) moved; `balance_after` the payer's available kopecks after;
     `user_id`, `payment_id` and `proof` name the payment's owner and screenshot for replies.
     """
 
     operation: MoneyOperation
-    outcome: str
+    outcome: MoneyOutcome
     amount: int = 0
     balance_after: int | None = None
     user_id: int | None = None
@@ -142,7 +181,7 @@ class MoneyResult:
     @property
     def moved(self) -> bool:
         """True when this performance moved money (not a replay, not a refusal)."""
-        return self.outcome in ("credited", "refunded", "approved", "redeemed", "granted")
+        return self.outcome in MOVED
 
 
 # -- lookups ---------------------------------------------------------------------------------

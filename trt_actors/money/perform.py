@@ -21,6 +21,7 @@ from trt_actors.domain.money_effects import (
     CreditStars,
     JoinWithReferral,
     MoneyOperation,
+    MoneyOutcome,
     MoneyResult,
     RedeemPromo,
     RefundStars,
@@ -47,7 +48,7 @@ REFERRAL_REASON = "referral"
 def perform(tx: Tx, operation: MoneyOperation) -> MoneyResult:
     """Do `operation` in `tx`; what came of it."""
     if isinstance(operation, JoinWithReferral | WelcomeBonus) and not operation.new_user:
-        return MoneyResult(operation, "not_new")
+        return MoneyResult(operation, MoneyOutcome.NOT_NEW)
     handler: Callable[[Tx, Any], MoneyResult] = _HANDLERS[type(operation)]
     return handler(tx, operation)
 
@@ -60,7 +61,12 @@ def _credit_stars(tx: Tx, op: CreditStars) -> MoneyResult:
     payment, new = tx.payments.record_stars(op.user_id, op.stars, charge_id=op.charge_id)
     if not new:  # recorded before, and credited in that same transaction
         return MoneyResult(
-            op, "duplicate", 0, _available(tx, payment.user_id), payment.user_id, payment.id
+            op,
+            MoneyOutcome.DUPLICATE,
+            0,
+            _available(tx, payment.user_id),
+            payment.user_id,
+            payment.id,
         )
     entry = tx.ledger.credit(
         payment.user_id,
@@ -71,7 +77,7 @@ def _credit_stars(tx: Tx, op: CreditStars) -> MoneyResult:
         actor="telegram",
         reference=f"payment:{payment.id}",
     )
-    outcome = "duplicate" if entry.replayed else "credited"
+    outcome = MoneyOutcome.DUPLICATE if entry.replayed else MoneyOutcome.CREDITED
     return MoneyResult(
         op, outcome, op.kopecks, _available(tx, payment.user_id), payment.user_id, payment.id
     )
@@ -80,14 +86,16 @@ def _credit_stars(tx: Tx, op: CreditStars) -> MoneyResult:
 def _refund_stars(tx: Tx, op: RefundStars) -> MoneyResult:
     payment = tx.payments.find_external(PaymentMethod.STARS, op.charge_id)
     if payment is None:
-        return MoneyResult(op, "not_found", user_id=op.user_id)
+        return MoneyResult(op, MoneyOutcome.NOT_FOUND, user_id=op.user_id)
     credit = tx.ledger.entry(f"stars:{op.charge_id}")
     try:  # first, so that of two concurrent refunds one wins here and the other stops
         tx.payments.mark_refunded(payment.id, reviewer_id=op.actor_id, note=op.reason[:500] or None)
     except InvalidState:
-        return MoneyResult(op, "duplicate", 0, _available(tx, payment.user_id), payment.user_id)
+        return MoneyResult(
+            op, MoneyOutcome.DUPLICATE, 0, _available(tx, payment.user_id), payment.user_id
+        )
     actor = "telegram" if op.actor_id is None else f"admin:{op.actor_id}"
-    outcome, taken = "not_covered", 0
+    outcome, taken = MoneyOutcome.NOT_COVERED, 0
     if credit is not None:
         try:
             tx.ledger.debit(
@@ -98,12 +106,12 @@ def _refund_stars(tx: Tx, op: RefundStars) -> MoneyResult:
                 actor=actor,
                 reference=f"payment:{payment.id}",
             )
-            outcome, taken = "refunded", credit.amount
+            outcome, taken = MoneyOutcome.REFUNDED, credit.amount
         except InsufficientFunds:  # spent already: Telegram returned the Stars; recorded
             pass
     tx.audit.record(
         op.actor_id or 0,
-        "stars_refunded" if outcome == "refunded" else "stars_refund_not_covered",
+        "stars_refunded" if outcome is MoneyOutcome.REFUNDED else "stars_refund_not_covered",
         target=f"payment:{payment.id}",
         details={"debited": taken, "reason": op.reason},
     )
@@ -119,7 +127,7 @@ def _submit_transfer(tx: Tx, op: SubmitTransfer) -> MoneyResult:
     )
     return MoneyResult(
         op,
-        "submitted" if new else "duplicate",
+        MoneyOutcome.SUBMITTED if new else MoneyOutcome.DUPLICATE,
         payment.amount,
         user_id=op.user_id,
         payment_id=payment.id,
@@ -130,13 +138,13 @@ def _submit_transfer(tx: Tx, op: SubmitTransfer) -> MoneyResult:
 def _review_transfer(tx: Tx, op: ReviewTransfer) -> MoneyResult:
     if not op.by_admin:
         log.warning("money.review_refused", payment=op.payment_id, user=op.reviewer_id)
-        return MoneyResult(op, "not_admin", payment_id=op.payment_id)
+        return MoneyResult(op, MoneyOutcome.NOT_ADMIN, payment_id=op.payment_id)
     try:
         payment = tx.payments.get(op.payment_id)
     except NotFound:
-        return MoneyResult(op, "not_found", payment_id=op.payment_id)
+        return MoneyResult(op, MoneyOutcome.NOT_FOUND, payment_id=op.payment_id)
     if payment.method is not PaymentMethod.BANK_TRANSFER:
-        return MoneyResult(op, "not_found", payment_id=op.payment_id)
+        return MoneyResult(op, MoneyOutcome.NOT_FOUND, payment_id=op.payment_id)
     try:
         payment = tx.payments.review(
             payment.id,
@@ -147,7 +155,7 @@ def _review_transfer(tx: Tx, op: ReviewTransfer) -> MoneyResult:
     except InvalidState:
         return MoneyResult(
             op,
-            "already_reviewed",
+            MoneyOutcome.ALREADY_REVIEWED,
             payment.amount,
             user_id=payment.user_id,
             payment_id=payment.id,
@@ -171,7 +179,7 @@ def _review_transfer(tx: Tx, op: ReviewTransfer) -> MoneyResult:
     )
     return MoneyResult(
         op,
-        "approved" if op.approve else "rejected",
+        MoneyOutcome.APPROVED if op.approve else MoneyOutcome.REJECTED,
         payment.amount,
         _available(tx, payment.user_id),
         payment.user_id,
@@ -185,15 +193,15 @@ def _redeem_promo(tx: Tx, op: RedeemPromo) -> MoneyResult:
     try:
         promo = tx.promos.redeem(code, op.user_id)
     except NotFound:
-        return MoneyResult(op, "unknown")
+        return MoneyResult(op, MoneyOutcome.UNKNOWN)
     except PromoRejected as exc:
-        return MoneyResult(op, exc.reason, balance_after=_available(tx, op.user_id))
+        return MoneyResult(op, MoneyOutcome(exc.reason), balance_after=_available(tx, op.user_id))
     if promo.kind == "free":
         tx.free_bonus.grant(
             op.user_id, promo.amount, key=f"promo:{code}:{op.user_id}", reason="promo"
         )
         return MoneyResult(
-            op, "redeemed_free", promo.amount, _available(tx, op.user_id), op.user_id
+            op, MoneyOutcome.REDEEMED_FREE, promo.amount, _available(tx, op.user_id), op.user_id
         )
     tx.ledger.credit(
         op.user_id,
@@ -204,17 +212,19 @@ def _redeem_promo(tx: Tx, op: RedeemPromo) -> MoneyResult:
         actor=f"user:{op.user_id}",
         reference=f"promo:{code}",
     )
-    return MoneyResult(op, "redeemed", promo.amount, _available(tx, op.user_id), op.user_id)
+    return MoneyResult(
+        op, MoneyOutcome.REDEEMED, promo.amount, _available(tx, op.user_id), op.user_id
+    )
 
 
 def _create_promo(tx: Tx, op: CreatePromo) -> MoneyResult:
     if not op.by_admin:
         log.warning("money.promo_refused", user=op.admin_id)
-        return MoneyResult(op, "not_admin")
+        return MoneyResult(op, MoneyOutcome.NOT_ADMIN)
     code = op.code.strip().upper()
     try:
         tx.promos.get(code)
-        return MoneyResult(op, "exists")
+        return MoneyResult(op, MoneyOutcome.EXISTS)
     except NotFound:
         pass  # a new code (a concurrent creator of the same code fails with DuplicateKey)
     free = op.free_generations > 0
@@ -228,25 +238,25 @@ def _create_promo(tx: Tx, op: CreatePromo) -> MoneyResult:
         kind="free" if free else "money",
     )
     tx.audit.record(op.admin_id, "promo_created", target=f"promo:{code}", details={})
-    return MoneyResult(op, "created", promo.amount)
+    return MoneyResult(op, MoneyOutcome.CREATED, promo.amount)
 
 
 def _join_with_referral(tx: Tx, op: JoinWithReferral) -> MoneyResult:
     if op.referrer_id == op.user_id or not tx.users.exists(op.referrer_id):
-        return MoneyResult(op, "refused")
+        return MoneyResult(op, MoneyOutcome.REFUSED)
     if not tx.referrals.record(op.referrer_id, op.user_id):
-        return MoneyResult(op, "duplicate")
+        return MoneyResult(op, MoneyOutcome.DUPLICATE)
     if op.bonus_free > 0 and tx.referrals.mark_rewarded(op.user_id):
         for who, side in ((op.user_id, "referred"), (op.referrer_id, "referrer")):
             tx.free_bonus.grant(
                 who, op.bonus_free, key=f"referral:{op.user_id}:{side}", reason=REFERRAL_REASON
             )
-    return MoneyResult(op, "granted", op.bonus_free, user_id=op.referrer_id)
+    return MoneyResult(op, MoneyOutcome.GRANTED, op.bonus_free, user_id=op.referrer_id)
 
 
 def _welcome_bonus(tx: Tx, op: WelcomeBonus) -> MoneyResult:
     if op.kopecks <= 0:
-        return MoneyResult(op, "not_new")
+        return MoneyResult(op, MoneyOutcome.NOT_NEW)
     entry = tx.ledger.credit(
         op.user_id,
         op.kopecks,
@@ -256,7 +266,7 @@ def _welcome_bonus(tx: Tx, op: WelcomeBonus) -> MoneyResult:
         actor="welcome",
         reference="welcome",
     )
-    outcome = "duplicate" if entry.replayed else "granted"
+    outcome = MoneyOutcome.DUPLICATE if entry.replayed else MoneyOutcome.GRANTED
     return MoneyResult(op, outcome, op.kopecks, _available(tx, op.user_id), op.user_id)
 
 

@@ -13,6 +13,7 @@ from trt_actors.domain.money_effects import (
     CreditStars,
     JoinWithReferral,
     MoneyFacts,
+    MoneyOutcome,
     MoneyResult,
     MoneySummary,
     Movement,
@@ -132,5 +133,5 @@ async def _admin_refund(services: Services, op: AdminRefundStars, site: Site) ->
     except TelegramError as exc:
         if "REFUNDED" not in str(exc).upper():
             log.warning("money.refund_refused", charge=refund.charge_id, error=str(exc))
-            return MoneyResult(refund, "telegram_refused")
+            return MoneyResult(refund, MoneyOutcome.TELEGRAM_REFUSED)
     return await book()
