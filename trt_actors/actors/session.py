@@ -285,8 +285,7 @@ class SessionActor(Actor[InboxUpdate]):
         """The handler's outcome for `incoming`, with everything it looked up and every
         operation it asked for performed (see `domain.effects.Operation`)."""
         wanted = list(self.handler.lookups(self.state, incoming))
-        needs_account = getattr(self.handler, "needs_account", None)
-        account = needs_account is None or bool(needs_account(self.state, incoming))
+        account = self.handler.needs_account(self.state, incoming)
         context = await self._context(message.update_id, wanted, account=account)
         outcome = self.handler(self.state, incoming, context)
         more = [k for k in self.handler.lookups(outcome.state, incoming) if k not in wanted]

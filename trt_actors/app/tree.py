@@ -488,9 +488,7 @@ class Tree:
 
     def _warm_handler(self) -> None:
         """Build the first screens once, so a user's first /start costs no more than later."""
-        warm = getattr(self.handler, "warm", None)
-        if callable(warm):
-            warm()
+        self.handler.warm()
 
     def load(self) -> dict[str, dict[str, Any]]:
         """What waits, per tenant, for /metrics and `trt top` (docs/operations.md)."""

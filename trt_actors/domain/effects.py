@@ -126,6 +126,15 @@ class Handler(Protocol):
         the state the handler returns, so a screen gets the data it shows)."""
         ...
 
+    def needs_account(self, state: Mapping[str, Any], incoming: Incoming) -> bool:
+        """Whether the answer may show the balance or today's free uses (the session then
+        reads them; False: an answer from memory, nothing read but the state)."""
+        ...
+
+    def warm(self) -> None:
+        """Build what the first update would otherwise pay for (the tree calls it at start)."""
+        ...
+
     def settle(
         self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]
     ) -> Outcome:

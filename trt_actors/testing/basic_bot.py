@@ -62,6 +62,12 @@ class BasicBot:
     ) -> Outcome:
         return outcome
 
+    def needs_account(self, state: Mapping[str, Any], incoming: Incoming) -> bool:
+        return True
+
+    def warm(self) -> None:
+        return None
+
     def apology(self, incoming: Incoming) -> list[BotCall]:
         if incoming.chat_id is None:
             return []
