@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import struct
 import threading
 from pathlib import Path
@@ -66,6 +67,7 @@ async def test_an_admin_finds_a_user_credits_blocks_exports_and_charts(
         await boss.send("+500 welcome gift")
         card = await boss.next_message()
         assert "Balance: 500" in card["text"], card["text"]
+        assert re.search(r"\d\d:\d\d MSK admin 500 ₽", card["text"]), card["text"]  # zone named
         store = bot.tree.root.child("store")
         account = await store.read("default", lambda tx: tx.ledger.account(ann.id, Currency.RUB))
         assert account.balance == 50_000
@@ -119,6 +121,9 @@ async def test_an_admin_finds_a_user_credits_blocks_exports_and_charts(
         assert png is not None and png.startswith(PNG)
         width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
         assert (width, height) == (800, 400)
+        caption = photo["caption"]  # a sentence, not "stats-20261201.png: 1 rows"
+        assert caption.startswith("📈 Money paid in and spent, day by day, over the last 30 days")
+        assert ".png" not in caption and "rows" not in caption
 
         actions = {entry.action for entry in await _audit(bot, "")}  # type: ignore[arg-type]
         assert {"balance", "block", "unblock"} <= actions

@@ -42,7 +42,29 @@ def test_check_fails_with_every_problem(tmp_path: Path, capsys: pytest.CaptureFi
     _, code = run(["catalog", "check", "--path", str(root)])
     err = capsys.readouterr().err
     assert code == 1
-    assert "2 problem(s)" in err and "credits" in err and "unknown kind 'nonsense'" in err
+    assert "2 problems:" in err and "credits" in err and "unknown kind 'nonsense'" in err
+
+
+def test_check_counts_in_words_with_plurals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = good_model()
+    model["inputs"] = model["inputs"][:1]  # a prompt only, one price
+    model["pricing"]["skus"] = [{"id": "image", "credits": 1}]
+    root = write_catalog(tmp_path / "one", one_file(model))
+    _, code = run(["catalog", "check", "--path", str(root)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("catalog ok: 1 model, 1 SKU\n"), out
+    assert "  1 model (1 visible),   1 SKU" in out
+    assert "1 models" not in out and "1 SKUs" not in out
+    two = good_model()  # two SKUs
+    root = write_catalog(tmp_path / "two", one_file(two))
+    run(["catalog", "check", "--path", str(root)])
+    assert "catalog ok: 1 model, 2 SKUs" in capsys.readouterr().out
+    root = write_catalog(tmp_path / "broken", one_file(dict(model, kind="nonsense")))
+    run(["catalog", "check", "--path", str(root)])
+    assert "1 problem:" in capsys.readouterr().err
 
 
 def test_list_json_lists_every_model(capsys: pytest.CaptureFixture[str], catalog: Catalog) -> None:

@@ -111,9 +111,13 @@ def test_malformed_data_shows_the_current_screen_with_a_note(where: str, data: s
     assert outcome.calls[0].params["text"] == text("en", "note_stale")
     assert outcome.calls[1].params["text"].startswith(text("en", "note_stale"))
     assert outcome.effects == []
-    assert {k: v for k, v in outcome.state.items() if k != "language"} == {
+    assert {k: v for k, v in outcome.state.items() if k not in ("language", "stale_shown")} == {
         k: v for k, v in STATES[where].items() if k != "language"
     }
+    again = journey()(outcome.state, read(callback_update("en", data)), context())
+    assert [call.method for call in again.calls] == ["answerCallbackQuery"]  # shown already
+    assert again.calls[0].params["text"] == text("en", "note_stale_again")
+    assert again.state == outcome.state and again.effects == []
 
 
 @settings(max_examples=300)

@@ -236,6 +236,10 @@ def test_a_stale_button_shows_the_current_screen_with_a_note(language: str) -> N
         assert chat.text == f"{t(language, 'note_stale')}\n\n{card}"
         assert chat.last is not None
         assert chat.last.calls[0].params["text"] == t(language, "note_stale")
+        chat.press(data)  # pressed again: the card is already the newest message
+        assert [call.method for call in chat.last.calls] == ["answerCallbackQuery"]
+        assert chat.last.calls[0].params["text"] == t(language, "note_stale_again")
+        chat.press(encode("c", "z-image"))  # anything else: the next stale press shows it again
 
 
 def test_navigation_edits_in_place_and_every_press_is_answered_first() -> None:

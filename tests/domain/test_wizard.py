@@ -247,7 +247,8 @@ def test_twenty_confirm_presses_start_exactly_one_generation() -> None:
     for _ in range(20):
         chat.press(confirm)
     assert len(chat.effects) == 1
-    assert chat.state["screen"] == "g"
+    assert chat.state["screen"] == "m"  # "starting" is shown, never returned to
+    assert chat.text.endswith(t("en", "starting", model="Runway", price="9.60 ₽"))
     assert chat.last is not None
     assert chat.last.calls[0].params["text"] == t("en", "note_already_starting")
     assert chat.text.startswith(t("en", "note_already_starting"))

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import trio
 
-from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.app import tree
+from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.testing.kit import running_bot
 
 OURS = "trt_actors."

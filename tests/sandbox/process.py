@@ -14,6 +14,7 @@ from pathlib import Path
 READY_LINE = "Sandbox ready: "
 STARTUP_DEADLINE = 30.0
 STOP_DEADLINE = 8.0
+HEADLESS_UNSET = ("DISPLAY", "WAYLAND_DISPLAY")
 
 
 class SandboxProcess:
@@ -22,7 +23,11 @@ class SandboxProcess:
 
     def __init__(self, workdir: Path) -> None:
         self.log_path = workdir / "sandbox.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KIE_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "KIE_")) and k not in HEADLESS_UNSET
+        }  # and no display, as on a server: the announcement says how to reach the page
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "trt_actors", "sandbox", "--no-browser", "--port", "0"],
@@ -58,6 +63,20 @@ class SandboxProcess:
             if line.startswith(READY_LINE):
                 self.url = line[len(READY_LINE) :].strip()
                 return self.url
+
+    def lines_until(self, last: str, deadline: float = STARTUP_DEADLINE) -> list[str]:
+        """The stdout lines after the ready line, up to the first one containing `last`."""
+        end = time.monotonic() + deadline
+        lines: list[str] = []
+        while not lines or last not in lines[-1]:
+            try:
+                line = self.lines.get(timeout=max(0.0, end - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {last!r} in {lines}:\n{self.log()}") from None
+            if line is None:
+                raise AssertionError(f"stdout closed before {last!r}: {lines}")
+            lines.append(line.rstrip("\n"))
+        return lines
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:]

@@ -4,6 +4,10 @@ the chat websocket, exactly as the page's JavaScript uses them."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -138,4 +142,46 @@ async def test_a_generation_through_the_page_interface(sandbox: SandboxProcess) 
                 )
             assert result["message"]["message"]["caption"].startswith("Z-Image\n")
     code, _ = await trio.to_thread.run_sync(sandbox.stop)
+    assert code == 0, sandbox.log()
+
+
+@pytest.mark.subprocess
+def test_the_announcement_gives_the_trt_top_command_and_the_way_in_from_elsewhere(
+    sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    url = sandbox.wait_ready()
+    lines = sandbox.lines_until("ssh -N")
+    [top] = [line for line in lines if " top --url " in line]
+    command = shlex.split(top.split(": ", 1)[1])
+    assert command[-2:-1] == ["--url"] and command[-1].startswith("ws://127.0.0.1:")
+    shown = subprocess.run(
+        [*command[:-2], "--once", *command[-2:]],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "tenants" in shown.stdout and "store" in shown.stdout  # the supervision tree
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `trt top | head`, once head has its lines: quiet, exit 0
+    try:
+        piped = subprocess.run(
+            command, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=30, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert piped.returncode == 0 and "Traceback" not in piped.stderr, piped.stderr
+
+    text = "\n".join(lines)
+    assert f"open {url} in a browser on another machine" in text  # no display here
+    ssh = shlex.split(lines[-1])
+    specs = [ssh[i + 1] for i, word in enumerate(ssh) if word == "-L"]
+    forwarded = {int(spec.split(":")[0]) for spec in specs if spec.endswith(spec.split(":")[0])}
+    ports = {
+        int(part.rsplit(":", 1)[1].strip("/")) for part in re.findall(r"http://[\d.:]+/?", text)
+    }
+    assert ports <= forwarded and len(forwarded) == 4  # the page, its websocket, both emulators
+    code, _ = sandbox.stop()
     assert code == 0, sandbox.log()

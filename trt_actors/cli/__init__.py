@@ -2,12 +2,14 @@
 
 Handlers are `func(args, settings) -> exit code`. Settings are loaded once, before the
 handler runs, for every command that needs them; a bad setting prints one line per problem
-and exits 2 (a bot of `TRT_TENANTS` too).
+and exits 2 (a bot of `TRT_TENANTS` too). A command whose reader goes away (`trt catalog
+list | head`) stops printing and exits 0, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +20,7 @@ from trt_actors.tenants.config import load_tenants
 
 from . import catalog, config_cmd, db, doctor, run_cmd, sandbox, top
 
+EXIT_OK = 0
 EXIT_USAGE = 2
 
 
@@ -56,8 +59,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, settings.log_format)
     else:
         configure_logging("warning")  # logs go to stderr; stdout is the command's output
-    code: int = args.func(args, settings)
+    reader_gone = False
+    code = 0
+    try:
+        code = args.func(args, settings)
+        sys.stdout.flush()  # what is still buffered meets a closed pipe here, not at exit
+    except* BrokenPipeError:
+        reader_gone = True
+    if reader_gone:
+        return reader_left()
     return code
+
+
+def reader_left() -> int:
+    """The program reading our output closed it (`trt catalog list | head`): nothing is
+    wrong and nothing more can be shown, so the command ends quietly with 0. Standard output
+    is pointed at /dev/null first, so the interpreter's last flush finds no closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+    return EXIT_OK
 
 
 def entry() -> None:

@@ -44,7 +44,7 @@ def _load(args: argparse.Namespace, command: str) -> Catalog | None:
     try:
         return load_catalog(getattr(args, "path", None))
     except CatalogError as error:
-        print(f"trt catalog {command}: {len(error.problems)} problem(s):", file=sys.stderr)
+        print(f"trt catalog {command}: {counted(len(error.problems), 'problem')}:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
@@ -57,7 +57,7 @@ def check_command(args: argparse.Namespace, settings: object) -> int:
         return 1
     models = catalog.models(visible_only=False)
     states = Counter(model.visibility for model in models)
-    print(f"catalog ok: {len(models)} models, {catalog.sku_count()} SKUs")
+    print(f"catalog ok: {counted(len(models), 'model')}, {counted(catalog.sku_count(), 'SKU')}")
     print(
         f"visible {states[Visibility.VISIBLE]}, hidden {states[Visibility.HIDDEN]}, "
         f"disabled {states[Visibility.DISABLED]}"
@@ -67,8 +67,16 @@ def check_command(args: argparse.Namespace, settings: object) -> int:
         in_kind = catalog.models(kind.id, visible_only=False)
         shown = sum(model.visibility is Visibility.VISIBLE for model in in_kind)
         skus = sum(len(model.pricing.skus) for model in in_kind)
-        print(f"  {kind.id:<{width}}  {len(in_kind):>3} models ({shown} visible), {skus:>3} SKUs")
+        models_in = counted(len(in_kind), "model", width=3)
+        print(
+            f"  {kind.id:<{width}}  {models_in} ({shown} visible), {counted(skus, 'SKU', width=3)}"
+        )
     return 0
+
+
+def counted(number: int, noun: str, *, width: int = 0) -> str:
+    """ "1 model", "2 models" (the number right-aligned in `width`)."""
+    return f"{number:>{width}} {noun}{'' if number == 1 else 's'}"
 
 
 def _row(model: Model, catalog: Catalog) -> dict[str, Any]:

@@ -36,6 +36,8 @@ def top_command(args: argparse.Namespace, settings: Settings) -> int:
     url = args.url or feed_url(settings)
     try:
         trio.run(watch, url, args.once)
+    except BrokenPipeError:
+        raise  # our reader left (`trt top | head`): not the feed's fault, `main` ends quietly
     except (OSError, HandshakeError, ConnectionClosed, trio.TooSlowError) as exc:
         print(f"trt top: cannot read the ops feed at {url.split('?')[0]}: {exc}", file=sys.stderr)
         return 1

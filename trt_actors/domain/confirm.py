@@ -1,9 +1,12 @@
 """Confirm: the one press that starts a generation — exactly once per confirmation.
 
-The first press of a ready confirmation emits `StartGeneration` and moves the state to
-"starting"; any later press of the same confirmation (the same draft serial) only says it is
-already starting. The idempotency key comes from the user, the draft serial and the params,
-so even a replay of the first press (state not saved yet) carries the same key.
+The first press of a ready confirmation emits `StartGeneration` and shows "starting" once:
+the state goes back to the main menu (with the order remembered in `started`), so no later
+screen claims the work is still starting. Any later press of the same confirmation (the same
+draft serial) says it is already starting — or, once that order's job has finished (the
+user's newest job, looked up for every Confirm), shows how it went. The idempotency key
+comes from the user, the draft serial and the params, so even a replay of the first press
+(state not saved yet) carries the same key.
 """
 
 from __future__ import annotations
@@ -11,22 +14,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .callbacks import Press
+from .context import JobView
 from .draft import CONFIRM, idempotency_key, job_params
 from .effects import StartGeneration
 from .moves import Move
 from .order import assess
-from .state import JourneyState, Started
+from .screens import jobs, summary
+from .state import MENU, JourneyState, Started
 from .turn import Turn
 from .wizard import current, in_wizard
 
-STARTING = "g"  # the screen path of "your generation is starting"
+FINISHED_STATES = frozenset({"delivered"}) | jobs.FAILED_STATES
 
 
 def confirm(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     started = state.started
     if started is not None and press.number(0) == started.serial:
-        note = turn.t("note_already_starting")
-        return Move(state.at(STARTING), note=note, toast=note)
+        return _pressed_again(turn, state, started)
     found = current(turn, state, press)
     if found is None or turn.chat_id is None:
         return None
@@ -49,5 +53,26 @@ def confirm(turn: Turn, state: JourneyState, press: Press) -> Move | None:
         allowance=order.allowance,
     )
     record = Started(draft.serial, key, model.id, order.price.kopecks, order.free)
-    after = replace(state, draft=None, started=record, screen=STARTING)
-    return Move(after, toast=turn.t("toast_starting"), effects=(effect,))
+    after = replace(state, draft=None, started=record, screen=MENU)
+    shown = summary.starting(turn, after)
+    return Move(after, toast=turn.t("toast_starting"), effects=(effect,), screen=shown)
+
+
+def _pressed_again(turn: Turn, state: JourneyState, started: Started) -> Move:
+    """Confirm of an order already placed: "already starting" while its job runs; how it
+    went once it has finished."""
+    job = _job_of(turn, started)
+    if job is not None and job.state in FINISHED_STATES:
+        note = turn.t("note_order_finished")
+        return Move(state, note=note, toast=note, screen=jobs.detail(turn, job))
+    note = turn.t("note_already_starting")
+    return Move(state, note=note, toast=note, screen=summary.starting(turn, state))
+
+
+def _job_of(turn: Turn, started: Started) -> JobView | None:
+    """The job the order became: the user's newest, when it is of that model and price."""
+    newest = turn.context.recent_jobs[0] if turn.context.recent_jobs else None
+    if newest is None or newest.owner_id != turn.user_id:
+        return None
+    same_price = started.free if newest.free else newest.price_kopecks == started.price_kopecks
+    return newest if newest.model_id == started.model_id and same_price else None

@@ -41,7 +41,12 @@ def _status(argument: str) -> Sequence[Lookup]:
     return [JobById(int(word))] if word.isdigit() and len(word) < 15 else []
 
 
-PRESS_NEEDS = {code: _named for code in JOB_CODES}
+def _newest(press: Press) -> Sequence[Lookup]:
+    """Confirm: the user's newest job, to tell a repeated press how the order went."""
+    return [RecentJobs(limit=1)]
+
+
+PRESS_NEEDS = {**{code: _named for code in JOB_CODES}, "ok": _newest}
 COMMAND_NEEDS = {"history": lambda argument: [RecentJobs()], "status": _status}
 SCREEN_NEEDS = {"h": lambda press: [RecentJobs()]}
 

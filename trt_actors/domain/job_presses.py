@@ -3,7 +3,9 @@ send the result again. Pure: the job they name arrives in `Context.requested_job
 up for presses whose code is in `job_lookups.JOB_CODES`, by the first argument).
 
 Again and Try again lead to the confirmation of the same parameters, so the price and the
-balance are checked again; Change parameters to the wizard's settings list, prefilled.
+balance are checked again; Change parameters to the wizard's settings list, prefilled. Pressed
+again while that screen's draft is untouched, they bring the same draft back (same serial,
+so both copies confirm one order) rather than a second one.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ def _rewizard(position: str) -> Action:
         model = turn.model(job.model_id) if job else None
         if job is None or model is None:
             return None
+        same = jobs.draft_of(model, state.serial, job.params, position)
+        if state.draft == same:  # pressed again: the screen it opened, not a second order
+            return Move(in_wizard(state, same))
         serial = state.serial + 1
         draft = jobs.draft_of(model, serial, job.params, position)
         return Move(replace(in_wizard(state, draft), serial=serial))

@@ -61,11 +61,14 @@ class Journey:
         stale = False
         if context.blocked and incoming.kind is not Kind.PAYMENT:  # paid Stars still count
             return self._blocked(state, turn, incoming, journey)
+        shown_for_stale, journey = journey.stale_shown, replace(journey, stale_shown=False)
         if incoming.kind is Kind.CALLBACK:
             pressed = decode(incoming.callback_data)
             found = press(turn, journey, pressed) if pressed else None
+            if found is None and shown_for_stale:
+                return self._stale_again(state, turn, incoming)
             stale = found is None
-            move = found or Move(journey, note=turn.t("note_stale"), toast=turn.t("note_stale"))
+            move = found or self._stale(turn, journey)
         elif incoming.chat_id is None or incoming.kind is Kind.OTHER:
             return Outcome(journey.dump(state))
         else:
@@ -192,6 +195,18 @@ class Journey:
             calls.append(send(incoming.chat_id, screen))
         effects: list[Effect] = [e for e in move.effects if not isinstance(e, Operation)]
         return Outcome(after.dump(state), calls, effects=effects)
+
+    def _stale(self, turn: Turn, journey: JourneyState) -> Move:
+        """A press that no longer applies: the screen the user is really at (the main menu
+        when that is gone), as a new message with a note. The state remembers it was shown,
+        so a second stale press does not show it again (`_stale_again`)."""
+        note = turn.t("note_stale")
+        return Move(replace(journey, stale_shown=True), note=note, toast=note)
+
+    def _stale_again(self, state: Mapping[str, Any], turn: Turn, incoming: Incoming) -> Outcome:
+        """Another stale press right after one was answered with the current screen: that
+        screen is already the newest in the chat, so the press gets only its answer."""
+        return Outcome(dict(state), [answer(incoming.callback_id, turn.t("note_stale_again"))])
 
     def _blocked(
         self, state: Mapping[str, Any], turn: Turn, incoming: Incoming, journey: JourneyState

@@ -62,7 +62,7 @@ def press(turn: Turn, state: JourneyState, pressed: Press) -> Move | None:
     action = ACTIONS.get(pressed.code)
     if action is not None:
         return action(turn, state, pressed)
-    if pressed.code in SCREENS and pressed.code not in ("w", "g"):
+    if pressed.code in SCREENS and pressed.code != "w":
         path = path_of(pressed)
         if screen_at(turn, state, path) is not None:
             return Move(state.at(path))

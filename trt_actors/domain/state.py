@@ -167,6 +167,7 @@ class JourneyState:
     as_user: bool = False  # an admin looking at the bot as a user does (panel hidden)
     admin_draft: Mapping[str, Any] | None = None  # a broadcast being composed
     returning: bool = False  # loaded from a saved state: the user has been here before
+    stale_shown: bool = False  # the last update was a stale press, answered with the screen
 
     @classmethod
     def load(cls, state: Mapping[str, Any]) -> JourneyState:
@@ -187,6 +188,7 @@ class JourneyState:
             as_user=state.get("as_user") is True,
             admin_draft=draft if isinstance(draft := state.get("admin_draft"), Mapping) else None,
             returning=bool(state),
+            stale_shown=state.get("stale_shown") is True,
         )
 
     def dump(self, state: Mapping[str, Any]) -> dict[str, Any]:
@@ -206,6 +208,7 @@ class JourneyState:
             ("start_payload", self.start_payload),
             ("draft", self.draft.dump() if self.draft else None),
             ("started", self.started.dump() if self.started else None),
+            ("stale_shown", True if self.stale_shown else None),
         ):
             if value is None:
                 out.pop(key, None)

@@ -6,7 +6,9 @@ Start order (each reports started before the next begins), all on loopback:
     → the supervision tree (`trt_actors/app/tree.py`), polling the emulator
 
 Once the tree is ready, one line `Sandbox ready: http://127.0.0.1:PORT/` goes to stdout
-(followed by a few lines of detail) and the page opens in the browser unless told not to.
+(followed by a few lines of detail: the people, the emulators, the exact `trt top --url …`
+command for the supervision tree, and on a machine without a display how to open the page
+from another one) and the page opens in the browser unless told not to.
 The first SIGTERM or SIGINT stops the tree gracefully (`trt_actors.service.serve`: children
 in reverse order, within SHUTDOWN_GRACE_SECONDS), then the page, the feed and the emulators
 stop; the exit code is the tree's (0 after a clean stop). A temporary data directory is
@@ -15,8 +17,11 @@ removed at exit.
 
 from __future__ import annotations
 
+import getpass
 import os
+import shlex
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -26,11 +31,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
+from urllib.parse import urlsplit
 
 import structlog
 import trio
 
-from trt_actors.app.tree import Tree
+from trt_actors.app.tree import OPS, Tree
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator
 from trt_actors.observability.events import current_bus
 from trt_actors.service import serve
@@ -128,7 +134,8 @@ async def _run(
             nursery.start_soon(run_tree)
             ready = await _wait_ready(tree, events)
         if ready:
-            _announce(out, url, backend, data_dir, kept=options.data_dir is not None)
+            where = Announcement(url, backend, data_dir, options.data_dir is not None)
+            _announce(out, where, ops_port=tree.root.child(OPS), headless=not _has_display())
             if options.open_browser:
                 await _open_browser(url)
         else:
@@ -164,19 +171,80 @@ async def _wait_ready(tree: Tree, events: _Events) -> bool:
     return False
 
 
-def _announce(out: TextIO, url: str, backend: Backend, data_dir: Path, *, kept: bool) -> None:
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """What the ready message tells: the page, the people, where everything listens."""
+
+    url: str
+    backend: Backend
+    data_dir: Path
+    kept: bool
+
+
+def _announce(out: TextIO, what: Announcement, *, ops_port: int | None, headless: bool) -> None:
+    """The ready message on stdout: the page's URL first (the line tests and scripts read),
+    then the people, the emulators, the `trt top` command for the supervision tree, and on a
+    machine without a display how to open the page from another one. A reader that went
+    away (`trt sandbox | head -1`) does not stop the sandbox: stdout becomes /dev/null."""
+    backend = what.backend
     people = ", ".join(
         f"{p.first_name} ({p.user_id}{', admin' if p.admin else ''})" for p in backend.people.all
     )
-    fate = "kept" if kept else "removed at exit"
+    fate = "kept" if what.kept else "removed at exit"
     lines = [
-        f"Sandbox ready: {url}",
+        f"Sandbox ready: {what.url}",
         f"  people: {people}",
         f"  Telegram emulator: {backend.emulator_url}  KIE emulator: {backend.kie_url}",
-        f"  data: {data_dir} ({fate})",
-        "  Ctrl-C stops it.",
     ]
-    print("\n".join(lines), file=out, flush=True)
+    if ops_port is not None:
+        lines.append(
+            f"  supervision tree, in another terminal: {_trt()} top --url {_feed(ops_port)}"
+        )
+    lines += [f"  data: {what.data_dir} ({fate})", "  Ctrl-C stops it."]
+    if headless:
+        lines += ["", *remote_hint(what.url, backend)]
+    try:
+        print("\n".join(lines), file=out, flush=True)
+    except BrokenPipeError:
+        log.warning("sandbox.stdout_closed", url=what.url)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, out.fileno())
+        finally:
+            os.close(devnull)
+
+
+def remote_hint(url: str, backend: Backend) -> list[str]:
+    """How to open the page on a machine without a display: in a browser elsewhere, through
+    an SSH tunnel of every port the page uses (itself, its chat websocket, and the two
+    emulators, which serve the pictures and files)."""
+    ports = [urlsplit(url).port, backend.ws_port]
+    ports += [urlsplit(u).port for u in (backend.emulator_url, backend.kie_url or "")]
+    forwards = " ".join(f"-L {port}:{LOOPBACK}:{port}" for port in ports if port)
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment or the password file
+        user = "you"
+    host = f"{user}@{socket.gethostname()}"
+    return [
+        f"There is no display on this machine: open {url} in a browser on another machine.",
+        "First forward the sandbox's ports to that machine over SSH (run this there), then open",
+        "the same URL in its browser:",
+        f"  ssh -N {forwards} {host}",
+    ]
+
+
+def _trt() -> str:
+    """How this program was started, to print commands that work as typed: `trt` (or the
+    path it was called by), else `python -m trt_actors`."""
+    program = sys.argv[0] if sys.argv else ""
+    if Path(program).name == "trt":
+        return shlex.quote(program)
+    return f"{shlex.quote(sys.executable)} -m trt_actors"
+
+
+def _feed(port: int) -> str:
+    return f"ws://{LOOPBACK}:{port}/feed"
 
 
 def _has_display() -> bool:

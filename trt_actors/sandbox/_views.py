@@ -38,8 +38,8 @@ def file_url(bot: BotState, emulator_url: str, file_id: str) -> str | None:
 
 def message_view(bot: BotState, emulator_url: str, stored: StoredMessage) -> dict[str, Any]:
     """One message as the page's JSON: `message` (the Bot API object, current version),
-    `from_bot`, `deleted`, `edits` (how many times it was edited) and `files` (file_id →
-    URL)."""
+    `from_bot`, `deleted`, `edits` (how many times it was edited), `files` (file_id → URL)
+    and `paid` (an invoice that was paid: the page shows its receipt, not a Pay button)."""
     files = {}
     for file_id in file_ids(stored.data):
         url = file_url(bot, emulator_url, file_id)
@@ -53,4 +53,5 @@ def message_view(bot: BotState, emulator_url: str, stored: StoredMessage) -> dic
         "edits": len(stored.history),
         "message": stored.data,
         "files": files,
+        "paid": stored.receipt is not None,
     }

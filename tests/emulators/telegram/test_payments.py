@@ -7,6 +7,7 @@ from typing import Any
 import trio
 
 from trt_actors.emulators.telegram import PaymentResult, TelegramEmulator
+from trt_actors.emulators.telegram._watch import ChatWatch
 
 from .conftest import Api, assert_conforms
 
@@ -111,3 +112,40 @@ async def test_invoice_limits_are_checked(emu: TelegramEmulator, api: Api) -> No
     no_message = await api.call("answerPreCheckoutQuery", pre_checkout_query_id="1", ok=False)
     assert no_message["description"] == "Bad Request: ERROR_MESSAGE_EMPTY"
     assert {v.path for v in emu.violations} == {"prices", "payload", "error_message"}
+
+
+async def test_a_paid_invoice_cannot_be_paid_again(emu: TelegramEmulator, api: Api) -> None:
+    first, _ = await _pay(emu, api, ok=True)
+    assert first.status == "paid"
+    user_id = next(iter(emu.ctl.bot.charges.values())).user_id
+    [invoice] = [m for m in emu.ctl.messages(user_id) if "invoice" in m.data]
+    assert invoice.receipt == first.charge_id
+    watch = ChatWatch(emu.ctl.bot, user_id)
+    watch.poll()  # everything so far
+
+    again = await emu.ctl.pay_invoice(user_id, invoice.message_id, timeout=1)
+    assert again.status == "already_paid" and again.charge_id == first.charge_id
+    assert again.message is None and again.pre_checkout_query_id == ""
+    updates = await api.ok("getUpdates")
+    assert not any("pre_checkout_query" in u for u in updates)  # the bot is not asked
+    paid = [u for u in updates if "successful_payment" in u.get("message", {})]
+    assert len(paid) == 1 and len(emu.ctl.bot.charges) == 1  # one payment, one charge
+    assert watch.poll() == []  # nothing changed on the second press
+
+
+async def test_a_watch_reports_the_invoice_once_it_is_paid(emu: TelegramEmulator, api: Api) -> None:
+    user = emu.ctl.user()
+    emu.ctl.send_text(user, "buy")
+    invoice = await api.ok("sendInvoice", chat_id=user.id, **INVOICE)
+    watch = ChatWatch(emu.ctl.bot, user.id)
+    watch.poll()
+
+    async def pay() -> None:
+        await emu.ctl.pay_invoice(user, invoice["message_id"], timeout=5)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(pay)
+        await _answer_pre_checkout(api, ok=True)
+    changes = {(c.kind.value, c.message.message_id) for c in watch.poll()}
+    assert ("edited", invoice["message_id"]) in changes  # the Pay button became a receipt
+    assert emu.ctl.chat(user).messages[invoice["message_id"]].data == invoice  # the API's own

@@ -14,6 +14,7 @@ from trt_actors.model import TelegramFile
 
 from ..callbacks import Press
 from ..effects import BotCall
+from ..local_time import local
 from ..moves import Move
 from ..state import MENU, JourneyState
 from ..turn import Turn
@@ -126,13 +127,23 @@ def grant_admin(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(state.at(f"av|{user_id}"), effects=(GrantAdmin(turn.user_id, user_id),))
 
 
-def send_file(turn: Turn, state: JourneyState, found: object, method: str, field: str) -> Move:
+def send_file(
+    turn: Turn,
+    state: JourneyState,
+    found: object,
+    method: str,
+    field: str,
+    *,
+    caption: str = "",
+) -> Move:
+    """Send a file the lookup made; `caption` says what it is (by default its name and how
+    many rows it holds)."""
     if not isinstance(found, FileFacts):
         return Move(state, note=turn.t("adm_unavailable"))
     params: dict[str, Any] = {
         "chat_id": turn.chat_id,
         field: TelegramFile(found.name, found.data, found.mime),
-        "caption": turn.t("adm_file_caption", name=found.name, rows=found.rows),
+        "caption": caption or turn.t("adm_file_caption", name=found.name, rows=found.rows),
     }
     return Move(state, toast=turn.t("adm_file_sent"), calls=(BotCall(method, params),))
 
@@ -146,8 +157,11 @@ def export(turn: Turn, state: JourneyState, press: Press) -> Move | None:
 
 
 def chart(turn: Turn, state: JourneyState, press: Press) -> Move:
-    found = turn.context.lookup(StatsChart())
-    return send_file(turn, state.at("as"), found, "sendPhoto", "photo")
+    wanted = StatsChart()
+    found = turn.context.lookup(wanted)
+    today = local(turn.context.now, turn.context.settings.timezone)
+    caption = turn.t("adm_chart_caption", days=wanted.days, date=f"{today:%d.%m.%Y}")
+    return send_file(turn, state.at("as"), found, "sendPhoto", "photo", caption=caption)
 
 
 def start_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:

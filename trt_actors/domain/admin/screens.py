@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from fractions import Fraction
 
 from ..callbacks import encode, fits
+from ..local_time import local, stamp, zone_label
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Button, Screen, grid
@@ -109,7 +111,8 @@ def user_card(turn: Turn, state: JourneyState, target: str) -> Screen:
     if not isinstance(facts, UserFacts):
         return Screen(turn.t("adm_user_not_found", target=target), ((back(turn),),))
     lines = "\n".join(
-        f"{line.at:%Y-%m-%d %H:%M} {line.kind} {turn.money(line.amount_kopecks)} ({line.actor})"
+        f"{_at(turn, line.at, '%Y-%m-%d %H:%M')} {line.kind} "
+        f"{turn.money(line.amount_kopecks)} ({line.actor})"
         for line in facts.ledger
     )
     status = turn.t("adm_user_blocked") if facts.is_blocked else turn.t("adm_user_active")
@@ -153,7 +156,8 @@ def audit(turn: Turn, state: JourneyState) -> Screen:
     if not isinstance(lines, list):
         return Screen(turn.t("adm_unavailable"), ((back(turn),),))
     body = "\n".join(
-        f"{line.at:%m-%d %H:%M} {line.actor_id} {line.action} {line.target}" for line in lines
+        f"{_at(turn, line.at, '%m-%d %H:%M')} {line.actor_id} {line.action} {line.target}"
+        for line in lines
     )
     return Screen(turn.t("adm_audit", lines=body or "—"), ((back(turn),),))
 
@@ -228,7 +232,7 @@ def diagnostics(turn: Turn, state: JourneyState) -> Screen:
         return Screen(turn.t("adm_unavailable"), rows)
     inbox = ", ".join(f"{state}: {count}" for state, count in sorted(facts.inbox.items()))
     errors = "\n".join(
-        f"{at:%m-%d %H:%M} {where}: {error}" for at, where, error in facts.last_errors
+        f"{_at(turn, at, '%m-%d %H:%M')} {where}: {error}" for at, where, error in facts.last_errors
     )
     text = turn.t(
         "adm_diagnostics",
@@ -258,7 +262,7 @@ def trace(turn: Turn, state: JourneyState, correlation_id: str) -> Screen:
     if not isinstance(steps, list) or not steps:
         return Screen(turn.t("adm_trace_none", id=correlation_id), rows)
     lines = "\n".join(
-        f"{step.at:%H:%M:%S.%f}"[:-3]
+        _precise(turn, step.at)
         + f" {step.step} "
         + " ".join(f"{k}={v}" for k, v in sorted(step.detail.items()))
         for step in steps
@@ -271,7 +275,7 @@ def jobs(turn: Turn, state: JourneyState, before: int) -> Screen:
     if not isinstance(found, list):
         return Screen(turn.t("adm_unavailable"), ((back(turn),),))
     lines = "\n".join(
-        f"#{job.job_id} {job.created:%m-%d %H:%M} {job.model_id} · {job.state} · "
+        f"#{job.job_id} {_at(turn, job.created, '%m-%d %H:%M')} {job.model_id} · {job.state} · "
         f"{turn.money(job.price_kopecks)} · {job.user_id}"
         for job in found
     )
@@ -289,8 +293,9 @@ def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
     if not isinstance(found, JobFacts):
         return Screen(turn.t("adm_job_not_found", id=job_id), rows)
     params = "\n".join(f"  {key}: {value}" for key, value in sorted(found.params.items()))
-    when = [f"{found.created:%Y-%m-%d %H:%M:%S}"]
-    when += [f"{t:%H:%M:%S}" if t else "—" for t in (found.submitted, found.finished)]
+    zone = turn.context.settings.timezone
+    when = [_at(turn, found.created, "%Y-%m-%d %H:%M:%S")]
+    when += [f"{local(t, zone):%H:%M:%S}" if t else "—" for t in (found.submitted, found.finished)]
     text = turn.t(
         "adm_job",
         id=found.job_id,
@@ -337,7 +342,8 @@ def payments(turn: Turn, state: JourneyState) -> Screen:
     for p in found:
         amount = f"{p.amount} ⭐" if p.currency == "XTR" else turn.money(p.amount)
         line = (
-            f"#{p.payment_id} {p.at:%m-%d %H:%M} {p.method} · {p.status} · {amount} · {p.user_id}"
+            f"#{p.payment_id} {_at(turn, p.at, '%m-%d %H:%M')} {p.method} · {p.status} · "
+            f"{amount} · {p.user_id}"
         )
         if p.method == "stars" and p.external_id:
             line += f"\n    {p.external_id}"
@@ -367,3 +373,14 @@ def promo_codes(turn: Turn, state: JourneyState) -> Screen:
     ]
     rows = (*grid(buttons, 2), (back(turn),))
     return Screen(turn.t("adm_promos", lines="\n".join(lines) or "—"), rows)
+
+
+def _at(turn: Turn, when: datetime.datetime, pattern: str) -> str:
+    """A time on the panel: in the tenant's zone, with the zone's label."""
+    return stamp(when, turn.context.settings.timezone, pattern)
+
+
+def _precise(turn: Turn, when: datetime.datetime) -> str:
+    """A time to the millisecond (a trace's steps), in the tenant's zone, labelled."""
+    shown = local(when, turn.context.settings.timezone)
+    return f"{shown:%H:%M:%S}.{shown.microsecond // 1000:03d} {zone_label(shown)}"

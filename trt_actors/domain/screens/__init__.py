@@ -45,7 +45,6 @@ SCREENS: dict[str, ScreenFunction] = {
     ),
     "c": lambda turn, state, press: models.card(turn, state, press.arg(0) or ""),
     "w": wizard,
-    "g": lambda turn, state, press: summary.starting(turn, state),
     "b": lambda turn, state, press: account.balance(turn, state),
     "u": lambda turn, state, press: account.topup(turn, state),
     "r": lambda turn, state, press: account.referral(turn, state),

@@ -7,11 +7,9 @@ lookups the screens name (`money_area`); the screens only lay it out.
 
 from __future__ import annotations
 
-import datetime
-
 from ..callbacks import encode
+from ..local_time import from_ms, stamp
 from ..money_effects import MoneyFacts, MoneySummary, Movement, ReferralFacts, ReferralStats
-from ..quota import zone
 from ..referral_code import PREFIX, referral_code
 from ..state import JourneyState
 from ..texts import text_or
@@ -55,12 +53,10 @@ def balance(turn: Turn, state: JourneyState) -> Screen:
 
 
 def _movement_line(turn: Turn, movement: Movement) -> str:
-    when = datetime.datetime.fromtimestamp(
-        movement.at_ms / 1000, zone(turn.context.settings.timezone)
-    )
+    when = stamp(from_ms(movement.at_ms), turn.context.settings.timezone, "%d.%m %H:%M")
     kind = text_or(turn.language, f"pay_kind_{movement.kind}", movement.kind)
     sign = "+" if movement.kopecks > 0 else ""
-    return f"{when:%d.%m %H:%M} · {kind} · {sign}{turn.money(movement.kopecks)}"
+    return f"{when} · {kind} · {sign}{turn.money(movement.kopecks)}"
 
 
 def topup(turn: Turn, state: JourneyState) -> Screen:

@@ -74,10 +74,12 @@ def language(turn: Turn, state: JourneyState) -> Screen:
 
 
 def help_screen(turn: Turn, state: JourneyState) -> Screen:
-    support = turn.context.support_contact
-    contact = turn.t("help_support", contact=support) if support else turn.t("help_no_support")
+    support = turn.context.support_contact or turn.context.settings.support_contact
     rows = (
         (Button(turn.t("btn_tutorial_again"), encode("t", 1)),),
         (Button(turn.t("btn_models"), encode("k")), menu_button(turn)),
     )
-    return Screen(f"{turn.t('help')}\n{turn.t('kb_help_line')}\n\n{contact}", rows)
+    body = f"{turn.t('help')}\n{turn.t('kb_help_line')}"
+    if support:  # without a contact, nothing is said about one
+        body += "\n\n" + turn.t("help_support", contact=support)
+    return Screen(body, rows)

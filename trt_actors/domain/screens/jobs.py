@@ -17,6 +17,7 @@ from ..callbacks import encode
 from ..context import Context, JobView
 from ..draft import CONFIRM
 from ..effects import MEDIA_FACTS
+from ..local_time import stamp
 from ..state import Draft, MediaFile
 from ..turn import Turn
 from ..view import CAPTION_LIMIT, Button, Rows, Screen, fit, grid
@@ -267,7 +268,7 @@ def detail(turn: Turn, job: JobView) -> Screen:
             job=job.job_id,
             model=_name(turn, job.model_id),
             state=state_word(turn, job),
-            when=job.created_at.strftime("%d.%m.%Y %H:%M"),
+            when=stamp(job.created_at, turn.context.settings.timezone, "%d.%m.%Y %H:%M"),
             price=price_text(turn, job.price_kopecks, job.free),
         )
     ]

@@ -10,7 +10,8 @@ It speaks the market (createTask, recordInfo), the dedicated APIs (Veo, Runway, 
 Midjourney, 4o Image, Flux Kontext), credits, download-url and the upload host; tasks go
 waiting → generating → success | fail on a schedule of `trio.current_time()`; finished
 tasks are POSTed to their callBackUrl (with HMAC headers when a key is set); results are
-real small files it makes (PNG, animated GIF for video, WAV). `serve=False` plus
+real small files that look like what was asked: a PNG of the asked aspect ratio with the
+prompt on it, an animated GIF for video, a WAV tone for audio (`_results.py`). `serve=False` plus
 `emu.transport()` runs it without sockets (MockClock tests). See docs/kie.md.
 """
 

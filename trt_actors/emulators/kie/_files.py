@@ -1,12 +1,15 @@
 """Files the emulator serves: generated results and uploads, under ``/files/{id}/{name}``.
 
 A file can be marked expired (its plain URL answers 404, as KIE's links do after a while);
-`temporary_link` then gives a fresh link (what download-url returns) that still works.
+`temporary_link` then gives a fresh link (what download-url returns) that still works. A
+result's bytes are made when first asked for (`put_made`): most results in tests are never
+fetched, and drawing one takes some milliseconds.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -17,7 +20,7 @@ FILES_PREFIX = "/files/"
 
 @dataclass(slots=True)
 class StoredFile:
-    """One file held in memory."""
+    """One file held in memory (`data`), or made on first use by `maker`."""
 
     file_id: str
     name: str
@@ -26,6 +29,13 @@ class StoredFile:
     path: str = ""
     expired: bool = False
     tokens: set[str] = field(default_factory=set)
+    maker: Callable[[], bytes] | None = None
+
+    def content(self) -> bytes:
+        """The file's bytes, made now if they were not yet."""
+        if self.maker is not None:
+            self.data, self.maker = self.maker(), None
+        return self.data
 
 
 class FileStore:
@@ -36,6 +46,12 @@ class FileStore:
 
     def put(self, data: bytes, name: str, content_type: str, *, path: str = "") -> StoredFile:
         stored = StoredFile(secrets.token_hex(12), name, content_type, data, path=path)
+        self.files[stored.file_id] = stored
+        return stored
+
+    def put_made(self, maker: Callable[[], bytes], name: str, content_type: str) -> StoredFile:
+        """A file whose bytes `maker` makes when they are first asked for."""
+        stored = StoredFile(secrets.token_hex(12), name, content_type, b"", maker=maker)
         self.files[stored.file_id] = stored
         return stored
 
@@ -63,4 +79,4 @@ class FileStore:
             return Response.text("not found", 404)
         if stored.expired and request.query.get("token") not in stored.tokens:
             return Response.text("link expired", 404)
-        return Response.bytes(stored.data, stored.content_type)
+        return Response.bytes(stored.content(), stored.content_type)

@@ -6,6 +6,7 @@ the app (`_app`) only routes and serves.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
@@ -13,7 +14,7 @@ from typing import Any
 
 import trio
 
-from trt_actors.emulators.kie import _media
+from trt_actors.emulators.kie import _media, _results
 from trt_actors.emulators.kie._apis import ApiSpec, guess_output, results_count
 from trt_actors.emulators.kie._config import (
     IN_PROCESS_BASE_URL,
@@ -30,12 +31,6 @@ from trt_actors.emulators.kie._views import TaskView, callback_body
 
 #: How many API calls `EmulatorState.calls` keeps (oldest dropped first).
 MAX_RECORDED_CALLS = 10_000
-
-_MEDIA = {
-    "image": ("png", _media.png),
-    "video": ("gif", _media.gif),
-    "audio": ("wav", _media.wav),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +91,11 @@ class EmulatorState:
         if task.output == "text":
             task.text = f"Transcript: {task.prompt}"
             return
-        extension, make = _MEDIA.get(task.output, _MEDIA["image"])
+        extension = _results.extension(task.output)
         for index in range(results_count(task.api, task.body)):
-            seed = f"{task.prompt}#{index}"
+            make = functools.partial(_results.make, task.output, task.body, task.model, index)
             name = f"{task.task_id}-{index}.{extension}"
-            stored = self.files.put(make(seed), name, _media.CONTENT_TYPES[extension])
+            stored = self.files.put_made(make, name, _media.CONTENT_TYPES[extension])
             task.files.append(stored.file_id)
 
     def view(self, task: EmuTask) -> TaskView:

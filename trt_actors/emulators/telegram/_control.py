@@ -34,7 +34,9 @@ MAX_OPENED_CHATS = 100_000  # users `open_chats` makes in one call
 
 @dataclass(frozen=True, slots=True)
 class PaymentResult:
-    """How a payment went: "paid", "declined" (ok=false) or "timeout" (no answer in time)."""
+    """How a payment went: "paid", "declined" (ok=false), "timeout" (no answer in time), or
+    "already_paid" (the invoice was paid before: Telegram shows its receipt instead of the
+    Pay button, so nothing is asked or charged; `charge_id` is the first payment's)."""
 
     status: str
     pre_checkout_query_id: str
@@ -155,9 +157,7 @@ class Control:
     ) -> dict[str, Any]:
         """The user sends a photo; its bytes become a file the bot can getFile.
         `declared_size` is the file_size the update and getFile say (None: none)."""
-        stored = self.bot.files.add(
-            "photo", data=data, mime_type=mime_type, declared=declared_size
-        )
+        stored = self.bot.files.add("photo", data=data, mime_type=mime_type, declared=declared_size)
         content: dict[str, Any] = {"photo": [stored.media_json()]}
         if caption is not None:
             content["caption"] = caption
@@ -241,7 +241,8 @@ class Control:
     ) -> PaymentResult:
         """The user pays the invoice in message `message_id`: a pre_checkout_query goes to the
         bot; if it answers ok within `timeout` (default: config.pre_checkout_timeout), a
-        message with successful_payment follows and the charge becomes refundable.
+        message with successful_payment follows and the charge becomes refundable. An
+        invoice is paid once: paying it again is "already_paid", with no query sent.
 
         `payload` replaces the invoice's payload on the way (a tampered client)."""
         sender = self._user(user)
@@ -249,6 +250,8 @@ class Control:
         invoice = self._bot_message(target, message_id)
         if "invoice" not in invoice.data:
             raise ControlError(f"message {message_id} is not an invoice")
+        if invoice.receipt is not None:
+            return _already_paid(invoice.receipt)
         details = invoice.data["invoice"]
         query_id = f"{self.bot.user.id}{self.bot.next_id():012d}"
         record = PreCheckoutRecord(query_id, sender.id, target.id, message_id)
@@ -273,6 +276,8 @@ class Control:
             return PaymentResult(
                 "declined", query_id, error_message=record.answer.get("error_message")
             )
+        if invoice.receipt is not None:  # paid meanwhile, by a press that came first
+            return _already_paid(invoice.receipt)
         return self._complete_payment(sender, target, invoice, query_id)
 
     def _complete_payment(
@@ -291,6 +296,7 @@ class Control:
             "telegram_payment_charge_id": charge_id,
             "provider_payment_charge_id": "",
         }
+        invoice.receipt = charge_id
         message = self._post(sender, {"successful_payment": paid}, chat)
         return PaymentResult("paid", query_id, charge_id=charge_id, message=message)
 
@@ -411,6 +417,12 @@ class Control:
         if stored is None:
             raise ControlError(f"unknown file {file_id}")
         return stored.data
+
+
+def _already_paid(charge_id: str) -> PaymentResult:
+    return PaymentResult(
+        "already_paid", "", charge_id=charge_id, error_message="this invoice is paid already"
+    )
 
 
 def _find_button_data(stored: StoredMessage, callback_data: str | None, label: str | None) -> str:

@@ -53,6 +53,7 @@ class StoredMessage:
     args: dict[str, Any] = field(default_factory=dict)
     deleted: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)
+    receipt: str | None = None  # an invoice once paid: the charge id (it is paid only once)
 
 
 @dataclass(slots=True)

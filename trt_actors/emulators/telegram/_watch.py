@@ -6,7 +6,8 @@
             show(change.kind, change.message.data)
 
 A `ChatWatch` remembers, per message id, which version of each message it has reported, so
-it never reports the same version twice and never misses the last one. It wakes on the
+it never reports the same version twice and never misses the last one (an invoice that was
+paid counts as edited: its Pay button became a receipt). It wakes on the
 chat's change signal (a bot message sent or edited) and re-checks every `recheck` seconds
 for what sends no signal: the chat appearing (a user's first message), users' messages and
 deletions. It only reads the emulator's state.
@@ -52,7 +53,7 @@ class ChatWatch:
         self.bot = bot
         self.chat_id = chat_id
         self.recheck = recheck
-        self._seen: dict[int, tuple[int, bool]] = {}  # message id -> (edits, deleted)
+        self._seen: dict[int, tuple[int, bool, bool]] = {}  # id -> (edits, deleted, paid)
 
     def poll(self) -> list[ChatChange]:
         """Every change since the last call (the first call reports the whole chat), oldest
@@ -68,7 +69,7 @@ class ChatWatch:
         return changes
 
     def _diff(self, message_id: int, stored: StoredMessage) -> ChangeKind | None:
-        now = (len(stored.history), stored.deleted)
+        now = (len(stored.history), stored.deleted, stored.receipt is not None)
         before = self._seen.get(message_id)
         if before == now:
             return None

@@ -2,7 +2,7 @@
 // Actions go to /api/... on this server; the chat arrives over the websocket
 // ws://HOST:WS_PORT/chat/USER_ID (a snapshot, then every new, edited or deleted message).
 
-import { renderMessage } from "./render.js";
+import { payLabel, renderMessage } from "./render.js";
 
 const RECONNECT_DELAY_MS = 1000;
 const NOTICE_MS = 6000;
@@ -67,15 +67,23 @@ const actions = {
       setTimeout(() => button.classList.remove("busy"), 400);
     }
   }),
-  pay: (messageId, button) => attempt(async () => {
+  pay: (view, button) => attempt(async () => {
     button.disabled = true;
+    let paid = false;
     try {
-      const result = await api("pay", { message_id: messageId });
+      const result = await api("pay", { message_id: view.message_id });
+      paid = result.status === "paid" || result.status === "already_paid";
       if (result.message) upsert(result.message);
+      if (result.status === "already_paid") notice("This invoice is paid already: it shows its receipt");
       if (result.status === "declined") notice(`Payment declined: ${result.error_message || "no reason given"}`);
       if (result.status === "timeout") notice("The bot did not confirm the payment in time");
     } finally {
-      button.disabled = false;
+      if (paid) { // the receipt now, until the chat feed brings the paid invoice itself
+        button.textContent = payLabel(view, true);
+        button.classList.replace("pay", "receipt");
+      } else {
+        button.disabled = false;
+      }
     }
   }),
 };

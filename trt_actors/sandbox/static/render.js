@@ -103,6 +103,39 @@ export function formatted(text, entities, className, actions) {
 
 const FILE_KINDS = ["document", "video", "audio", "voice", "animation", "sticker", "video_note"];
 const FILE_ICONS = { video: "🎬", audio: "🎵", voice: "🎤", animation: "🎞", document: "📄" };
+const PLAYED_AS = { video: "video", video_note: "video", animation: "video", audio: "audio", voice: "audio" };
+
+/** The file's name, or the last part of its URL (a result the bot sent by URL). */
+function fileName(file, url, kind) {
+  if (file.file_name) return String(file.file_name);
+  try {
+    const last = new URL(url).pathname.split("/").pop();
+    return last ? decodeURIComponent(last) : kind;
+  } catch {
+    return kind;
+  }
+}
+
+/** A player for a video or a sound: a GIF (how the KIE emulator makes "video") is shown as
+ *  the animated image it is; the rest get the browser's own controls. */
+function player(kind, url, name, type) {
+  if (/\.gif$/i.test(name) || type === "image/gif") {
+    const img = el("img", "photo animation");
+    img.src = url;
+    img.alt = name;
+    return img;
+  }
+  const media = el(PLAYED_AS[kind], `player ${PLAYED_AS[kind]}`);
+  media.src = url;
+  media.controls = true;
+  media.preload = "metadata";
+  if (kind === "animation") {
+    media.loop = true;
+    media.muted = true;
+    media.autoplay = true;
+  }
+  return media;
+}
 
 function media(view) {
   const message = view.message;
@@ -120,33 +153,52 @@ function media(view) {
   for (const kind of FILE_KINDS) {
     const file = message[kind];
     if (!file || typeof file !== "object") continue;
-    const url = files[file.file_id];
-    const name = file.file_name || kind;
-    if (url && String(file.mime_type || "").startsWith("image/")) {
+    const url = safeUrl(files[file.file_id]);
+    const name = url ? fileName(file, url, kind) : file.file_name || kind;
+    const type = String(file.mime_type || "");
+    const label = `${FILE_ICONS[kind] || "📎"} ${name}`;
+    if (!url) return el("div", "file", label);
+    if (type.startsWith("image/")) {
       const img = el("img", "photo");
-      img.src = safeUrl(url) || "";
+      img.src = url;
       img.alt = name;
       return img;
     }
-    const label = `${FILE_ICONS[kind] || "📎"} ${name}`;
-    return url ? link(url, label) : el("div", "file", label);
+    if (PLAYED_AS[kind]) {
+      const box = el("div", "media");
+      box.append(player(kind, url, name, type), link(url, label));
+      return box;
+    }
+    return link(url, label);
   }
   return null;
 }
 
-function invoice(message) {
+function price(invoiceData) {
+  const { currency, total_amount: amount } = invoiceData;
+  return currency === "XTR" ? `⭐ ${amount}` : `${amount} ${currency}`;
+}
+
+function invoice(view) {
+  const data = view.message.invoice;
   const box = el("div", "invoice");
-  box.append(el("div", "invoice-title", message.invoice.title));
-  box.append(el("div", "invoice-description", message.invoice.description));
-  const { currency, total_amount: amount } = message.invoice;
-  box.append(el("div", "invoice-amount", currency === "XTR" ? `⭐ ${amount}` : `${amount} ${currency}`));
+  box.append(el("div", "invoice-title", data.title));
+  box.append(el("div", "invoice-description", data.description));
+  box.append(el("div", "invoice-amount", price(data)));
+  if (view.paid) box.append(el("div", "invoice-paid", "✅ Paid"));
   return box;
+}
+
+/** What a Pay button shows: "Pay with ⭐ 50", or once paid the receipt Telegram shows. */
+export function payLabel(view, paid) {
+  const data = view.message.invoice;
+  if (!data) return "Pay";
+  return paid ? `🧾 Receipt · paid ${price(data)}` : `Pay with ${price(data)}`;
 }
 
 function keyboard(view, actions) {
   const rows = (view.message.reply_markup || {}).inline_keyboard || [];
   const box = el("div", "keyboard");
-  const amount = view.message.invoice ? view.message.invoice.total_amount : "";
   for (const row of rows) {
     const line = el("div", "row");
     for (const button of row) {
@@ -156,11 +208,16 @@ function keyboard(view, actions) {
         line.append(a);
         continue;
       }
-      const b = el("button", "button", button.pay ? `Pay with ⭐ ${amount}`.trim() : button.text);
+      const b = el("button", "button", button.pay ? payLabel(view, view.paid) : button.text);
       b.type = "button";
-      if (button.pay) {
+      b.title = b.textContent;
+      if (button.pay && view.paid) {
+        b.classList.add("receipt");
+        b.disabled = true;
+        b.title = "This invoice is paid: Telegram shows its receipt, it cannot be paid again";
+      } else if (button.pay) {
         b.classList.add("pay");
-        b.addEventListener("click", () => actions.pay(view.message_id, b));
+        b.addEventListener("click", () => actions.pay(view, b));
       } else if (typeof button.callback_data === "string") {
         b.dataset.callback = button.callback_data;
         b.addEventListener("click", () => actions.press(view.message_id, button.callback_data, b));
@@ -200,7 +257,7 @@ export function renderMessage(view, actions) {
   const bubble = el("div", "bubble");
   const file = media(view);
   if (file) bubble.append(file);
-  if (message.invoice) bubble.append(invoice(message));
+  if (message.invoice) bubble.append(invoice(view));
   if (typeof message.text === "string") {
     bubble.append(formatted(message.text, message.entities, "text", actions));
   }
@@ -213,6 +270,9 @@ export function renderMessage(view, actions) {
   bubble.append(el("div", "meta", view.edits > 0 ? `edited ${time}` : time));
   node.append(bubble);
   const buttons = keyboard(view, actions);
-  if (buttons) node.append(buttons);
+  if (buttons) {
+    node.classList.add("with-keyboard"); // as wide as Telegram makes a message with buttons
+    node.append(buttons);
+  }
   return node;
 }
