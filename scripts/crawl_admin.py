@@ -29,6 +29,7 @@ from typing import Any
 import trio
 
 from trt_actors.domain import admin
+from trt_actors.domain.callbacks import decode
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
 from trt_actors.observability.logging import configure_logging
 from trt_actors.telegram.pacing import Limits
@@ -45,8 +46,8 @@ def spin(stop_at: float) -> None:
 
 
 def code_of(data: str) -> str:
-    parts = data.split("|")
-    return parts[1] if len(parts) > 1 else data
+    press = decode(data)
+    return press.code if press is not None else data
 
 
 ADMIN_CODES = {*admin.SCREENS, *admin.ACTIONS}
@@ -106,7 +107,7 @@ async def reaction(emulator: Any, boss: Conversation, mark: int) -> dict[str, An
                     wanted = record.params.get("message_id")
                     for message in reversed(boss.messages()):
                         if wanted is None or message["message_id"] == int(wanted):
-                            return message
+                            return dict(message)
                 if same_chat and record.method in ("sendPhoto", "sendDocument"):
                     return boss.messages()[-1]
             await trio.sleep(0.003)

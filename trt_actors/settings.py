@@ -195,6 +195,10 @@ class Settings(BaseSettings):
 
     def secrets(self) -> Iterator[str]:
         """Every secret value held, for the log redactor."""
+        return (value for _, value in self.named_secrets())
+
+    def named_secrets(self) -> Iterator[tuple[str, str]]:
+        """Every secret value held, with the setting it comes from (a URL's password)."""
         for field in (
             "telegram_bot_token",
             "webhook_secret_token",
@@ -204,11 +208,11 @@ class Settings(BaseSettings):
         ):
             secret = getattr(self, field)
             if secret is not None:
-                yield secret.get_secret_value()
-        for url in (self.database_url, self.redis_url):
+                yield field, secret.get_secret_value()
+        for field, url in (("database_url", self.database_url), ("redis_url", self.redis_url)):
             password = urlsplit(url.get_secret_value()).password if url is not None else None
             if password:
-                yield password
+                yield field, password
 
     def redacted(self) -> dict[str, str]:
         """Every setting by variable name, secrets masked: what `trt config check` prints."""

@@ -151,6 +151,8 @@ class SessionActor(Actor[InboxUpdate]):
         self.secret = secret  # signs invoices and referral codes (domain.invoice)
         self.state: dict[str, Any] = {}
         self.version = 0
+        # updates whose operations' results are kept (`operation_results`) until they are done
+        self._results_kept: set[int] = set()
 
     async def on_start(self) -> None:
         await self._load()
@@ -345,6 +347,7 @@ class SessionActor(Actor[InboxUpdate]):
             ),
         )
         self.state = state
+        self._results_kept.discard(message.update_id)
         for job_id in job_ids:  # after the commit: a job that exists is resumed even if we die
             if self.start_job is None:
                 log.warning("session.no_job_runner", job=job_id)
@@ -430,7 +433,8 @@ class SessionActor(Actor[InboxUpdate]):
             ):
                 woken.append(effect.job_id)
         tx.inbox.mark_done(message.update_id)
-        tx.operation_results.forget(message.update_id)
+        if message.update_id in self._results_kept:  # most updates keep none: no DELETE
+            tx.operation_results.forget(message.update_id)
         return version, job_ids, woken
 
     def _profile(self, tx: Tx, incoming: Incoming, state: dict[str, Any]) -> None:
@@ -464,6 +468,7 @@ class SessionActor(Actor[InboxUpdate]):
         _fence(tx, message)
         self._profile(tx, incoming, outcome.state)
         earlier = _results_of(tx.operation_results.find(message.update_id), operations)
+        self._results_kept.add(message.update_id)
         if earlier is not None:
             log.info("session.operations_answered_before", update_id=message.update_id)
             return earlier

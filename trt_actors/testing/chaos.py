@@ -37,12 +37,13 @@ from typing import Any
 
 import trio
 
-from trt_actors.domain.callbacks import encode
+from trt_actors.domain.callbacks import decode, encode
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
 from trt_actors.emulators.telegram import (
     EmulatorConfig,
     RateLimits,
     TelegramEmulator,
+    User,
     open_telegram_emulator,
 )
 from trt_actors.emulators.telegram._config import WebhookPolicy
@@ -56,6 +57,7 @@ ADMIN_ID = 777_000_001
 REQUISITES = "Chaos Bank, account 40817810000000000001"
 STEP_TIMEOUT = 60.0  # seconds a walker waits for one screen (kills and restarts included)
 SETTLE_TIMEOUT = 180.0  # seconds for the service to finish everything after the last kill
+STORE_DEADLINE = 60.0  # seconds for the checker's own reads and writes
 PROMPT = "A lighthouse in a storm, oil painting"
 FREE_MODEL = "z-image"
 PAID_MODEL = "seedream-4"
@@ -167,17 +169,17 @@ class World:
     database: str
     tenant: str
     report: ChaosReport
-    admin: Any = None
-    users: list[Any] = field(default_factory=list)
+    admin: User
+    users: list[User] = field(default_factory=list)
     admin_lock: trio.Lock = field(default_factory=trio.Lock)
 
     # -- what the users see ---------------------------------------------------------------
 
-    def messages(self, user: Any) -> list[dict[str, Any]]:
+    def messages(self, user: User) -> list[dict[str, Any]]:
         return list(self.emulator.ctl.bot_messages(user))
 
     async def shown(
-        self, user: Any, wanted: Callable[[dict[str, Any]], bool], what: str, after: int = 0
+        self, user: User, wanted: Callable[[dict[str, Any]], bool], what: str, after: int = 0
     ) -> dict[str, Any]:
         """The first bot message (from index `after`) in the user's chat that `wanted`."""
         with trio.move_on_after(STEP_TIMEOUT):
@@ -188,7 +190,7 @@ class World:
                 await trio.sleep(0.05)
         raise Unanswered(f"user {user.id} never saw {what}")
 
-    async def button(self, user: Any, code: str, after: int = 0) -> tuple[dict[str, Any], str]:
+    async def button(self, user: User, code: str, after: int = 0) -> tuple[dict[str, Any], str]:
         """A message with a button of callback code `code`, and that button's data."""
         message = await self.shown(
             user, lambda m: _with_code(m, code) is not None, f"a '{code}' button", after
@@ -197,21 +199,21 @@ class World:
         assert data is not None
         return message, data
 
-    def press(self, user: Any, message: Mapping[str, Any], data: str) -> None:
+    def press(self, user: User, message: Mapping[str, Any], data: str) -> None:
         self.emulator.ctl.press_button(user, int(message["message_id"]), callback_data=data)
 
     # -- journeys -------------------------------------------------------------------------
 
-    def new_user(self, name: str) -> Any:
+    def new_user(self, name: str) -> User:
         user = self.emulator.ctl.user(name, language_code="en")
         self.users.append(user)
         return user
 
-    async def start(self, user: Any) -> dict[str, Any]:
+    async def start(self, user: User) -> dict[str, Any]:
         self.emulator.ctl.send_command(user, "start")
         return await self.shown(user, _has_buttons, "the welcome")
 
-    async def generation(self, user: Any, model: str, welcome: Mapping[str, Any]) -> None:
+    async def generation(self, user: User, model: str, welcome: Mapping[str, Any]) -> None:
         """From the welcome to a delivered result of `model` (a prompt-only model)."""
         self.emulator.ctl.forge_callback(user, int(welcome["message_id"]), encode("c", model))
         card, go = await self.button(user, "go")
@@ -231,16 +233,16 @@ class World:
         self.press(user, screen, str(_with_code(screen, "ok")))
         await self.shown(user, lambda m: "photo" in m, "the result")
 
-    async def free(self, user: Any) -> None:
+    async def free(self, user: User) -> None:
         welcome = await self.start(user)
         await self.generation(user, FREE_MODEL, welcome)
 
-    async def paid(self, user: Any) -> None:
+    async def paid(self, user: User) -> None:
         welcome = await self.start(user)
         await self.stars(user)
         await self.generation(user, PAID_MODEL, welcome)
 
-    async def stars(self, user: Any) -> None:
+    async def stars(self, user: User) -> None:
         """Top up 50 Stars: pay the invoice (again if the service was down at checkout)."""
         count = len(self.messages(user))
         self.emulator.ctl.send_command(user, "topup")
@@ -259,7 +261,7 @@ class World:
         self.report.stars_charges += 1
         await self.shown(user, lambda m: "credited" in str(m.get("text", "")), "the credit", paying)
 
-    async def transfer(self, user: Any) -> None:
+    async def transfer(self, user: User) -> None:
         """Top up 700 ₽ by bank transfer; the admin approves it from the notice."""
         await self.start(user)
         count = len(self.messages(user))
@@ -286,7 +288,7 @@ class World:
         await self.shown(user, lambda m: "700" in str(m.get("text", "")), "the approval", count)
         self.report.transfers += 1
 
-    async def broadcast(self, user: Any) -> None:
+    async def broadcast(self, user: User) -> None:
         """The admin broadcasts a line to everyone (one at a time)."""
         await self.start(user)
         async with self.admin_lock:
@@ -319,7 +321,7 @@ class World:
                 continue
             self.report.journeys[kind] = self.report.journeys.get(kind, 0) + 1
 
-    def transcript(self, user: Any) -> str:
+    def transcript(self, user: User) -> str:
         """The user's chat, both sides, one line a message (for a violation's report)."""
         lines = [f"chat of user {user.id}:"]
         for message in self.emulator.ctl.messages(user):
@@ -354,8 +356,8 @@ def _with_code(message: Mapping[str, Any], code: str) -> str | None:
     for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
         for button in row:
             data = str(button.get("callback_data", ""))
-            parts = data.split("|")
-            if len(parts) > 1 and parts[1] == code:
+            press = decode(data)
+            if press is not None and press.code == code:
                 return data
     return None
 
@@ -371,13 +373,14 @@ async def _cluster(
         database = create_database(postgres, f"chaos_{tenant}")
     else:
         database = f"sqlite:///{workdir / 'chaos.db'}"
-    async with open_store(database) as store:
 
-        def terms(tx: Tx) -> None:  # as an admin would have set them
-            tx.settings.set("admins", [ADMIN_ID])
-            tx.settings.set("bank_requisites", REQUISITES)
+    def terms(tx: Tx) -> None:  # as an admin would have set them
+        tx.settings.set("admins", [ADMIN_ID])
+        tx.settings.set("bank_requisites", REQUISITES)
 
-        await store.run(tenant, terms)
+    with trio.fail_after(STORE_DEADLINE):
+        async with open_store(database) as store:
+            await store.run(tenant, terms)
     ports = [free_port() for _ in range(plan.instances)]
     config = EmulatorConfig(rate_limits=RateLimits(), webhook=WebhookPolicy(max_attempts=1_000_000))
     async with (
@@ -420,7 +423,8 @@ async def run_chaos(
     say = progress or (lambda line: None)
     began = time.monotonic()
     async with _cluster(plan, workdir, postgres, redis) as (emulator, kie, instances, db, tenant):
-        world = World(plan, emulator, kie, db, tenant, report)
+        admin = emulator.ctl.user("Boss", language_code="en", user_id=ADMIN_ID)
+        world = World(plan, emulator, kie, db, tenant, report, admin)
         async with trio.open_nursery() as nursery:
             for instance in instances:
                 nursery.start_soon(instance.keep_running)
@@ -429,7 +433,6 @@ async def run_chaos(
                     await instance.up.wait()
                 while emulator.ctl.bot.webhook is None:  # noqa: ASYNC110 — the leader sets it
                     await trio.sleep(0.1)
-            world.admin = emulator.ctl.user("Boss", language_code="en", user_id=ADMIN_ID)
             await world.start(world.admin)
             stop = trio.Event()
             async with trio.open_nursery() as walkers:
@@ -540,7 +543,8 @@ async def _check(world: World, report: ChaosReport) -> None:
                     )
             return broken
 
-        report.violations += await store.read(world.tenant, read)
+        with trio.fail_after(STORE_DEADLINE):
+            report.violations += await store.read(world.tenant, read)
 
 
 def _job_broken(tx: Tx, job: Job, world: World) -> list[str]:

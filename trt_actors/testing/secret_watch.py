@@ -25,12 +25,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 import structlog
 
 from trt_actors.observability.logging import _NOISY_LIBRARIES, configure_logging
+
+if TYPE_CHECKING:  # the tree is imported only by the service tests that build one
+    from trt_actors.app.tree import Tree
+    from trt_actors.settings import Settings
 
 MIN_SECRET_LENGTH = 8
 
@@ -73,24 +77,12 @@ class SecretWatch:
         if password:
             self.add(label, password, unquote(password))
 
-    def add_settings(self, settings: Any) -> None:
-        """Every secret a `Settings` holds."""
-        for name in (
-            "telegram_bot_token",
-            "webhook_secret_token",
-            "kie_api_key",
-            "kie_webhook_hmac_key",
-            "ops_token",
-        ):
-            value = getattr(settings, name, None)
-            if value is not None:
-                self.add(name, value.get_secret_value())
-        for name in ("database_url", "redis_url"):
-            value = getattr(settings, name, None)
-            if value is not None:
-                self.add_url(name, value.get_secret_value())
+    def add_settings(self, settings: Settings) -> None:
+        """Every secret a `Settings` holds (what the redactor gets), as written and decoded."""
+        for name, secret in settings.named_secrets():
+            self.add(name, secret, unquote(secret))
 
-    def add_tree(self, tree: Any) -> None:
+    def add_tree(self, tree: Tree) -> None:
         """The secrets of a `Tree`: its settings' and every bot's token and webhook secret."""
         self.add_settings(tree.settings)
         for tenant in tree.tenants:
