@@ -28,7 +28,7 @@ from typing import Any
 
 import trio
 
-from trt_actors.domain import admin
+from trt_actors.domain.areas import admin
 from trt_actors.domain.callbacks import decode
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
 from trt_actors.observability.logging import configure_logging
@@ -50,7 +50,7 @@ def code_of(data: str) -> str:
     return press.code if press is not None else data
 
 
-ADMIN_CODES = {*admin.SCREENS, *admin.ACTIONS}
+ADMIN_CODES = admin.AREA.codes
 
 
 def buttons(message: dict[str, Any]) -> list[str]:

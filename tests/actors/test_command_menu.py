@@ -15,12 +15,12 @@ from trio.testing import MockClock
 from trt_actors.actors import actor_child
 from trt_actors.actors.command_menu import CALL_DEADLINE, RETRY_INITIAL, CommandMenuActor
 from trt_actors.coordination import Coordination, open_coordination
-from trt_actors.domain.commands import commands_for
+from trt_actors.domain.journey import default_routes
 from trt_actors.domain.texts import LANGUAGES
 from trt_actors.supervisors import Restart, Supervisor
 from trt_actors.telegram.errors import TransientError
 
-MENU = [call for language in LANGUAGES for call in commands_for(language)]
+MENU = [call for language in LANGUAGES for call in default_routes().commands_for(language)]
 
 
 class FakeTelegram:

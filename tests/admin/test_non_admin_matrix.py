@@ -13,18 +13,16 @@ from typing import Any
 
 import trio
 
-from trt_actors.domain import admin, commands, journey, needs, presses
 from trt_actors.domain.callbacks import Press, decode, encode
 from trt_actors.domain.effects import Lookup
-from trt_actors.domain.screens import SCREENS
+from trt_actors.domain.journey import default_routes
 from trt_actors.domain.texts import text
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
 from trt_actors.storage import BroadcastState, Currency, JobState, PaymentStatus, Store, Tx
 from trt_actors.telegram.pacing import Limits
 from trt_actors.testing.kit import running_bot
 
-assert journey  # imported for its registrations: the money area's codes and commands
-
+ROUTES = default_routes()  # every area's codes and commands, as the running bot has them
 BOSS = 7_000_009
 FAST = Limits(global_rate=5000, global_burst=500, private_rate=5000, private_burst=500)
 USER_CODES = frozenset(
@@ -46,7 +44,7 @@ USER_COMMANDS = frozenset(
 
 
 def every_code() -> set[str]:
-    return set(presses.ACTIONS) | set(SCREENS)
+    return set(ROUTES.codes)
 
 
 def admin_codes() -> list[str]:
@@ -54,7 +52,7 @@ def admin_codes() -> list[str]:
 
 
 def every_command() -> set[str]:
-    return set(commands.BY_NAME) | set(admin.COMMANDS)
+    return set(ROUTES.commands)
 
 
 def admin_commands() -> list[str]:
@@ -117,11 +115,11 @@ def test_nothing_an_admin_code_needs_is_read_for_anyone_else() -> None:
     ids = {"job": 1, "payment": 1, "broadcast": 1}
     for code in admin_codes():
         press = Press(code, tuple(str(a) for a in args_of(code, 7, ids)))
-        named = [*needs.PRESS_NEEDS.get(code, nothing)(press)]
-        named += needs.SCREEN_NEEDS.get(code, nothing)(press)
+        named = [*ROUTES.press_needs.get(code, nothing)(press)]
+        named += ROUTES.screen_needs.get(code, nothing)(press)
         assert all(lookup.admin_only for lookup in named), (code, named)
     for name in admin_commands():
-        named = list(needs.COMMAND_NEEDS.get(name, nothing)(command_argument(name, 7)))
+        named = list(ROUTES.command_needs.get(name, nothing)(command_argument(name, 7)))
         assert all(lookup.admin_only for lookup in named), (name, named)
 
 
@@ -164,7 +162,7 @@ async def test_every_admin_press_and_command_is_refused_to_a_user(tmp_path: Path
         queries = [ctl.forge_callback(eve.id, menu["message_id"], data) for data in forged]
         for name in admin_commands():
             await eve.send(f"/{name} {command_argument(name, eve.id)}".rstrip())
-        actions = [code for code in admin_codes() if code in presses.ACTIONS]
+        actions = [code for code in admin_codes() if code in ROUTES.actions]
         unknown = text("en", "hint_unknown_command")
 
         def refused_commands() -> int:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import trio
 
-from trt_actors.domain import admin
+from trt_actors.domain.areas import admin
 from trt_actors.domain.callbacks import encode
 from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.operations.chart import money_chart
@@ -151,7 +151,7 @@ async def test_a_non_admin_reaching_for_the_panel_gets_nothing_but_an_audit_entr
         store = bot.tree.root.child("store")
         forged = [  # every admin button, with arguments that would act on Eve herself
             encode(code, *ADMIN_ARGS.get(code, ()))
-            for code in admin.ACTIONS
+            for code in admin.AREA.actions
             if code != "aw"  # "I want a bot like this" is a user's button
         ]
         for data in forged:

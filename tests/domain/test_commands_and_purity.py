@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trt_actors import domain
-from trt_actors.domain.commands import BY_NAME, commands_for
+from trt_actors.domain.journey import default_routes
 from trt_actors.domain.texts import LANGUAGES
 
 from .support import Chat
@@ -19,7 +19,7 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_set_my_commands_for_each_language(language: str) -> None:
-    calls = commands_for(language)
+    calls = default_routes().commands_for(language)
     assert all(call.method == "setMyCommands" for call in calls)
     assert calls[0].params["language_code"] == language
     commands = calls[0].params["commands"]
@@ -27,14 +27,14 @@ def test_set_my_commands_for_each_language(language: str) -> None:
     for command in commands:
         assert COMMAND_NAME.fullmatch(command["command"])
         assert 1 <= len(command["description"]) <= 256
-        assert command["command"] in BY_NAME
+        assert command["command"] in default_routes().commands
     assert len(calls) == (2 if language == "ru" else 1)  # ru is also everybody's default
     assert "language_code" not in calls[-1].params or language != "ru"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_listed_command_answers(language: str) -> None:
-    for command in commands_for(language)[0].params["commands"]:
+    for command in default_routes().commands_for(language)[0].params["commands"]:
         chat = Chat(language).started()
         outcome = chat.send(f"/{command['command']}")
         assert [call.method for call in outcome.calls] == ["sendMessage"]

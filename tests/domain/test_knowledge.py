@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from trt_actors.domain.admin.facts import Denied, Done
-from trt_actors.domain.commands import commands_for
+from trt_actors.domain.journey import default_routes
 from trt_actors.domain.knowledge import (
     AddKnowledge,
     DeleteKnowledge,
@@ -155,7 +155,7 @@ def test_admins_see_entry_numbers_in_results() -> None:
 
 
 def test_the_command_menu_lists_search_and_ask_but_not_the_admin_commands() -> None:
-    listed = {c["command"] for c in commands_for("en")[0].params["commands"]}
+    listed = {c["command"] for c in default_routes().commands_for("en")[0].params["commands"]}
     assert {"search", "ask"} <= listed
     assert not {"add", "kb_edit", "kb_delete"} & listed
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-
-from trt_actors.domain import needs, presses, settle
+from trt_actors.domain.area import Area, compose
+from trt_actors.domain.areas import AREAS
 from trt_actors.domain.callbacks import Press, encode
 from trt_actors.domain.effects import Lookup, Operation
+from trt_actors.domain.journey import Journey
 from trt_actors.domain.moves import Move
 from trt_actors.domain.state import JourneyState
 from trt_actors.domain.turn import Turn
 from trt_actors.domain.updates import read
 
-from .support import callback_update, context, journey, text_update
+from .support import callback_update, catalog, context, text_update
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +36,21 @@ def _gifted(turn: Turn, state: JourneyState, operation: Gift, result: object) ->
     return Move(state, note=f"gift {operation.key}: {result}", toast="ok")
 
 
-@pytest.fixture
-def tables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(presses.ACTIONS, "zg", _gift)
-    monkeypatch.setitem(needs.PRESS_NEEDS, "zg", lambda press: [Wallet(1)])
-    monkeypatch.setitem(needs.SCREEN_NEEDS, "m", lambda press: [Wallet(1)])
-    monkeypatch.setitem(needs.COMMAND_NEEDS, "balance", lambda argument: [Wallet(2)])
-    monkeypatch.setitem(settle.SETTLERS, Gift, _gifted)
+GIFTS = Area(
+    "gifts",
+    actions={"zg": _gift},
+    press_needs={"zg": lambda press: [Wallet(1)]},
+    screen_needs={"m": lambda press: [Wallet(1)]},  # another area's screen, another command
+    command_needs={"balance": lambda argument: [Wallet(2)]},
+    settlers={Gift: _gifted},
+    lookups=(Wallet,),
+)
 
 
-@pytest.mark.usefixtures("tables")
+def journey() -> Journey:
+    return Journey(catalog(), compose((*AREAS, GIFTS)))
+
+
 def test_lookups_come_from_the_press_the_command_and_the_screen_each_once() -> None:
     bot = journey()
     on_menu = JourneyState().dump({})
@@ -56,7 +61,6 @@ def test_lookups_come_from_the_press_the_command_and_the_screen_each_once() -> N
     assert bot.lookups(JourneyState().at("?").dump({}), read(text_update("en", "hi"))) == []
 
 
-@pytest.mark.usefixtures("tables")
 def test_a_move_with_an_operation_is_answered_only_when_settled() -> None:
     bot = journey()
     press = read(callback_update("en", encode("zg", "7")))

@@ -17,9 +17,7 @@ import structlog
 import trio
 
 from trt_actors.coordination import Coordination, Leader, run_as_leader
-from trt_actors.domain.commands import commands_for
 from trt_actors.domain.effects import BotCall
-from trt_actors.domain.texts import LANGUAGES
 from trt_actors.supervisors import Backoff, ChildSpec, Restart
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.errors import TelegramError
@@ -90,9 +88,10 @@ class CommandMenuActor(Actor[None]):
                 return
 
 
-def command_menu_child(api: BotApi, coordination: Coordination, tenant: str) -> ChildSpec:
-    """The tenant's `command_menu` child: every language's `commands_for` calls."""
-    calls = [call for language in LANGUAGES for call in commands_for(language)]
+def command_menu_child(
+    api: BotApi, coordination: Coordination, calls: Sequence[BotCall], tenant: str
+) -> ChildSpec:
+    """The tenant's `command_menu` child, making `calls` (the handler's `command_menu`)."""
     spec, _ = actor_child(
         "command_menu",
         lambda: CommandMenuActor(api, coordination, calls, tenant=tenant),

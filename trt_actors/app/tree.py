@@ -397,7 +397,7 @@ class Tree:
                 backlog=backlog,
                 answer_rate=load.rate,
             ),
-            command_menu_child(api, coordination, tid),
+            command_menu_child(api, coordination, self.handler.command_menu(), tid),
             warmup,
             broadcaster,
         ]

@@ -135,6 +135,10 @@ class Handler(Protocol):
         """Build what the first update would otherwise pay for (the tree calls it at start)."""
         ...
 
+    def command_menu(self) -> list[BotCall]:
+        """The `setMyCommands` calls of every language (made once at start, by the leader)."""
+        ...
+
     def settle(
         self, outcome: Outcome, incoming: Incoming, context: Context, results: Sequence[object]
     ) -> Outcome:

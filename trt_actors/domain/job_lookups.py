@@ -1,6 +1,7 @@
-"""What the journey asks the session to read about generations (see `needs`): the job a
-press or `/status` names, and the user's recent jobs for History. The answers are handed to
-the screens as `Context.requested_job` and `Context.recent_jobs` (`with_jobs`)."""
+"""What the journey asks the session to read about generations (declared by the jobs
+area): the job a press or `/status` names, and the user's recent jobs for History. The
+answers are handed to the screens as `Context.requested_job` and `Context.recent_jobs`
+(`with_jobs`)."""
 
 from __future__ import annotations
 
@@ -31,24 +32,19 @@ class JobById(Lookup):
     job_id: int
 
 
-def _named(press: Press) -> Sequence[Lookup]:
+def job_named(press: Press) -> Sequence[Lookup]:
     job_id = press.number(0)
     return [JobById(job_id)] if job_id is not None else []
 
 
-def _status(argument: str) -> Sequence[Lookup]:
+def status_job(argument: str) -> Sequence[Lookup]:
     word = (argument or "").split(" ", 1)[0].lstrip("#№")
     return [JobById(int(word))] if word.isdigit() and len(word) < 15 else []
 
 
-def _newest(press: Press) -> Sequence[Lookup]:
+def newest_job(press: Press) -> Sequence[Lookup]:
     """Confirm: the user's newest job, to tell a repeated press how the order went."""
     return [RecentJobs(limit=1)]
-
-
-PRESS_NEEDS = {**{code: _named for code in JOB_CODES}, "ok": _newest}
-COMMAND_NEEDS = {"history": lambda argument: [RecentJobs()], "status": _status}
-SCREEN_NEEDS = {"h": lambda press: [RecentJobs()]}
 
 
 def with_jobs(context: Context) -> Context:

@@ -2,8 +2,9 @@
 
 `Journey(catalog)(state, incoming, context) -> Outcome` is pure: it reads the state, the
 update and the context, and returns the new state, the Bot API calls and the effects. It
-routes by kind — commands through `commands.COMMANDS`, button presses through
-`presses.ACTIONS` and the screens table, typed text and files into the wizard — and always
+routes by kind through the routes composed from the bot's areas (`domain.areas`,
+`area.Routes`) — commands, button presses and their screens, awaited inputs, messages an area
+takes where the user is, and the rest (typed text and files) into the wizard — and always
 answers: a press is answered first (`answerCallbackQuery`) and then edits its message in
 place; a message gets a new message. Stale or malformed buttons show the current screen
 with a short note. It never raises for any update or state it is given.
@@ -11,6 +12,7 @@ with a short note. It never raises for any update or state it is given.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -18,20 +20,15 @@ from typing import Any
 from trt_actors.catalog import Catalog
 
 from .answers import accept_caption, accept_media, accept_text, unusable
+from .area import Routes, compose
+from .areas import AREAS
 from .callbacks import decode, encode
-from .commands import run_command
 from .context import Context
 from .effects import BotCall, Effect, Lookup, Operation, Outcome
-from .inputs import awaited
 from .job_lookups import with_jobs
 from .media import received_media
-from .money_area import money_message
 from .moves import Move
-from .needs import needs
 from .payments import pre_checkout
-from .presses import press
-from .screens import render
-from .settle import settled
 from .state import JourneyState
 from .texts import LANGUAGES, keys, language_for, text
 from .turn import Turn
@@ -42,11 +39,18 @@ MEMORY_COMMANDS = frozenset({"start", "menu", "help", "language", "cancel", "res
 """Commands whose answers (tutorial, main menu, help, language) show no money."""
 
 
+@functools.cache
+def default_routes() -> Routes:
+    """The routes of the bot's areas (`domain.areas.AREAS`), composed once per process."""
+    return compose(AREAS)
+
+
 class Journey:
     """The bot's behaviour over the whole catalog. Immutable; safe to share between users."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, routes: Routes | None = None) -> None:
         self.catalog = catalog
+        self.routes = routes if routes is not None else default_routes()
 
     def __call__(self, state: Mapping[str, Any], incoming: Incoming, context: Context) -> Outcome:
         context = with_jobs(context)
@@ -64,7 +68,7 @@ class Journey:
         shown_for_stale, journey = journey.stale_shown, replace(journey, stale_shown=False)
         if incoming.kind is Kind.CALLBACK:
             pressed = decode(incoming.callback_data)
-            found = press(turn, journey, pressed) if pressed else None
+            found = self.routes.press(turn, journey, pressed) if pressed else None
             if found is None and shown_for_stale:
                 return self._stale_again(state, turn, incoming)
             stale = found is None
@@ -79,7 +83,7 @@ class Journey:
         return self._respond(state, turn, incoming, move, stale)
 
     def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> list[Lookup]:
-        return needs(JourneyState.load(state), incoming)
+        return self.routes.needs(JourneyState.load(state), incoming)
 
     def needs_account(self, state: Mapping[str, Any], incoming: Incoming) -> bool:
         """Whether this update may show the balance or today's free generations, which the
@@ -94,7 +98,7 @@ class Journey:
         journey = JourneyState.load(outcome.state)
         turn = self._turn(journey, incoming, with_jobs(context))
         operations = [e for e in outcome.effects if isinstance(e, Operation)]
-        move = settled(turn, journey, operations, results)
+        move = self.routes.settled(turn, journey, operations, results)
         return self._respond(outcome.state, turn, incoming, move, stale=False)
 
     def warm(self) -> None:
@@ -102,6 +106,9 @@ class Journey:
         user's update does not pay for it."""
         for language in LANGUAGES:
             keys(language)
+
+    def command_menu(self) -> list[BotCall]:
+        return self.routes.command_menu()
 
     def apology(self, incoming: Incoming) -> list[BotCall]:
         if incoming.chat_id is None:
@@ -148,17 +155,17 @@ class Journey:
         turn = replace(turn, language=move.state.language)
         if move.screen is not None:
             return move.screen.with_note(move.note), move.state
-        after, screen = render(turn, move.state)
+        after, screen = self.routes.render(turn, move.state)
         return screen.with_note(move.note), after
 
     def _message(self, journey: JourneyState, turn: Turn, incoming: Incoming) -> Move:
         if incoming.kind is Kind.COMMAND:
             journey = replace(journey, awaiting=None)
-            return run_command(turn, journey, incoming.command, incoming.argument)
-        move: Move | None = awaited(turn, journey, incoming)
+            return self.routes.command(turn, journey, incoming.command, incoming.argument)
+        move: Move | None = self.routes.awaited(turn, journey, incoming)
         if move is not None:
             return move
-        move = money_message(turn, journey, incoming)
+        move = self.routes.message(turn, journey, incoming)
         if move is not None:
             return move
         if incoming.kind is Kind.TEXT and incoming.text:

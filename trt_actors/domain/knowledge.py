@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from .callbacks import encode
 from .effects import Lookup, Operation
 from .moves import Move
-from .needs import COMMAND_NEEDS
 from .screens.home import menu_button
-from .settle import SETTLERS
 from .state import JourneyState
 from .turn import Turn
 from .view import Button, Screen
@@ -113,12 +111,9 @@ def ask(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(state, screen=results(turn, argument.strip(), _found(turn, argument), asked=True))
 
 
-def _searching(argument: str) -> list[Lookup]:
+def searching(argument: str) -> list[Lookup]:
+    """What `/search` and `/ask` read: the best entries for the words given."""
     return [FindKnowledge(argument.strip())] if argument.strip() else []
-
-
-COMMAND_NEEDS["search"] = _searching
-COMMAND_NEEDS["ask"] = _searching
 
 
 # -- admins ----------------------------------------------------------------------------------
@@ -174,23 +169,18 @@ def delete_entry(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(state, effects=(DeleteKnowledge(found[0], key=f"kb:delete:{turn.update_id}"),))
 
 
-def _added(turn: Turn, state: JourneyState, operation: AddKnowledge, hit: object) -> Move:
+def added(turn: Turn, state: JourneyState, operation: AddKnowledge, hit: object) -> Move:
     if not isinstance(hit, KnowledgeHit):
         return _note(turn, state, "kb_add_usage")
     return _note(turn, state, "kb_added", entry=_hit_text(turn, hit), id=hit.entry_id)
 
 
-def _edited(turn: Turn, state: JourneyState, operation: EditKnowledge, hit: object) -> Move:
+def edited(turn: Turn, state: JourneyState, operation: EditKnowledge, hit: object) -> Move:
     if not isinstance(hit, KnowledgeHit):
         return _note(turn, state, "kb_no_entry", id=operation.entry_id)
     return _note(turn, state, "kb_edited", entry=_hit_text(turn, hit))
 
 
-def _deleted(turn: Turn, state: JourneyState, operation: DeleteKnowledge, gone: object) -> Move:
+def deleted(turn: Turn, state: JourneyState, operation: DeleteKnowledge, gone: object) -> Move:
     key = "kb_deleted" if gone is True else "kb_no_entry"
     return _note(turn, state, key, id=operation.entry_id)
-
-
-SETTLERS[AddKnowledge] = _added
-SETTLERS[EditKnowledge] = _edited
-SETTLERS[DeleteKnowledge] = _deleted

@@ -4,9 +4,8 @@
   every refusal has its own answer (unknown, expired, used up, switched off, already used).
 - `/newpromo CODE AMOUNT_RUB [USES] [DAYS]` (admins) is `CreatePromo` — the minimal way to
   make codes until the admin panel comes.
-- `/start` of a user storage does not know yet (looked up before handling) carries
-  `JoinWithReferral` when the deep link is ``ref_<code>`` of another user, and `WelcomeBonus`
-  when the tenant gives one.
+- How the welcome and referral bonuses are answered (`settle_welcome`, `settle_referral`);
+  `/start` asks for them (`welcome.start_with_bonuses`).
 """
 
 from __future__ import annotations
@@ -16,19 +15,15 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .callbacks import encode
-from .commands import start
-from .effects import BotCall, Operation
+from .effects import BotCall
 from .money_effects import (
     CreatePromo,
     JoinWithReferral,
     MoneyResult,
     RedeemPromo,
-    Standing,
-    UserStanding,
     WelcomeBonus,
 )
 from .moves import Move
-from .referral_code import payload_referrer
 from .state import JourneyState
 from .turn import Turn
 from .view import Button, Screen
@@ -76,22 +71,6 @@ def new_promo_command(turn: Turn, state: JourneyState, argument: str) -> Move:
         expires = int((turn.context.now + datetime.timedelta(days=days)).timestamp() * 1000)
     op = CreatePromo(turn.user_id, code, kopecks, uses, expires, True, generations)
     return Move(state, effects=(op,))
-
-
-def start_with_bonuses(turn: Turn, state: JourneyState, argument: str) -> Move:
-    """/start, plus the referral and welcome bonuses of a user seen for the first time."""
-    move = start(turn, state, argument)
-    standing = turn.context.lookup(UserStanding(turn.user_id))
-    if not isinstance(standing, Standing) or standing.known:
-        return move
-    terms = turn.context.settings
-    effects: list[Operation] = []
-    referrer = payload_referrer(turn.context.secret, argument.strip())
-    if referrer is not None and referrer != turn.user_id:
-        effects.append(JoinWithReferral(turn.user_id, referrer, terms.referral_bonus_free, True))
-    if terms.welcome_bonus_kopecks > 0:
-        effects.append(WelcomeBonus(turn.user_id, terms.welcome_bonus_kopecks, True))
-    return Move(move.state, note=move.note, effects=(*move.effects, *effects))
 
 
 _PROMO_ANSWERS = {

@@ -68,6 +68,9 @@ class BasicBot:
     def warm(self) -> None:
         return None
 
+    def command_menu(self) -> list[BotCall]:
+        return []
+
     def apology(self, incoming: Incoming) -> list[BotCall]:
         if incoming.chat_id is None:
             return []

@@ -2,7 +2,7 @@
 in `jobs`).
 
 Everything shown here comes from the `Context` (balance, free generations) and the
-lookups the screens name (`money_area`); the screens only lay it out.
+lookups the screens name (the money area, `domain.areas.money`); the screens only lay it out.
 """
 
 from __future__ import annotations

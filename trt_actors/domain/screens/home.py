@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import admin
+from ..admin import lead
 from ..callbacks import encode
 from ..state import JourneyState
 from ..texts import text_or
@@ -36,7 +36,7 @@ def main_menu(turn: Turn, state: JourneyState) -> Screen:
     ]
     if turn.context.is_admin and not state.as_user:
         account.append(Button(turn.t("adm_btn_panel"), encode("a")))
-    elif (want := admin.lead.button(turn, state)) is not None:
+    elif (want := lead.button(turn, state)) is not None:
         account.append(want)
     rows = stack(grid(kind_buttons(turn), 2), grid(account, 2))
     return Screen(turn.t("welcome", name=turn.name), rows)
