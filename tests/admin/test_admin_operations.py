@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from trt_actors.domain.admin.facts import Denied, Done, StartBroadcast
-from trt_actors.operations import Site, perform_all
+from trt_actors.operations import PERFORMERS, Site
 from trt_actors.storage import Store, open_store
 
 TENANT = "default"
@@ -26,7 +26,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def perform_twice(store: Store, operation: object, update_id: int) -> list[object]:
     site = Site(TENANT, 7, update_id, NOW)
     return [
-        (await store.run(TENANT, lambda tx: perform_all(tx, [operation], site)))[0]  # type: ignore[list-item]
+        (await store.run(TENANT, lambda tx: PERFORMERS.perform_all(tx, [operation], site)))[0]  # type: ignore[list-item]
         for _ in range(2)
     ]
 

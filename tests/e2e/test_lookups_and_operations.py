@@ -18,7 +18,7 @@ from trt_actors.domain.context import Context
 from trt_actors.domain.effects import BotCall, Lookup, Operation, Outcome
 from trt_actors.domain.updates import Incoming, Kind
 from trt_actors.emulators.telegram import TelegramEmulator
-from trt_actors.operations import Site, performs, reads
+from trt_actors.operations import PERFORMERS, AreaPerformers, Performers, Site
 from trt_actors.storage import CreditKind, Currency, Tx
 from trt_actors.testing.basic_bot import BasicBot
 from trt_actors.testing.kit import running_bot
@@ -36,12 +36,15 @@ class Deposit(Operation):
     key: str
 
 
-@reads(LastEntries)
+TELLER = AreaPerformers("teller")
+
+
+@TELLER.reads(LastEntries)
 def _last_entries(tx: Tx, lookup: LastEntries, site: Site) -> int:
     return len(tx.ledger.entries(lookup.user_id, limit=10))
 
 
-@performs(Deposit)
+@TELLER.performs(Deposit)
 def _deposit(tx: Tx, operation: Deposit, site: Site) -> int:
     entry = tx.ledger.credit(
         operation.user_id,
@@ -92,7 +95,12 @@ class Teller(BasicBot):
 async def test_operations_run_before_the_reply_once_and_lookups_feed_the_screen(
     telegram_emulator: TelegramEmulator, tmp_path: Path
 ) -> None:
-    async with running_bot(tmp_path, emulator=telegram_emulator, handler=Teller()) as bot:
+    async with running_bot(
+        tmp_path,
+        emulator=telegram_emulator,
+        handler=Teller(),
+        performers=Performers((*PERFORMERS.areas, TELLER)),
+    ) as bot:
         ann = bot.user("Ann", language_code="en")
         await ann.send("deposit")  # a brand-new user: the profile exists before the credit
         first = (await ann.next_message())["text"]

@@ -55,17 +55,7 @@ from trt_actors.observability.correlation import (
     update_correlation,
 )
 from trt_actors.observability.metrics import metrics
-from trt_actors.operations import (
-    Services,
-    Site,
-    is_live,
-    is_probe,
-    perform_all,
-    perform_live,
-    probe_all,
-    read_all,
-    remember_all,
-)
+from trt_actors.operations import PERFORMERS, Performers, Services, Site
 from trt_actors.storage import (
     Currency,
     Fenced,
@@ -135,12 +125,14 @@ class SessionActor(Actor[InboxUpdate]):
         terms: TermsSource | None = None,
         services: Services | None = None,
         secret: bytes = b"",
+        performers: Performers = PERFORMERS,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
         self.store = store
         self.outbound = outbound
         self.handler = handler
+        self.performers = performers  # who reads its lookups and performs its operations
         self.slot = slot
         self.on_finished = on_finished  # told after each update this user's session is done with
         self.start_job = start_job
@@ -236,8 +228,8 @@ class SessionActor(Actor[InboxUpdate]):
         terms = self.terms.current  # read once: one update sees one version of the terms
         is_admin = terms.is_admin(self.user_id)
         lookups = [lookup for lookup in lookups if is_admin or not lookup.admin_only]
-        live = [lookup for lookup in lookups if is_probe(lookup)]
-        lookups = [lookup for lookup in lookups if not is_probe(lookup)]
+        live = [lookup for lookup in lookups if self.performers.is_probe(lookup)]
+        lookups = [lookup for lookup in lookups if not self.performers.is_probe(lookup)]
 
         allowance = terms.allowance_of(self.user_id)
 
@@ -245,14 +237,21 @@ class SessionActor(Actor[InboxUpdate]):
             user = tx.users.find(self.user_id)
             blocked = user is not None and user.is_blocked
             if not account:  # a menu from memory: no balance, no free uses
-                return 0, 0, 0, blocked, None, read_all(tx, lookups, site)
+                return 0, 0, 0, blocked, None, self.performers.read_all(tx, lookups, site)
             available = tx.ledger.account(self.user_id, Currency.RUB).available
             used = tx.quota.used(self.user_id, quota_day(today, terms.timezone))
             bonus = tx.free_bonus.left(self.user_id)
             left = None
             if allowance is not None:
                 left = max(0, allowance - tx.stats.allowance_spent(self.user_id))
-            return available, used, bonus, blocked, left, read_all(tx, lookups, site)
+            return (
+                available,
+                used,
+                bonus,
+                blocked,
+                left,
+                self.performers.read_all(tx, lookups, site),
+            )
 
         balance, used, bonus, blocked, left, found = 0, 0, 0, False, None, dict[Lookup, object]()
         remembered = self.terms.blocked(self.user_id)
@@ -263,7 +262,7 @@ class SessionActor(Actor[InboxUpdate]):
         else:  # a menu from memory: no storage read at all
             blocked = remembered
         if live:
-            found.update(await probe_all(self.services, live, site))
+            found.update(await self.performers.probe_all(self.services, live, site))
         language = self.state.get("language")
         return Context(
             now=today,
@@ -299,7 +298,7 @@ class SessionActor(Actor[InboxUpdate]):
         if not operations:
             return outcome
         site = Site(self.tenant, self.user_id, message.update_id, context.now)
-        stored = [operation for operation in operations if not is_live(operation)]
+        stored = [operation for operation in operations if not self.performers.is_live(operation)]
         done = iter(
             await self.store.run(
                 self.tenant,
@@ -309,10 +308,12 @@ class SessionActor(Actor[InboxUpdate]):
             )
         )
         results = [
-            await perform_live(self.services, operation, site) if is_live(operation) else next(done)
+            await self.performers.perform_live(self.services, operation, site)
+            if self.performers.is_live(operation)
+            else next(done)
             for operation in operations
         ]
-        remember_all(self.terms, operations, results)
+        self.performers.remember_all(self.terms, operations, results)
         context = await self._context(message.update_id, wanted)
         settled = self.handler.settle(outcome, incoming, context, results)
         more = [k for k in self.handler.lookups(settled.state, incoming) if k not in wanted]
@@ -472,7 +473,7 @@ class SessionActor(Actor[InboxUpdate]):
         if earlier is not None:
             log.info("session.operations_answered_before", update_id=message.update_id)
             return earlier
-        results = perform_all(tx, operations, site)
+        results = self.performers.perform_all(tx, operations, site)
         try:
             kept = pickle.dumps((operations, results))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a bug: say so

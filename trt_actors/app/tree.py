@@ -88,7 +88,7 @@ from trt_actors.observability.correlation import correlations
 from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector
 from trt_actors.observability.redaction import redactor
-from trt_actors.operations import Services
+from trt_actors.operations import PERFORMERS, Performers, Services
 from trt_actors.ops.doctor import check_tenant
 from trt_actors.ops.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
@@ -148,11 +148,19 @@ class Tree:
     """Builds the root supervisor and reports readiness from what is running."""
 
     def __init__(
-        self, settings: Settings, handler: Handler | None = None, limits: Limits | None = None
+        self,
+        settings: Settings,
+        handler: Handler | None = None,
+        limits: Limits | None = None,
+        performers: Performers = PERFORMERS,
     ) -> None:
         self.settings = settings
         self.catalog = load_catalog()
         self.handler = handler or Journey(self.catalog)
+        self.performers = performers
+        if isinstance(self.handler, Journey):  # its areas' lookups and operations, all answered
+            routes = self.handler.routes
+            performers.check_complete(routes.lookups, routes.operations)
         self.jobs: dict[str, Jobs] = {}
         # Telegram's; a self-hosted Bot API server may differ; scaled only for an emulator
         self.limits = limits or Limits().scaled(settings.telegram_rate_scale)
@@ -467,6 +475,7 @@ class Tree:
                     services=services,
                     wake_job=services.wake_job,
                     secret=secret,
+                    performers=self.performers,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

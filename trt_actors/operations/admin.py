@@ -61,8 +61,10 @@ from trt_actors.storage import (
     Tx,
 )
 
-from ._registry import Services, Site, performs, performs_live, probes, reads, remembers
 from .chart import money_chart
+from .performers import AreaPerformers, Services, Site
+
+PERFORMERS = AreaPerformers("admin")
 
 log = structlog.get_logger(__name__)
 
@@ -81,7 +83,7 @@ def _since(site: Site, days: int) -> int:
 # -- lookups --------------------------------------------------------------------------------
 
 
-@reads(PanelStats)
+@PERFORMERS.reads(PanelStats)
 def _stats(tx: Tx, lookup: PanelStats, site: Site) -> StatsFacts:
     since = _since(site, lookup.days)
     users = tx.stats.users(since=since)
@@ -99,7 +101,7 @@ def _stats(tx: Tx, lookup: PanelStats, site: Site) -> StatsFacts:
     )
 
 
-@reads(UserCard)
+@PERFORMERS.reads(UserCard)
 def _user_card(tx: Tx, lookup: UserCard, site: Site) -> UserFacts | None:
     target = lookup.target
     user = tx.users.find(int(target)) if target.isdigit() else tx.users.by_username(target)
@@ -124,7 +126,7 @@ def _user_card(tx: Tx, lookup: UserCard, site: Site) -> UserFacts | None:
     )
 
 
-@reads(AuditTail)
+@PERFORMERS.reads(AuditTail)
 def _audit(tx: Tx, lookup: AuditTail, site: Site) -> list[AuditLine]:
     return [
         AuditLine(e.actor_id, e.action, e.target, _at(e.created_at), e.details)
@@ -132,7 +134,7 @@ def _audit(tx: Tx, lookup: AuditTail, site: Site) -> list[AuditLine]:
     ]
 
 
-@reads(BroadcastStatus)
+@PERFORMERS.reads(BroadcastStatus)
 def _broadcast(tx: Tx, lookup: BroadcastStatus, site: Site) -> BroadcastFacts | None:
     try:
         found = tx.broadcasts.get(lookup.broadcast_id)
@@ -149,7 +151,7 @@ def _broadcast(tx: Tx, lookup: BroadcastStatus, site: Site) -> BroadcastFacts | 
     )
 
 
-@reads(Export)
+@PERFORMERS.reads(Export)
 def _export(tx: Tx, lookup: Export, site: Site) -> FileFacts | None:
     if lookup.table not in EXPORT_COLUMNS:
         return None
@@ -165,7 +167,7 @@ def _export(tx: Tx, lookup: Export, site: Site) -> FileFacts | None:
     return FileFacts(name, ("\ufeff" + out.getvalue()).encode(), "text/csv", rows)
 
 
-@probes(StatsChart)
+@PERFORMERS.probes(StatsChart)
 async def _chart(services: Services, lookup: StatsChart, site: Site) -> FileFacts:
     """The figures from a short read; the drawing (matplotlib, ~100 ms) in a thread of its
     own afterwards, so no reader connection is held while it draws."""
@@ -200,18 +202,18 @@ def _job_facts(tx: Tx, job_id: int) -> JobFacts | None:
     )
 
 
-@reads(JobsPage)
+@PERFORMERS.reads(JobsPage)
 def _jobs_page(tx: Tx, lookup: JobsPage, site: Site) -> list[JobFacts]:
     ids = tx.stats.job_ids(before_id=lookup.before or None, limit=lookup.size)
     return [facts for job_id in ids if (facts := _job_facts(tx, job_id)) is not None]
 
 
-@reads(JobDetail)
+@PERFORMERS.reads(JobDetail)
 def _job_detail(tx: Tx, lookup: JobDetail, site: Site) -> JobFacts | None:
     return _job_facts(tx, lookup.job_id)
 
 
-@reads(PaymentsPage)
+@PERFORMERS.reads(PaymentsPage)
 def _payments(tx: Tx, lookup: PaymentsPage, site: Site) -> list[PaymentLine]:
     return [
         PaymentLine(
@@ -228,7 +230,7 @@ def _payments(tx: Tx, lookup: PaymentsPage, site: Site) -> list[PaymentLine]:
     ]
 
 
-@reads(PromoList)
+@PERFORMERS.reads(PromoList)
 def _promos(tx: Tx, lookup: PromoList, site: Site) -> list[PromoLine]:
     return [
         PromoLine(
@@ -244,7 +246,7 @@ def _promos(tx: Tx, lookup: PromoList, site: Site) -> list[PromoLine]:
     ]
 
 
-@performs(DisablePromo)
+@PERFORMERS.performs(DisablePromo)
 def _disable_promo(tx: Tx, operation: DisablePromo, site: Site) -> Done | Refused:
     try:
         tx.promos.deactivate(operation.code)
@@ -257,7 +259,7 @@ def _disable_promo(tx: Tx, operation: DisablePromo, site: Site) -> Done | Refuse
 # -- operations -----------------------------------------------------------------------------
 
 
-@performs(Denied)
+@PERFORMERS.performs(Denied)
 def _denied(tx: Tx, operation: Denied, site: Site) -> Done:
     log.warning("admin.denied", user=operation.user_id, what=operation.what)
     key = f"denied:{site.user_id}:{site.update_id}"  # handled again: recorded once
@@ -265,7 +267,7 @@ def _denied(tx: Tx, operation: Denied, site: Site) -> Done:
     return Done()
 
 
-@performs(SetBlocked)
+@PERFORMERS.performs(SetBlocked)
 def _set_blocked(tx: Tx, operation: SetBlocked, site: Site) -> Done | Refused:
     if not tx.users.exists(operation.user_id):
         return Refused("adm_refused_no_user")
@@ -275,14 +277,14 @@ def _set_blocked(tx: Tx, operation: SetBlocked, site: Site) -> Done | Refused:
     return Done()
 
 
-@remembers(SetBlocked)
+@PERFORMERS.remembers(SetBlocked)
 def _remember_blocked(terms: Any, operation: SetBlocked, result: object) -> None:
     """Sessions answering from memory see the block (or unblock) at once."""
     if isinstance(result, Done):
         terms.mark_blocked(operation.user_id, operation.blocked)
 
 
-@performs(AdjustBalance)
+@PERFORMERS.performs(AdjustBalance)
 def _adjust(tx: Tx, operation: AdjustBalance, site: Site) -> Done | Refused:
     if not tx.users.exists(operation.user_id):
         return Refused("adm_refused_no_user")
@@ -316,7 +318,7 @@ def _adjust(tx: Tx, operation: AdjustBalance, site: Site) -> Done | Refused:
     return Done()
 
 
-@performs_live(GrantAdmin)
+@PERFORMERS.performs_live(GrantAdmin)
 async def _grant_admin(services: Services, operation: GrantAdmin, site: Site) -> Done | Refused:
     """Only the main admin appoints; the new list is the admins in force plus this user."""
     terms = services.terms.current
@@ -336,7 +338,7 @@ async def _grant_admin(services: Services, operation: GrantAdmin, site: Site) ->
     return Done()
 
 
-@performs(StartBroadcast)
+@PERFORMERS.performs(StartBroadcast)
 def _start_broadcast(tx: Tx, operation: StartBroadcast, site: Site) -> Done:
     key = f"broadcast:{operation.key}"
     earlier = tx.audit.by_key(key)
@@ -351,7 +353,7 @@ def _start_broadcast(tx: Tx, operation: StartBroadcast, site: Site) -> Done:
     return Done(started.id)
 
 
-@performs(CancelBroadcast)
+@PERFORMERS.performs(CancelBroadcast)
 def _cancel_broadcast(tx: Tx, operation: CancelBroadcast, site: Site) -> Done | Refused:
     try:
         tx.broadcasts.set_state(operation.broadcast_id, BroadcastState.CANCELLED)
@@ -361,7 +363,7 @@ def _cancel_broadcast(tx: Tx, operation: CancelBroadcast, site: Site) -> Done | 
     return Done(operation.broadcast_id)
 
 
-@performs_live(ChangeTerm)
+@PERFORMERS.performs_live(ChangeTerm)
 async def _change_term(services: Services, operation: ChangeTerm, site: Site) -> Done | Refused:
     try:
         await services.terms.update(operation.key, operation.value, operation.admin_id)
@@ -372,7 +374,7 @@ async def _change_term(services: Services, operation: ChangeTerm, site: Site) ->
     return Done()
 
 
-@performs_live(ResetTerm)
+@PERFORMERS.performs_live(ResetTerm)
 async def _reset_term(services: Services, operation: ResetTerm, site: Site) -> Done | Refused:
     try:
         await services.terms.reset(operation.key, operation.admin_id)
@@ -381,7 +383,7 @@ async def _reset_term(services: Services, operation: ResetTerm, site: Site) -> D
     return Done()
 
 
-@performs_live(AdminRedeliver)
+@PERFORMERS.performs_live(AdminRedeliver)
 async def _redeliver(services: Services, operation: AdminRedeliver, site: Site) -> Done | Refused:
     def request(tx: Tx) -> bool:
         try:

@@ -30,7 +30,9 @@ from trt_actors.kie import KieError
 from trt_actors.storage import StorageError, Tx
 from trt_actors.telegram.errors import TelegramError
 
-from ._registry import ProbeFailed, Services, Site, probes, reads
+from .performers import AreaPerformers, ProbeFailed, Services, Site
+
+PERFORMERS = AreaPerformers("admin diagnostics")
 
 CHECK_DEADLINE = 5.0
 SELFTEST_KEY = "selftest"
@@ -65,7 +67,7 @@ def _coordination(services: Services) -> Check:
     return Check("redis", bool(status.redis_up), detail)
 
 
-@probes(Diagnostics)
+@PERFORMERS.probes(Diagnostics)
 async def _diagnostics(services: Services, lookup: Diagnostics, site: Site) -> DiagnosticsFacts:
     async def webhook() -> str:
         info = await services.outbound.call("getWebhookInfo", {}, timeout=CHECK_DEADLINE)
@@ -94,7 +96,7 @@ async def _diagnostics(services: Services, lookup: Diagnostics, site: Site) -> D
     return DiagnosticsFacts(checks, inbox, [(_at(at), where, e) for at, where, e in errors])
 
 
-@probes(SelfTest)
+@PERFORMERS.probes(SelfTest)
 async def _selftest(services: Services, lookup: SelfTest, site: Site) -> list[Check]:
     nonce = secrets.token_hex(8)
 
@@ -125,13 +127,13 @@ async def _selftest(services: Services, lookup: SelfTest, site: Site) -> list[Ch
     ]
 
 
-@reads(CorrelationTrail)
+@PERFORMERS.reads(CorrelationTrail)
 def _trail(tx: Tx, lookup: CorrelationTrail, site: Site) -> list[TrailStep]:
     steps = tx.correlations.trail(lookup.correlation_id, limit=40)
     return [TrailStep(_at(step.at), step.step, step.detail) for step in steps]
 
 
-@probes(KieCredits)
+@PERFORMERS.probes(KieCredits)
 async def _kie_credits(services: Services, lookup: KieCredits, site: Site) -> object:
     if services.kie is None:
         return ProbeFailed("no KIE_API_KEY")
@@ -141,7 +143,7 @@ async def _kie_credits(services: Services, lookup: KieCredits, site: Site) -> ob
         return ProbeFailed(f"{type(exc).__name__}: {exc}")
 
 
-@probes(TenantsOverview)
+@PERFORMERS.probes(TenantsOverview)
 async def _tenants(services: Services, lookup: TenantsOverview, site: Site) -> object:
     """Only the main admin of the default (first) tenant sees every bot's figures."""
     if not services.tenants or site.tenant != services.tenants[0]:
@@ -167,7 +169,7 @@ async def _tenants(services: Services, lookup: TenantsOverview, site: Site) -> o
     return lines
 
 
-@probes(ConfigCheck)
+@PERFORMERS.probes(ConfigCheck)
 async def _config_check(services: Services, lookup: ConfigCheck, site: Site) -> object:
     """`trt doctor`'s checks for this bot (its settings, the database, Redis, its token and
     webhook at Telegram, KIE), as the composition root gave them (`Services.check_config`)."""

@@ -8,7 +8,9 @@ from trt_actors.domain.context import JobView
 from trt_actors.domain.job_lookups import JobById, RecentJobs
 from trt_actors.storage import Job, NotFound, Tx
 
-from ._registry import Site, reads
+from .performers import AreaPerformers, Site
+
+PERFORMERS = AreaPerformers("jobs")
 
 
 def job_view(job: Job) -> JobView:
@@ -27,12 +29,12 @@ def job_view(job: Job) -> JobView:
     )
 
 
-@reads(RecentJobs)
+@PERFORMERS.reads(RecentJobs)
 def _recent(tx: Tx, lookup: RecentJobs, site: Site) -> tuple[JobView, ...]:
     return tuple(job_view(job) for job in tx.jobs.for_user(site.user_id, limit=lookup.limit))
 
 
-@reads(JobById)
+@PERFORMERS.reads(JobById)
 def _by_id(tx: Tx, lookup: JobById, site: Site) -> JobView | None:
     try:
         return job_view(tx.jobs.get(lookup.job_id))

@@ -11,19 +11,21 @@ from trt_actors.domain.knowledge import (
 )
 from trt_actors.storage import KnowledgeEntry, NotFound, Tx
 
-from ._registry import Site, performs, reads
+from .performers import AreaPerformers, Site
+
+PERFORMERS = AreaPerformers("knowledge")
 
 
 def _hit(entry: KnowledgeEntry) -> KnowledgeHit:
     return KnowledgeHit(entry.id, entry.question, entry.answer)
 
 
-@reads(FindKnowledge)
+@PERFORMERS.reads(FindKnowledge)
 def find(tx: Tx, lookup: FindKnowledge, site: Site) -> tuple[KnowledgeHit, ...]:
     return tuple(_hit(entry) for entry in tx.knowledge.search(lookup.text, limit=lookup.limit))
 
 
-@performs(AddKnowledge)
+@PERFORMERS.performs(AddKnowledge)
 def add(tx: Tx, operation: AddKnowledge, site: Site) -> KnowledgeHit:
     entry = tx.knowledge.add(
         operation.question, operation.answer, key=operation.key, created_by=operation.author
@@ -35,7 +37,7 @@ def add(tx: Tx, operation: AddKnowledge, site: Site) -> KnowledgeHit:
     return _hit(entry)
 
 
-@performs(EditKnowledge)
+@PERFORMERS.performs(EditKnowledge)
 def edit(tx: Tx, operation: EditKnowledge, site: Site) -> KnowledgeHit | None:
     """Editing the same entry to the same text again changes nothing visible: idempotent."""
     try:
@@ -48,7 +50,7 @@ def edit(tx: Tx, operation: EditKnowledge, site: Site) -> KnowledgeHit | None:
     return _hit(entry)
 
 
-@performs(DeleteKnowledge)
+@PERFORMERS.performs(DeleteKnowledge)
 def delete(tx: Tx, operation: DeleteKnowledge, site: Site) -> bool:
     gone = tx.knowledge.delete(operation.entry_id)
     if gone:

@@ -35,7 +35,9 @@ from trt_actors.money.perform import REFERRAL_REASON
 from trt_actors.storage import Currency, PaymentMethod, PaymentStatus, Tx
 from trt_actors.telegram.errors import TelegramError
 
-from ._registry import Services, Site, performs, performs_live, reads
+from .performers import AreaPerformers, Services, Site
+
+PERFORMERS = AreaPerformers("money")
 
 MOVEMENTS_SHOWN = 5
 STORE_DEADLINE = 5.0
@@ -58,10 +60,10 @@ MONEY_OPERATIONS: tuple[type[Operation], ...] = (
     WelcomeBonus,
 )
 for _kind in MONEY_OPERATIONS:
-    performs(_kind)(_perform)
+    PERFORMERS.performs(_kind)(_perform)
 
 
-@reads(MoneySummary)
+@PERFORMERS.reads(MoneySummary)
 def _money_summary(tx: Tx, lookup: MoneySummary, site: Site) -> MoneyFacts:
     account = tx.ledger.account(lookup.user_id, Currency.RUB)
     entries = tx.ledger.entries(lookup.user_id, currency=Currency.RUB, limit=MOVEMENTS_SHOWN)
@@ -72,13 +74,13 @@ def _money_summary(tx: Tx, lookup: MoneySummary, site: Site) -> MoneyFacts:
     return MoneyFacts(account.balance, account.held, tx.free_bonus.left(lookup.user_id), movements)
 
 
-@reads(UserStanding)
+@PERFORMERS.reads(UserStanding)
 def _user_standing(tx: Tx, lookup: UserStanding, site: Site) -> Standing:
     user = tx.users.find(lookup.user_id)
     return Standing(known=user is not None, blocked=user is not None and user.is_blocked)
 
 
-@reads(ReferralStats)
+@PERFORMERS.reads(ReferralStats)
 def _referral_stats(tx: Tx, lookup: ReferralStats, site: Site) -> ReferralFacts:
     return ReferralFacts(
         invited=tx.referrals.count_for(lookup.user_id),
@@ -87,7 +89,7 @@ def _referral_stats(tx: Tx, lookup: ReferralStats, site: Site) -> ReferralFacts:
     )
 
 
-@reads(StarsCharge)
+@PERFORMERS.reads(StarsCharge)
 def _stars_charge(tx: Tx, lookup: StarsCharge, site: Site) -> ChargeFacts | None:
     payment = tx.payments.find_external(PaymentMethod.STARS, lookup.charge_id)
     if payment is None:
@@ -95,7 +97,7 @@ def _stars_charge(tx: Tx, lookup: StarsCharge, site: Site) -> ChargeFacts | None
     return ChargeFacts(payment.user_id, payment.amount, str(payment.status), payment.id)
 
 
-@reads(PendingTransfers)
+@PERFORMERS.reads(PendingTransfers)
 def _pending_transfers(tx: Tx, lookup: PendingTransfers, site: Site) -> tuple[TransferView, ...]:
     pending = tx.payments.by_status(PaymentStatus.PENDING, limit=lookup.limit)
     return tuple(
@@ -105,7 +107,7 @@ def _pending_transfers(tx: Tx, lookup: PendingTransfers, site: Site) -> tuple[Tr
     )
 
 
-@performs_live(AdminRefundStars)
+@PERFORMERS.performs_live(AdminRefundStars)
 async def _admin_refund(services: Services, op: AdminRefundStars, site: Site) -> MoneyResult:
     """Telegram first: the Stars go back to the payer, and only then is the credit taken back
     (in one transaction with the payment's mark). Telegram answering that the charge was

@@ -36,6 +36,7 @@ from trt_actors.emulators.telegram import (
     open_telegram_emulator,
 )
 from trt_actors.observability.events import EventKind, LifecycleEvent, current_bus
+from trt_actors.operations import PERFORMERS, Performers
 from trt_actors.settings import Settings
 from trt_actors.telegram.pacing import Limits
 
@@ -195,11 +196,13 @@ async def running_bot(
     handler: Handler | None = None,
     limits: Limits | None = None,
     terms: TenantSettings | None = None,
+    performers: Performers = PERFORMERS,
     **settings: Any,
 ) -> AsyncIterator[BotService]:
     """Start the emulators (the Telegram one unless given, and a KIE one) and the tree; stop
     all of them at exit, gracefully. `terms` replaces the tenant's business terms (admins,
-    Stars rate, bank requisites, bonuses, ...)."""
+    Stars rate, bank requisites, bonuses, ...); `handler` and `performers` replace the bot's
+    areas (a test's own)."""
     async with _emulator(emulator) as emu, open_kie_emulator() as kie:
         assert emu.base_url is not None, "the emulator is not serving"
         settings = {
@@ -209,7 +212,10 @@ async def running_bot(
             **settings,
         }
         tree = Tree(
-            service_settings(emu.base_url, emu.config.token, data_dir, **settings), handler, limits
+            service_settings(emu.base_url, emu.config.token, data_dir, **settings),
+            handler,
+            limits,
+            performers,
         )
         if terms is not None:
             tree.tenants = [replace(tenant, settings=terms) for tenant in tree.tenants]
