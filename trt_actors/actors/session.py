@@ -215,7 +215,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.state, self.version = session.state, session.version
 
     async def _context(
-        self, update_id: int, lookups: Sequence[Lookup] = (), *, account: bool = True
+        self, update_id: int, lookups: Sequence[Lookup[object]] = (), *, account: bool = True
     ) -> Context:
         """What the handler knows besides the state: the balance and today's free uses from
         storage, what the handler's lookups found (one read transaction), and the tariff and
@@ -233,7 +233,7 @@ class SessionActor(Actor[InboxUpdate]):
 
         allowance = terms.allowance_of(self.user_id)
 
-        def read(tx: Tx) -> tuple[int, int, int, bool, int | None, dict[Lookup, object]]:
+        def read(tx: Tx) -> tuple[int, int, int, bool, int | None, dict[Lookup[object], object]]:
             user = tx.users.find(self.user_id)
             blocked = user is not None and user.is_blocked
             if not account:  # a menu from memory: no balance, no free uses
@@ -253,7 +253,14 @@ class SessionActor(Actor[InboxUpdate]):
                 self.performers.read_all(tx, lookups, site),
             )
 
-        balance, used, bonus, blocked, left, found = 0, 0, 0, False, None, dict[Lookup, object]()
+        balance, used, bonus, blocked, left, found = (
+            0,
+            0,
+            0,
+            False,
+            None,
+            dict[Lookup[object], object](),
+        )
         remembered = self.terms.blocked(self.user_id)
         if self.user_id == SYSTEM_USER:
             pass

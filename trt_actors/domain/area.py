@@ -41,9 +41,9 @@ CommandAction = Callable[[Turn, JourneyState, str], Move]
 MessageTaker = Callable[[Turn, JourneyState, Incoming], Move | None]
 """A message an area takes by where the user is (a payment, an amount typed on its screen);
 None when it is not for the area."""
-PressNeeds = Callable[[Press], Sequence[Lookup]]
-CommandNeeds = Callable[[str], Sequence[Lookup]]
-UserNeeds = Callable[[int], Sequence[Lookup]]
+PressNeeds = Callable[[Press], Sequence[Lookup[object]]]
+CommandNeeds = Callable[[str], Sequence[Lookup[object]]]
+UserNeeds = Callable[[int], Sequence[Lookup[object]]]
 Settler = Callable[[Turn, JourneyState, Any, Any], Move]
 """`(turn, state, operation, result) -> Move`: how the journey answers a performed operation."""
 
@@ -78,7 +78,7 @@ class Area:
     user_needs: Mapping[str, UserNeeds] = field(default_factory=dict)
     newcomer_needs: Mapping[str, UserNeeds] = field(default_factory=dict)
     settlers: Mapping[type[Operation], Settler] = field(default_factory=dict)
-    lookups: Sequence[type[Lookup]] = ()
+    lookups: Sequence[type[Lookup[object]]] = ()
     """The kinds of lookup its needs ask for (checked against the storage side at start)."""
     sealed: frozenset[str] = frozenset()
 
@@ -120,7 +120,7 @@ class Routes:
         return frozenset(self.settlers)
 
     @property
-    def lookups(self) -> frozenset[type[Lookup]]:
+    def lookups(self) -> frozenset[type[Lookup[object]]]:
         return frozenset(kind for area in self.areas for kind in area.lookups)
 
     def owner(self, code: str) -> str | None:
@@ -187,11 +187,11 @@ class Routes:
 
     # lookups and operations ----------------------------------------------------------
 
-    def needs(self, state: JourneyState, incoming: Incoming) -> list[Lookup]:
+    def needs(self, state: JourneyState, incoming: Incoming) -> list[Lookup[object]]:
         """Every lookup for `incoming` in `state`, each once, in a stable order. The session
         asks twice — with the state before the update and the state the handler moved to —
         so a screen reached by any way (a press, a command, Back) gets its data."""
-        found: list[Lookup] = []
+        found: list[Lookup[object]] = []
         if incoming.kind is Kind.CALLBACK:
             pressed = decode(incoming.callback_data)
             if pressed is not None and pressed.code in self.press_needs:

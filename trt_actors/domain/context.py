@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar, cast
 
 from trt_actors.catalog import Tariff
 
+from .lookup import Lookup
 from .tenant_settings import TenantSettings
+
+R = TypeVar("R")
 
 DEFAULT_FREE_PER_DAY = 5
 """Free generations per user and day until the tenant setting `free_per_day` is read."""
@@ -71,11 +74,14 @@ class Context:
     recent_jobs: tuple[JobView, ...] = ()
     requested_job: JobView | None = None
     settings: TenantSettings = NO_SETTINGS
-    found: Mapping[Any, object] = field(default_factory=dict)
+    found: Mapping[Lookup[object], object] = field(default_factory=dict)
     tenant_id: str = ""
     secret: bytes = b""
     free_bonus_left: int = 0
 
-    def lookup(self, key: object) -> object | None:
-        """What the session found for lookup `key` (None when it was not looked up)."""
-        return self.found.get(key)
+    def lookup(self, key: Lookup[R]) -> R | None:
+        """What the session found for lookup `key`: None when it was not looked up, or could
+        not be answered (a live probe that failed or overran its deadline: the session keeps
+        such answers out of `found`). Each value is what the lookup's reader returned, whose
+        type the performers' registration checks against `R`."""
+        return cast("R | None", self.found.get(key))

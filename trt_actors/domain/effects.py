@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from .context import Context
+from .lookup import Lookup as Lookup  # noqa: PLC0414  (re-exported, as it always was)
 from .updates import Incoming
 
 MEDIA_FACTS = "_media"
@@ -48,18 +49,6 @@ class StartGeneration:
     idempotency_key: str
     media: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     allowance: bool = False  # a limited admin's: recorded at its price, drawn on the allowance
-
-
-class Lookup:
-    """Base of the data a handler asks the session to read before it handles an update.
-
-    Subclasses are frozen dataclasses (hashable) named for what they find, e.g. a job by id;
-    the session reads each one (`trt_actors.operations`) and hands the results to the handler
-    in `Context.found`, keyed by the lookup itself. An `admin_only` lookup is never read for
-    a user who is not an admin of the tenant, whatever the handler asks."""
-
-    __slots__ = ()
-    admin_only: ClassVar[bool] = False
 
 
 class Operation:
@@ -121,7 +110,7 @@ class Handler(Protocol):
         """What to say when handling this update failed for good."""
         ...
 
-    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> Sequence[Lookup]:
+    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> Sequence[Lookup[object]]:
         """What to read before handling `incoming` in `state` (the session asks again with
         the state the handler returns, so a screen gets the data it shows)."""
         ...

@@ -19,30 +19,30 @@ JOB_CODES = frozenset({"ja", "jp", "jc", "jo", "jd"})
 
 
 @dataclass(frozen=True, slots=True)
-class RecentJobs(Lookup):
+class RecentJobs(Lookup[tuple[JobView, ...]]):
     """The user's newest generations, newest first (a tuple of `JobView`)."""
 
     limit: int = HISTORY_JOBS
 
 
 @dataclass(frozen=True, slots=True)
-class JobById(Lookup):
+class JobById(Lookup[JobView | None]):
     """One generation by id (a `JobView`, or None); the screens check who may see it."""
 
     job_id: int
 
 
-def job_named(press: Press) -> Sequence[Lookup]:
+def job_named(press: Press) -> Sequence[Lookup[object]]:
     job_id = press.number(0)
     return [JobById(job_id)] if job_id is not None else []
 
 
-def status_job(argument: str) -> Sequence[Lookup]:
+def status_job(argument: str) -> Sequence[Lookup[object]]:
     word = (argument or "").split(" ", 1)[0].lstrip("#№")
     return [JobById(int(word))] if word.isdigit() and len(word) < 15 else []
 
 
-def newest_job(press: Press) -> Sequence[Lookup]:
+def newest_job(press: Press) -> Sequence[Lookup[object]]:
     """Confirm: the user's newest job, to tell a repeated press how the order went."""
     return [RecentJobs(limit=1)]
 

@@ -82,7 +82,7 @@ class Journey:
             return Outcome(move.state.dump(state), effects=list(move.effects))
         return self._respond(state, turn, incoming, move, stale)
 
-    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> list[Lookup]:
+    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> list[Lookup[object]]:
         return self.routes.needs(JourneyState.load(state), incoming)
 
     def needs_account(self, state: Mapping[str, Any], incoming: Incoming) -> bool:

@@ -36,7 +36,7 @@ class KnowledgeHit:
 
 
 @dataclass(frozen=True, slots=True)
-class FindKnowledge(Lookup):
+class FindKnowledge(Lookup[tuple["KnowledgeHit", ...]]):
     """The entries best matching `text`, best first (a tuple of `KnowledgeHit`)."""
 
     text: str
@@ -111,7 +111,7 @@ def ask(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(state, screen=results(turn, argument.strip(), _found(turn, argument), asked=True))
 
 
-def searching(argument: str) -> list[Lookup]:
+def searching(argument: str) -> list[Lookup[object]]:
     """What `/search` and `/ask` read: the best entries for the words given."""
     return [FindKnowledge(argument.strip())] if argument.strip() else []
 

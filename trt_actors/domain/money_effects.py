@@ -197,7 +197,7 @@ class Movement:
 
 
 @dataclass(frozen=True, slots=True)
-class MoneySummary(Lookup):
+class MoneySummary(Lookup["MoneyFacts"]):
     """The user's money: balance, held, bonus generations, the last movements."""
 
     user_id: int
@@ -212,7 +212,7 @@ class MoneyFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class UserStanding(Lookup):
+class UserStanding(Lookup["Standing"]):
     """Whether the user is known to storage and not blocked by an admin."""
 
     user_id: int
@@ -225,7 +225,7 @@ class Standing:
 
 
 @dataclass(frozen=True, slots=True)
-class ReferralStats(Lookup):
+class ReferralStats(Lookup["ReferralFacts"]):
     user_id: int
 
 
@@ -237,7 +237,7 @@ class ReferralFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class StarsCharge(Lookup):
+class StarsCharge(Lookup["ChargeFacts | None"]):
     """The Stars payment with this Telegram charge id (for an admin's /refund)."""
 
     admin_only: ClassVar[bool] = True
@@ -253,7 +253,7 @@ class ChargeFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class PendingTransfers(Lookup):
+class PendingTransfers(Lookup[tuple["TransferView", ...]]):
     """The bank transfers waiting for review, oldest first (the admins' queue)."""
 
     admin_only: ClassVar[bool] = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Awaitable, Callable
+from fractions import Fraction
 
 import trio
 
@@ -134,7 +135,9 @@ def _trail(tx: Tx, lookup: CorrelationTrail, site: Site) -> list[TrailStep]:
 
 
 @PERFORMERS.probes(KieCredits)
-async def _kie_credits(services: Services, lookup: KieCredits, site: Site) -> object:
+async def _kie_credits(
+    services: Services, lookup: KieCredits, site: Site
+) -> Fraction | ProbeFailed:
     if services.kie is None:
         return ProbeFailed("no KIE_API_KEY")
     try:
@@ -144,7 +147,9 @@ async def _kie_credits(services: Services, lookup: KieCredits, site: Site) -> ob
 
 
 @PERFORMERS.probes(TenantsOverview)
-async def _tenants(services: Services, lookup: TenantsOverview, site: Site) -> object:
+async def _tenants(
+    services: Services, lookup: TenantsOverview, site: Site
+) -> list[TenantLine] | ProbeFailed | None:
     """Only the main admin of the default (first) tenant sees every bot's figures."""
     if not services.tenants or site.tenant != services.tenants[0]:
         return None
@@ -170,7 +175,9 @@ async def _tenants(services: Services, lookup: TenantsOverview, site: Site) -> o
 
 
 @PERFORMERS.probes(ConfigCheck)
-async def _config_check(services: Services, lookup: ConfigCheck, site: Site) -> object:
+async def _config_check(
+    services: Services, lookup: ConfigCheck, site: Site
+) -> list[ConfigLine] | ProbeFailed:
     """`trt doctor`'s checks for this bot (its settings, the database, Redis, its token and
     webhook at Telegram, KIE), as the composition root gave them (`Services.check_config`)."""
     if services.check_config is None:

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import structlog
 import trio
 
 from trt_actors.domain.effects import Lookup, Operation
@@ -30,8 +31,10 @@ if TYPE_CHECKING:  # the live parts' own modules import this package (the sessio
     from trt_actors.kie import KieClient
     from trt_actors.tenants.live_terms import TenantTerms
 
-L = TypeVar("L", bound=Lookup)
+R = TypeVar("R")
 Op = TypeVar("Op", bound=Operation)
+
+log = structlog.get_logger(__name__)
 
 PROBE_DEADLINE = 8.0  # one live probe (well under the outbound call deadline it may wait on)
 
@@ -75,14 +78,17 @@ class AreaPerformers:
 
     def __init__(self, area: str) -> None:
         self.area = area
-        self.readers: dict[type[Lookup], Reader] = {}
+        self.readers: dict[type[Lookup[object]], Reader] = {}
         self.performers: dict[type[Operation], Performer] = {}
-        self.probes_: dict[type[Lookup], Probe] = {}
+        self.probes_: dict[type[Lookup[object]], Probe] = {}
         self.live: dict[type[Operation], Live] = {}
         self.memories: dict[type[Operation], Remember] = {}
 
-    def reads(self, kind: type[L]) -> Callable[[F], F]:
-        """The function that reads lookups of `kind` inside a read transaction."""
+    def reads(
+        self, kind: type[Lookup[R]]
+    ) -> Callable[[Callable[[Tx, Any, Site], R]], Callable[[Tx, Any, Site], R]]:
+        """The function that reads lookups of `kind` inside a read transaction; it returns
+        what `kind` names as its result (`Lookup[R]`)."""
         return self._register(self.readers, kind, "a reader")
 
     def performs(self, kind: type[Op]) -> Callable[[F], F]:
@@ -91,9 +97,15 @@ class AreaPerformers:
         the same answer."""
         return self._register(self.performers, kind, "a performer")
 
-    def probes(self, kind: type[L]) -> Callable[[F], F]:
+    def probes(
+        self, kind: type[Lookup[R]]
+    ) -> Callable[
+        [Callable[[Services, Any, Site], Awaitable[R | ProbeFailed]]],
+        Callable[[Services, Any, Site], Awaitable[R | ProbeFailed]],
+    ]:
         """The async function that answers lookups of `kind` with live I/O (not a storage
-        read). The session runs it before handling, under `PROBE_DEADLINE`."""
+        read): what `kind` names, or `ProbeFailed`. The session runs it before handling,
+        under `PROBE_DEADLINE`, and keeps a failure out of `Context.found`."""
         return self._register(self.probes_, kind, "a probe")
 
     def performs_live(self, kind: type[Op]) -> Callable[[F], F]:
@@ -121,9 +133,9 @@ class Performers:
 
     def __init__(self, areas: Iterable[AreaPerformers]) -> None:
         self.areas = tuple(areas)
-        self._readers: dict[type[Lookup], Reader] = {}
+        self._readers: dict[type[Lookup[object]], Reader] = {}
         self._performers: dict[type[Operation], Performer] = {}
-        self._probes: dict[type[Lookup], Probe] = {}
+        self._probes: dict[type[Lookup[object]], Probe] = {}
         self._live: dict[type[Operation], Live] = {}
         self._memories: dict[type[Operation], Remember] = {}
         owners: dict[tuple[str, type], str] = {}
@@ -135,7 +147,7 @@ class Performers:
             _merge("memory", area.memories, self._memories, area.area, owners)
 
     @property
-    def lookups(self) -> frozenset[type[Lookup]]:
+    def lookups(self) -> frozenset[type[Lookup[object]]]:
         return frozenset((*self._readers, *self._probes))
 
     @property
@@ -143,7 +155,7 @@ class Performers:
         return frozenset((*self._performers, *self._live))
 
     def check_complete(
-        self, lookups: Iterable[type[Lookup]], operations: Iterable[type[Operation]]
+        self, lookups: Iterable[type[Lookup[object]]], operations: Iterable[type[Operation]]
     ) -> None:
         """Refuse (PerformerCollision) a lookup or operation the journey's areas declare that
         nobody answers, and one answered that no area declares."""
@@ -163,9 +175,11 @@ class Performers:
         if problems:
             raise PerformerCollision("; ".join(problems))
 
-    def read_all(self, tx: Tx, lookups: Iterable[Lookup], site: Site) -> dict[Lookup, object]:
+    def read_all(
+        self, tx: Tx, lookups: Iterable[Lookup[object]], site: Site
+    ) -> dict[Lookup[object], object]:
         """Every lookup's result. A lookup nobody reads is a programming error (TypeError)."""
-        found: dict[Lookup, object] = {}
+        found: dict[Lookup[object], object] = {}
         for lookup in lookups:
             reader = self._readers.get(type(lookup))
             if reader is None:
@@ -194,25 +208,29 @@ class Performers:
             if remember is not None:
                 remember(terms, operation, result)
 
-    def is_probe(self, lookup: Lookup) -> bool:
+    def is_probe(self, lookup: Lookup[object]) -> bool:
         return type(lookup) in self._probes
 
     def is_live(self, operation: Operation) -> bool:
         return type(operation) in self._live
 
     async def probe_all(
-        self, services: Services | None, lookups: Iterable[Lookup], site: Site
-    ) -> dict[Lookup, object]:
-        """Every probe lookup's answer; a probe that overruns its deadline answers
-        `ProbeFailed` (the admin sees it) instead of holding the user's session."""
-        found: dict[Lookup, object] = {}
+        self, services: Services | None, lookups: Iterable[Lookup[object]], site: Site
+    ) -> dict[Lookup[object], object]:
+        """Every probe lookup's answer. A probe that failed or overran its deadline is left
+        out (the screen shows the data as unavailable) and logged, instead of holding the
+        user's session; what the handler finds is always what the lookup names."""
+        found: dict[Lookup[object], object] = {}
         for lookup in lookups:
-            if services is None:
-                found[lookup] = ProbeFailed("not available in this process")
-                continue
-            with trio.move_on_after(PROBE_DEADLINE):
-                found[lookup] = await self._probes[type(lookup)](services, lookup, site)
-            found.setdefault(lookup, ProbeFailed(f"no answer within {PROBE_DEADLINE:g} s"))
+            answer: object = ProbeFailed("not available in this process")
+            if services is not None:
+                answer = ProbeFailed(f"no answer within {PROBE_DEADLINE:g} s")
+                with trio.move_on_after(PROBE_DEADLINE):
+                    answer = await self._probes[type(lookup)](services, lookup, site)
+            if isinstance(answer, ProbeFailed):
+                log.warning("probe.failed", lookup=type(lookup).__name__, error=answer.error)
+            else:
+                found[lookup] = answer
         return found
 
     async def perform_live(

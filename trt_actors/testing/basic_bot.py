@@ -54,7 +54,7 @@ class BasicBot:
         hint = {"chat_id": incoming.chat_id, "text": text(language, "hint")}
         return Outcome(new_state, [BotCall("sendMessage", hint)])
 
-    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> Sequence[Lookup]:
+    def lookups(self, state: Mapping[str, Any], incoming: Incoming) -> Sequence[Lookup[object]]:
         return ()
 
     def settle(

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from fractions import Fraction
+from typing import Any, ClassVar, TypeVar
 
 from ..effects import Lookup, Operation
 
+R_co = TypeVar("R_co", covariant=True)
 
-class AdminLookup(Lookup):
+
+class AdminLookup(Lookup[R_co]):
     """A lookup only an admin's update may cause (the session enforces it)."""
 
     __slots__ = ()
@@ -21,38 +24,38 @@ class AdminLookup(Lookup):
 
 
 @dataclass(frozen=True, slots=True)
-class PanelStats(AdminLookup):
+class PanelStats(AdminLookup["StatsFacts"]):
     """Users, generations and money since `days` days ago."""
 
     days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
-class UserCard(AdminLookup):
+class UserCard(AdminLookup["UserFacts | None"]):
     """A user by id (digits) or @username (without the @)."""
 
     target: str
 
 
 @dataclass(frozen=True, slots=True)
-class AuditTail(AdminLookup):
+class AuditTail(AdminLookup[list["AuditLine"]]):
     limit: int = 15
 
 
 @dataclass(frozen=True, slots=True)
-class BroadcastStatus(AdminLookup):
+class BroadcastStatus(AdminLookup["BroadcastFacts | None"]):
     broadcast_id: int
 
 
 @dataclass(frozen=True, slots=True)
-class Export(AdminLookup):
+class Export(AdminLookup["FileFacts | None"]):
     """A CSV file of every row of `table`: users, payments or jobs."""
 
     table: str
 
 
 @dataclass(frozen=True, slots=True)
-class StatsChart(AdminLookup):
+class StatsChart(AdminLookup["FileFacts"]):
     """A PNG chart of revenue and spend per day over `days` days."""
 
     days: int = 30
@@ -203,18 +206,18 @@ class Refused:
 
 
 @dataclass(frozen=True, slots=True)
-class Diagnostics(AdminLookup):
+class Diagnostics(AdminLookup["DiagnosticsFacts"]):
     """Storage, coordination and webhook state, and the last errors (a live probe)."""
 
 
 @dataclass(frozen=True, slots=True)
-class SelfTest(AdminLookup):
+class SelfTest(AdminLookup[list["Check"]]):
     """A live check: storage write and read, Telegram getMe through the outbound actor, KIE
     credits."""
 
 
 @dataclass(frozen=True, slots=True)
-class CorrelationTrail(AdminLookup):
+class CorrelationTrail(AdminLookup[list["TrailStep"]]):
     """The recorded path of one update (u<update id>) or job (j<job id>)."""
 
     correlation_id: str
@@ -248,7 +251,7 @@ class TrailStep:
 
 
 @dataclass(frozen=True, slots=True)
-class JobsPage(AdminLookup):
+class JobsPage(AdminLookup[list["JobFacts"]]):
     """The tenant's generations, newest first, `size` per page, before job `before` (0: the
     newest)."""
 
@@ -257,7 +260,7 @@ class JobsPage(AdminLookup):
 
 
 @dataclass(frozen=True, slots=True)
-class JobDetail(AdminLookup):
+class JobDetail(AdminLookup["JobFacts | None"]):
     job_id: int
 
 
@@ -299,12 +302,12 @@ class ResetTerm(Operation):
 
 
 @dataclass(frozen=True, slots=True)
-class KieCredits(AdminLookup):
+class KieCredits(AdminLookup[Fraction]):
     """KIE's credit balance now (a live probe): a `Fraction` of credits."""
 
 
 @dataclass(frozen=True, slots=True)
-class TenantsOverview(AdminLookup):
+class TenantsOverview(AdminLookup[list["TenantLine"] | None]):
     """Every bot of this process, for the main admin of the default one (a live probe):
     a list of `TenantLine`, or None for anyone else."""
 
@@ -328,7 +331,7 @@ class AdminRedeliver(Operation):
 
 
 @dataclass(frozen=True, slots=True)
-class ConfigCheck(AdminLookup):
+class ConfigCheck(AdminLookup[list["ConfigLine"]]):
     """The deployment's configuration checked for this bot, with fixes (a live probe, the
     checks of `trt doctor`): a list of `ConfigLine`."""
 
@@ -344,7 +347,7 @@ class ConfigLine:
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentsPage(AdminLookup):
+class PaymentsPage(AdminLookup[list["PaymentLine"]]):
     """The newest payments of every kind (a list of `PaymentLine`)."""
 
     limit: int = 15
@@ -363,7 +366,7 @@ class PaymentLine:
 
 
 @dataclass(frozen=True, slots=True)
-class PromoList(AdminLookup):
+class PromoList(AdminLookup[list["PromoLine"]]):
     """The newest promo codes (a list of `PromoLine`)."""
 
     limit: int = 20
