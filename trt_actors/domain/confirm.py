@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from trt_actors.model import JobState
+
 from .callbacks import Press
 from .context import JobView
 from .draft import CONFIRM, idempotency_key, job_params
@@ -24,7 +26,7 @@ from .state import MENU, JourneyState, Started
 from .turn import Turn
 from .wizard import current, in_wizard
 
-FINISHED_STATES = frozenset({"delivered"}) | jobs.FAILED_STATES
+FINISHED_STATES = frozenset({JobState.DELIVERED}) | jobs.FAILED_STATES
 
 
 def confirm(turn: Turn, state: JourneyState, press: Press) -> Move | None:

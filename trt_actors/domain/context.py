@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from trt_actors.catalog import Tariff
+from trt_actors.model import JobState
 
 from .lookup import Lookup
 from .tenant_settings import TenantSettings
@@ -32,7 +33,7 @@ class JobView:
 
     job_id: str
     model_id: str
-    state: str  # created | submitted | succeeded | failed | delivered | refunded
+    state: JobState
     created_at: datetime.datetime
     price_kopecks: int
     free: bool

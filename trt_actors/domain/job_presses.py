@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from trt_actors.model import JobState
+
 from .callbacks import Press
 from .context import JobView
 from .draft import CONFIRM, SETTINGS
@@ -26,7 +28,7 @@ from .wizard import in_wizard
 
 Action = Callable[[Turn, JourneyState, Press], Move | None]
 
-CANCELLABLE = frozenset({"created", "submitted"})
+CANCELLABLE = frozenset({JobState.CREATED, JobState.SUBMITTED})
 
 
 def _mine(turn: Turn, press: Press) -> JobView | None:
@@ -78,7 +80,7 @@ def send_again(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     job = _mine(turn, press)
     if job is None:
         return None
-    if job.state != "delivered" or not job.result_urls:
+    if job.state != JobState.DELIVERED or not job.result_urls:
         note = turn.t("job_nothing_to_send")
         return Move(state, toast=note, screen=jobs.detail(turn, job))
     effect = RedeliverResult(turn.user_id, int(job.job_id))

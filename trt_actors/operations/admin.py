@@ -190,7 +190,7 @@ def _job_facts(tx: Tx, job_id: int) -> JobFacts | None:
         job_id=job.id,
         user_id=job.user_id,
         model_id=job.model_id,
-        state=job.state.value,
+        state=job.state,
         params=job.params,
         kie_task_id=job.kie_task_id,
         price_kopecks=job.price,

@@ -18,7 +18,7 @@ def job_view(job: Job) -> JobView:
     return JobView(
         job_id=str(job.id),
         model_id=job.model_id,
-        state=job.state.value,
+        state=job.state,
         created_at=datetime.datetime.fromtimestamp(job.created_at / 1000, datetime.UTC),
         price_kopecks=job.price,
         free=job.price == 0,

@@ -14,9 +14,10 @@ boot. A transition is one conditional UPDATE: it happens once even when two call
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from trt_actors.model import JobState
 
 from ._errors import InvalidState, NotFound
 from ._money import Currency
@@ -30,15 +31,6 @@ _COLUMNS = (
     " error, deadline_at, created_at, updated_at, submitted_at, finished_at, submit_started_at,"
     " resubmits, progress_message_id, cancel_requested_at, redeliver_requested_at"
 )
-
-
-class JobState(enum.StrEnum):
-    CREATED = "created"
-    SUBMITTED = "submitted"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    DELIVERED = "delivered"
-    REFUNDED = "refunded"
 
 
 _ALLOWED: dict[JobState, frozenset[JobState]] = {

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar, TypeVar
 
+from trt_actors.model import JobState
+
 from ..effects import Lookup, Operation
 
 R_co = TypeVar("R_co", covariant=True)
@@ -269,7 +271,7 @@ class JobFacts:
     job_id: int
     user_id: int
     model_id: str
-    state: str
+    state: JobState
     params: dict[str, Any]
     kie_task_id: str | None
     price_kopecks: int

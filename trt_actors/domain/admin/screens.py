@@ -6,6 +6,8 @@ import datetime
 import math
 from fractions import Fraction
 
+from trt_actors.model import JobState
+
 from ..callbacks import encode, fits
 from ..local_time import local, stamp, zone_label
 from ..state import JourneyState
@@ -312,7 +314,7 @@ def job(turn: Turn, state: JourneyState, job_id: int) -> Screen:
         results="\n".join(found.result_urls) or "—",
     )
     user_row: tuple[Button, ...] = (Button(turn.t("adm_btn_user"), encode("av", found.user_id)),)
-    if found.state == "delivered":
+    if found.state == JobState.DELIVERED:
         user_row += (Button(turn.t("adm_btn_redeliver"), encode("aje", found.job_id)),)
     return Screen(text, (user_row, *rows))
 

@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Mapping
 
 from trt_actors.catalog import Catalog, MediaInput, MediaKind, Model, Tariff
+from trt_actors.model import JobState
 
 from ..callbacks import encode
 from ..context import Context, JobView
@@ -45,9 +46,9 @@ CHAT_ACTIONS = {
     MediaKind.VIDEO: "upload_video",
     MediaKind.AUDIO: "upload_voice",
 }
-QUEUED_STATES = frozenset({"created"})
-GENERATING_STATES = frozenset({"submitted", "succeeded"})
-FAILED_STATES = frozenset({"failed", "refunded"})
+QUEUED_STATES = frozenset({JobState.CREATED})
+GENERATING_STATES = frozenset({JobState.SUBMITTED, JobState.SUCCEEDED})
+FAILED_STATES = frozenset({JobState.FAILED, JobState.REFUNDED})
 
 
 def job_turn(
