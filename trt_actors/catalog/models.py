@@ -67,7 +67,7 @@ class Model:
 
     def validate(self, params: Mapping[str, ParamValue]) -> list[InputProblem]:
         """Every problem with `params` (empty when the request can be sent), user-worded, in
-        input order; a combination the pricing rules out comes last."""
+        input order; when nothing else is wrong, a combination the pricing rules out."""
         known = {spec.name for spec in self.inputs}
         problems = [
             InputProblem(
