@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import structlog
 import trio
 from trio.testing import MockClock
 
-from trt_actors.actors import Actor, ActorRef, Identity, actor_child, run_actor
+from trt_actors.actors import Actor, ActorRef, Ask, Identity, actor_child, run_actor
 from trt_actors.mailboxes import ActorFailed, ActorStopped, Mailbox, MailboxClosed
 from trt_actors.supervisors import Supervisor
 
@@ -211,3 +212,26 @@ async def test_identity_is_in_every_log_event_of_the_actor(autojump_clock: MockC
         structlog.configure(**old)
     [event] = [e for e in captured.entries if e["event"] == "counter.added"]
     assert (event["actor"], event["tenant"], event["key"]) == ("counter", "t1", "42")
+
+
+@dataclass(frozen=True, slots=True)
+class Double(Ask[int]):
+    """A message whose reply is an int."""
+
+    n: int
+
+
+class Doubler(Actor[Double]):
+    async def handle(self, message: Double) -> int:
+        return 2 * message.n
+
+
+async def test_a_message_that_derives_from_ask_is_answered_with_its_reply() -> None:
+    ref: ActorRef[Double] = new_ref("doubler")
+    async with trio.open_nursery() as nursery:
+        await nursery.start(run_actor, Doubler, ref)
+        assert await ref.ask(Double(21), timeout=1) == 42
+        await ref.stop()
+    # `Ask` only carries the reply type: a slotted message stays slotted, with no new field
+    assert not hasattr(Double(1), "__dict__")
+    assert list(Double.__dataclass_fields__) == ["n"]

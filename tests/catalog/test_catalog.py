@@ -20,7 +20,7 @@ from trt_actors.catalog import (
     Visibility,
     price,
 )
-from trt_actors.catalog._params import check_value
+from trt_actors.catalog.inputs import check_value
 
 from .conftest import MARKUP, RATE, sample_params
 

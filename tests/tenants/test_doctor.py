@@ -17,7 +17,7 @@ from trt_actors import storage
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
-from trt_actors.ops.doctor import (
+from trt_actors.operator.doctor import (
     FAIL,
     OK,
     WARN,

@@ -5,15 +5,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import structlog
 import trio
 
-from trt_actors.mailboxes import Mailbox, MailboxClosed, MailboxStats, Overflow, Request, ask
+from trt_actors.mailboxes import (
+    Ask,
+    Mailbox,
+    MailboxClosed,
+    MailboxStats,
+    Overflow,
+    Request,
+    ask,
+)
 from trt_actors.supervisors import ChildSpec, Restart
 
 M = TypeVar("M")
+R = TypeVar("R")
 
 DEFAULT_CAPACITY = 100
 DEFAULT_GRACE = 5.0
@@ -25,8 +34,8 @@ class Actor(Generic[M]):
     - `on_start` runs before the actor reports `started()`: a supervisor's next child starts
       only after it returned, and an error there is a failed start.
     - `handle` gets one message at a time, in mailbox order. Its return value is the reply to
-      an `ask`. An error it raises crashes the actor (the asker gets `ActorFailed`) and its
-      supervisor decides what happens next.
+      an `ask` (an `R` for a message that derives from `Ask[R]`). An error it raises crashes
+      the actor (the asker gets `ActorFailed`) and its supervisor decides what happens next.
     - `on_stop` runs after a graceful stop (not when the grace ran out and it was cancelled).
     - `self.tasks` is a nursery that lives as long as this run of the actor: work it starts
       there (timers, concurrent sends) is cancelled when the actor ends, and an error in it
@@ -39,7 +48,7 @@ class Actor(Generic[M]):
     async def on_start(self) -> None:
         """Initialise (load state, open resources). Runs before `started()` is reported."""
 
-    async def handle(self, message: M) -> Any:
+    async def handle(self, message: M) -> object:
         raise NotImplementedError
 
     async def on_stop(self) -> None:
@@ -101,8 +110,17 @@ class ActorRef(Generic[M]):
     def send_nowait(self, message: M) -> bool:
         return self.mailbox.send_nowait(message)
 
-    async def ask(self, message: M, timeout: float) -> Any:
-        """Send and wait for the reply within `timeout` (see `mailboxes.ask`)."""
+    @overload
+    async def ask(self, message: Ask[R], timeout: float) -> R: ...
+
+    @overload
+    async def ask(self, message: M, timeout: float) -> object: ...
+
+    async def ask(self, message: M | Ask[Any], timeout: float) -> object:
+        """Send and wait for the reply within `timeout` (see `mailboxes.ask`).
+
+        A message that derives from `Ask[R]` gets an `R` back (the actor's `handle` returns
+        it); any other message an `object`, for the caller to check."""
         return await ask(self.mailbox, message, timeout)
 
     def request_stop(self) -> None:

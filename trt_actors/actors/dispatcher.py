@@ -55,7 +55,7 @@ import structlog
 import trio
 
 from trt_actors.cluster import partition_of
-from trt_actors.mailboxes import MailboxClosed, MailboxFull
+from trt_actors.mailboxes import Ask, MailboxClosed, MailboxFull
 from trt_actors.storage import InboxState, StorageError, Store
 from trt_actors.supervisors import DynamicSupervisor, SupervisorFull
 
@@ -186,9 +186,10 @@ class Backlog:
 
 
 @dataclass(frozen=True, slots=True)
-class Take:
+class Take(Ask[int]):
     """Own `tokens`' partitions from now on, each under its fencing token (None: one
-    instance, nothing to fence), and read their pending rows; answered once read."""
+    instance, nothing to fence), and read their pending rows; answered, once read, with how
+    many were queued."""
 
     tokens: Mapping[int, int | None]
 

@@ -36,7 +36,7 @@ import itertools
 import random
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import structlog
 import trio
@@ -45,7 +45,7 @@ from trt_actors.coordination import CoordinationError, TokenBucket
 from trt_actors.mailboxes import MailboxError, Reply
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.supervisors import Backoff
-from trt_actors.telegram.bot_api import BotApi
+from trt_actors.telegram.bot_api import BotApi, BotApiResult, JsonObject, ObjectMethod
 from trt_actors.telegram.errors import (
     BadRequest,
     BotBlocked,
@@ -97,7 +97,7 @@ class Call:
     deadline: float
     timeout: float = CALL_DEADLINE
     taken: bool = False
-    reply: Reply[Any] = field(default_factory=Reply)
+    reply: Reply[BotApiResult] = field(default_factory=Reply)
     seq: int = 0
     correlation: str | None = None  # the update (or job) this call belongs to
     not_before: float = 0.0
@@ -467,6 +467,18 @@ class Outbound:
         self.ref = ref
         self.load = load or OutboundLoad()
 
+    @overload
+    async def call(
+        self,
+        method: ObjectMethod,
+        params: dict[str, Any],
+        *,
+        priority: Priority = Priority.REPLY,
+        timeout: float = CALL_DEADLINE,
+        wait: float | None = None,
+    ) -> JsonObject: ...
+
+    @overload
     async def call(
         self,
         method: str,
@@ -475,10 +487,23 @@ class Outbound:
         priority: Priority = Priority.REPLY,
         timeout: float = CALL_DEADLINE,
         wait: float | None = None,
-    ) -> Any:
+    ) -> BotApiResult: ...
+
+    async def call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        priority: Priority = Priority.REPLY,
+        timeout: float = CALL_DEADLINE,
+        wait: float | None = None,
+    ) -> BotApiResult:
         """The call's result, or a `TelegramError`: `CallTimeout` when its turn did not come
         within `wait` seconds (default: `OutboundLoad.turn_bound`, from the queue ahead), or
-        when sending took more than `timeout` seconds once its turn came."""
+        when sending took more than `timeout` seconds once its turn came.
+
+        The result is Telegram's `result` JSON: an object for the methods that always answer
+        one (`ObjectMethod`: getMe, getFile, sendMessage…), else any `BotApiResult`."""
         now = trio.current_time()
         if wait is None:
             wait = self.load.turn_bound(priority, now, chat_of(method, params))

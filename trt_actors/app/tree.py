@@ -89,8 +89,8 @@ from trt_actors.observability.events import current_bus
 from trt_actors.observability.metrics import TreeCollector
 from trt_actors.observability.redaction import redactor
 from trt_actors.operations import PERFORMERS, Performers, Services
-from trt_actors.ops.doctor import check_tenant
-from trt_actors.ops.feed import OpsFeed
+from trt_actors.operator.doctor import check_tenant
+from trt_actors.operator.feed import OpsFeed
 from trt_actors.routes.kie_callback import add_kie_callback_route, callback_url
 from trt_actors.routes.webhook import WebhookDoors
 from trt_actors.settings import Settings

@@ -12,14 +12,12 @@ naming the file, model id and field). Everything else is pure and immutable:
 docs/catalog.md describes the files and the pricing formula.
 """
 
-from ._catalog import Catalog
-from ._errors import CatalogError, CatalogProblem, PayloadError
-from ._exact import Exact, ceil_fraction, exact, format_exact
-from ._inputs import (
+from .inputs import (
     BooleanInput,
     EnumInput,
     EnumOption,
     Input,
+    InputProblem,
     Media,
     MediaInput,
     MediaKind,
@@ -28,11 +26,16 @@ from ._inputs import (
     SendAs,
     TextInput,
 )
-from ._loader import CATALOG_DIR_ENV, default_catalog_path, load_catalog
-from ._model import Kind, Model, Visibility, price
-from ._params import InputProblem
-from ._payload import KieRequest
-from ._pricing import (
+from .kie_request import Api, BodyStyle, Endpoint, KieRequest, PayloadError, Route
+from .loader import (
+    CATALOG_DIR_ENV,
+    CatalogError,
+    CatalogProblem,
+    default_catalog_path,
+    load_catalog,
+)
+from .models import Catalog, Kind, Model, Visibility, price
+from .pricing import (
     Price,
     PriceRange,
     Pricing,
@@ -43,8 +46,7 @@ from ._pricing import (
     Unavailable,
     UnavailableRule,
 )
-from ._routes import Api, BodyStyle, Endpoint, Route
-from ._text import LANGUAGES, Language, LocalText
+from .values import LANGUAGES, Exact, Language, LocalText, ceil_fraction, exact, format_exact
 
 __all__ = [
     "CATALOG_DIR_ENV",

@@ -1,7 +1,7 @@
 """`trt doctor`: check a deployment and print what to fix; exit 0 when all is well, 1 if not.
 
 It reads the settings itself, so a configuration mistake is one of its findings (not the
-exit 2 of the other commands). Checks and their wording: `trt_actors/ops/doctor.py`.
+exit 2 of the other commands). Checks and their wording: `trt_actors/operator/doctor.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import trio
 
 from trt_actors.catalog import load_catalog
-from trt_actors.ops.doctor import FAIL, WARN, Finding, run_checks, settings_findings
+from trt_actors.operator.doctor import FAIL, WARN, Finding, run_checks, settings_findings
 from trt_actors.settings import ConfigError, Settings, load_settings
 from trt_actors.tenants.config import configured_tenants
 

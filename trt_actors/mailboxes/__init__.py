@@ -9,11 +9,12 @@ from ._errors import (
     MailboxFull,
 )
 from ._mailbox import Mailbox, MailboxStats, Overflow, ask
-from ._reply import Reply, Request
+from ._reply import Ask, Reply, Request
 
 __all__ = [
     "ActorFailed",
     "ActorStopped",
+    "Ask",
     "AskTimeout",
     "Mailbox",
     "MailboxClosed",

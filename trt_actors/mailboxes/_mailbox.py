@@ -6,14 +6,15 @@ import enum
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import trio
 
 from ._errors import AskTimeout, MailboxClosed, MailboxFull
-from ._reply import Request
+from ._reply import Ask, Request
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Overflow(enum.Enum):
@@ -186,12 +187,21 @@ class Mailbox(Generic[T]):
         )
 
 
-async def ask(mailbox: Mailbox[Any], payload: Any, timeout: float) -> Any:
+@overload
+async def ask(mailbox: Mailbox[Any], payload: Ask[R], timeout: float) -> R: ...
+
+
+@overload
+async def ask(mailbox: Mailbox[Any], payload: object, timeout: float) -> object: ...
+
+
+async def ask(mailbox: Mailbox[Any], payload: object, timeout: float) -> object:
     """Send `payload` as a request and wait for the reply, all within `timeout` seconds.
 
-    Returns the reply, or raises `AskTimeout` (the deadline passed, while queueing or
-    waiting), `ActorFailed` (the actor crashed on this request), `ActorStopped`,
-    `MailboxFull` or `MailboxClosed`. It never waits past `timeout`.
+    Returns the reply (an `R` for an `Ask[R]`, an `object` for any other payload), or raises
+    `AskTimeout` (the deadline passed, while queueing or waiting), `ActorFailed` (the actor
+    crashed on this request), `ActorStopped`, `MailboxFull` or `MailboxClosed`. It never
+    waits past `timeout`.
     """
     if not (timeout > 0 and math.isfinite(timeout)):
         raise ValueError("ask needs a finite, positive timeout")

@@ -12,6 +12,17 @@ from ._errors import ActorFailed, ActorStopped, AskTimeout
 R = TypeVar("R")
 
 
+class Ask(Generic[R]):
+    """Base of a message that expects a reply of type `R`: ``class Take(Ask[int])``, then
+    ``await ref.ask(Take(...), timeout)`` is an `int` for the type checker too.
+
+    It only carries the type: it adds no field and no behaviour, so a frozen, slotted dataclass
+    can derive from it. The actor's `handle` returns the reply, as for any request.
+    """
+
+    __slots__ = ()
+
+
 class Reply(Generic[R]):
     """A reply that is set exactly once: a value, or an error for the asker.
 

@@ -283,7 +283,7 @@ class Services:
 
 
 class ConfigFinding(Protocol):
-    """One finding of the configuration check (`ops.doctor.Finding`)."""
+    """One finding of the configuration check (`operator.doctor.Finding`)."""
 
     @property
     def level(self) -> str: ...

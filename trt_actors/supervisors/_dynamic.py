@@ -26,7 +26,7 @@ from ._errors import ChildStartFailed, SupervisorFull, SupervisorGaveUp, Supervi
 from ._spec import Backoff, ChildSpec, Intensity, RestartWindow
 
 K = TypeVar("K", bound=Hashable)
-H = TypeVar("H", default=Any)  # the handle a child passes to `started()` (an `ActorRef`)
+H = TypeVar("H", default=object)  # the handle a child passes to `started()` (an `ActorRef`)
 
 _STOP = object()
 DESCRIBE_LIMIT = 100  # children listed one by one in `describe`

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import telegram
 import telegram.error as ptb
@@ -30,6 +30,42 @@ POOL_TIMEOUT = 2.0
 CONNECTIONS = 64
 # getUpdates holds the connection open for its long-poll timeout; the read allows that plus this.
 LONG_POLL_MARGIN = 10.0
+
+
+JsonObject = dict[str, Any]
+"""A JSON object as Telegram sends it: a Message, a User, a File, the WebhookInfo…"""
+
+BotApiResult = JsonObject | list[Any] | bool | int | str
+"""What a Bot API call answers (its `result`): an object, an array (updates, a media group's
+messages), True, or for a few methods a number (getChatMemberCount) or a text
+(exportChatInviteLink)."""
+
+ObjectMethod = Literal[
+    "getMe",
+    "getFile",
+    "getWebhookInfo",
+    "getChat",
+    "getChatMember",
+    "getStarTransactions",
+    "sendMessage",
+    "sendPhoto",
+    "sendVideo",
+    "sendAudio",
+    "sendDocument",
+    "sendAnimation",
+    "sendVoice",
+    "sendVideoNote",
+    "sendSticker",
+    "sendLocation",
+    "sendContact",
+    "sendPoll",
+    "sendDice",
+    "sendInvoice",
+    "forwardMessage",
+    "copyMessage",
+]
+"""Methods whose result is always an object: the message sent, the bot, the file, the webhook's
+state. (An edit answers the message or True, so the edits are not among them.)"""
 
 
 class BotApi(Protocol):

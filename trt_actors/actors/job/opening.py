@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from trt_actors.catalog import MediaInput, NumberInput
-from trt_actors.catalog._inputs import Media, ParamValue
+from trt_actors.catalog import Media, MediaInput, NumberInput, ParamValue
 from trt_actors.domain.effects import MEDIA_FACTS, StartGeneration
 from trt_actors.storage import Currency, Tx
 

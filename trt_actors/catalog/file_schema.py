@@ -1,4 +1,4 @@
-"""The shape of the catalog files, as pydantic models (structure only; meaning is `_build`).
+"""The shape of the catalog files, as pydantic models (structure only; `loader` gives meaning).
 
 Money and other exact amounts are read as `Any` here and converted by the builder, so that a
 float gets a clear message ("write it as a string") instead of being silently rounded.

@@ -1,10 +1,16 @@
-"""Exact numbers: amounts of credits, quantities and rates are Fractions, never floats."""
+"""The catalog's plain values: exact numbers and texts in every language the bot speaks.
+
+Amounts of credits, quantities and rates are Fractions, never floats. Texts shown to users
+come in Russian and English.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Literal
 
 Exact = int | Decimal | Fraction
 """A number the catalog accepts from code: never a float (and never a bool)."""
@@ -58,3 +64,27 @@ def format_exact(value: Fraction) -> str:
         return f"{value.numerator}/{value.denominator}"
     text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+Language = Literal["ru", "en"]
+LANGUAGES: tuple[Language, ...] = ("ru", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalText:
+    """One text in Russian and English; both are always present and non-empty."""
+
+    ru: str
+    en: str
+
+    def get(self, language: str) -> str:
+        """The text in `language`; English for any language other than Russian."""
+        return self.ru if language == "ru" else self.en
+
+    @classmethod
+    def same(cls, text: str) -> LocalText:
+        """A text that reads the same in every language (a ratio, a resolution, a name)."""
+        return cls(ru=text, en=text)
+
+    def __str__(self) -> str:
+        return self.en
