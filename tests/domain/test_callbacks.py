@@ -52,12 +52,14 @@ def test_encode_refuses_what_it_cannot_carry() -> None:
         encode("c", "a" * 32, "b" * 32)
 
 
-def test_numbers_are_small_non_negative_integers_only() -> None:
-    press = Press("h", ("3", "-1", "1e3", "999999999999"))
+def test_numbers_are_non_negative_integers_that_fit_64_bits_only() -> None:
+    press = Press("h", ("3", "-1", "1e3", "9" * 19, "5123456789", "²"))
     assert press.number(0) == 3
     assert press.number(1) is None
     assert press.number(2) is None
-    assert press.number(3) is None
+    assert press.number(3) is None  # past what storage keeps
+    assert press.number(4) == 5_123_456_789  # a Telegram user id
+    assert press.number(5) is None
     assert press.number(9) is None
 
 

@@ -7,6 +7,10 @@ needs read before it is handled (lookups) and how it answers once its operations
 from a list of areas (`domain.areas.AREAS`, the one place) and refuses, with a message naming
 both areas, any callback code, command, lookup key or operation claimed twice.
 
+Press arguments are typed: an area binds a code to a function of its typed arguments
+(`acts(OptionArgs, wizard.choose)`, `shows(…)`, `reads(…)`; `callbacks.Args`), so no
+function reads a press's text by position; a code without arguments takes the `Press`.
+
 A callback code belongs to one area, which may use it for a screen, an action and an awaited
 input at once (the admin's "ac" shows the adjustment screen, its press opens it, the amount
 typed there answers it). Lookups may be declared for a code or a command of another area (the
@@ -20,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .callbacks import Press, decode, parse_path, path_of
+from .callbacks import Args, Press, decode, parse_path, path_of
 from .effects import BotCall, Lookup, Operation
 from .moves import Move
 from .state import MENU, JourneyState
@@ -46,6 +50,44 @@ CommandNeeds = Callable[[str], Sequence[Lookup[object]]]
 UserNeeds = Callable[[int], Sequence[Lookup[object]]]
 Settler = Callable[[Turn, JourneyState, Any, Any], Move]
 """`(turn, state, operation, result) -> Move`: how the journey answers a performed operation."""
+
+
+A = TypeVar("A", bound=Args)
+
+
+def acts(kind: type[A], action: Callable[[Turn, JourneyState, A], Move | None]) -> PressAction:
+    """`action`, given the press's arguments typed as `kind`; a press whose arguments do not
+    fit is stale (None), as any press its action cannot honour."""
+
+    def act(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+        args = kind.parse(press)
+        return None if args is None else action(turn, state, args)
+
+    return act
+
+
+def shows(
+    kind: type[A], screen: Callable[[Turn, JourneyState, A], Screen | None]
+) -> ScreenFunction:
+    """`screen`, given the path's arguments typed as `kind`; a path whose arguments do not
+    fit shows nothing (the main menu instead)."""
+
+    def shown(turn: Turn, state: JourneyState, press: Press) -> Screen | None:
+        args = kind.parse(press)
+        return None if args is None else screen(turn, state, args)
+
+    return shown
+
+
+def reads(kind: type[A], needs: Callable[[A], Sequence[Lookup[object]]]) -> PressNeeds:
+    """`needs`, given the press's (or path's) arguments typed as `kind`; nothing is read
+    for arguments that do not fit."""
+
+    def wanted(press: Press) -> Sequence[Lookup[object]]:
+        args = kind.parse(press)
+        return () if args is None else needs(args)
+
+    return wanted
 
 
 @dataclass(frozen=True, slots=True)

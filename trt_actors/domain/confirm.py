@@ -15,7 +15,6 @@ from dataclasses import replace
 
 from trt_actors.model import JobState
 
-from .callbacks import Press
 from .context import JobView
 from .draft import CONFIRM, idempotency_key, job_params
 from .effects import StartGeneration
@@ -24,16 +23,16 @@ from .order import assess
 from .screens import jobs, summary
 from .state import MENU, JourneyState, Started
 from .turn import Turn
-from .wizard import current, in_wizard
+from .wizard import DraftArgs, current, in_wizard
 
 FINISHED_STATES = frozenset({JobState.DELIVERED}) | jobs.FAILED_STATES
 
 
-def confirm(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def confirm(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
     started = state.started
-    if started is not None and press.number(0) == started.serial:
+    if started is not None and args.serial == started.serial:
         return _pressed_again(turn, state, started)
-    found = current(turn, state, press)
+    found = current(turn, state, args.serial)
     if found is None or turn.chat_id is None:
         return None
     model, draft = found

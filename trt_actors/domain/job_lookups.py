@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .callbacks import Press
+from .callbacks import Args, Press
 from .context import Context, JobView
 from .effects import Lookup
 from .screens.jobs import HISTORY_PAGE
@@ -32,9 +32,15 @@ class JobById(Lookup[JobView | None]):
     job_id: int
 
 
-def job_named(press: Press) -> Sequence[Lookup[object]]:
-    job_id = press.number(0)
-    return [JobById(job_id)] if job_id is not None else []
+@dataclass(frozen=True, slots=True)
+class JobArgs(Args):
+    """A press naming a generation (`ja|<job>` … `jd|<job>`, the admin's `aj|<job>`)."""
+
+    job_id: int
+
+
+def job_named(args: JobArgs) -> Sequence[Lookup[object]]:
+    return [JobById(args.job_id)]
 
 
 def status_job(argument: str) -> Sequence[Lookup[object]]:

@@ -15,10 +15,10 @@ from dataclasses import replace
 
 from trt_actors.model import JobState
 
-from .callbacks import Press
 from .context import JobView
 from .draft import CONFIRM, SETTINGS
 from .effects import CancelGeneration, RedeliverResult
+from .job_lookups import JobArgs
 from .moves import Move
 from .screens import jobs
 from .state import JourneyState
@@ -26,19 +26,19 @@ from .turn import Turn
 from .view import Screen
 from .wizard import in_wizard
 
-Action = Callable[[Turn, JourneyState, Press], Move | None]
+Action = Callable[[Turn, JourneyState, JobArgs], Move | None]
 
 CANCELLABLE = frozenset({JobState.CREATED, JobState.SUBMITTED})
 
 
-def _mine(turn: Turn, press: Press) -> JobView | None:
-    job = jobs.visible_job(turn, press.arg(0) or "")
+def _mine(turn: Turn, args: JobArgs) -> JobView | None:
+    job = jobs.visible_job(turn, str(args.job_id))
     return job if job is not None and job.owner_id == turn.user_id else None
 
 
 def _rewizard(position: str) -> Action:
-    def action(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-        job = _mine(turn, press)
+    def action(turn: Turn, state: JourneyState, args: JobArgs) -> Move | None:
+        job = _mine(turn, args)
         model = turn.model(job.model_id) if job else None
         if job is None or model is None:
             return None
@@ -56,8 +56,8 @@ again = _rewizard(CONFIRM)
 change_parameters = _rewizard(SETTINGS)
 
 
-def cancel(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    job = _mine(turn, press)
+def cancel(turn: Turn, state: JourneyState, args: JobArgs) -> Move | None:
+    job = _mine(turn, args)
     if job is None:
         return None
     if job.state not in CANCELLABLE:
@@ -69,15 +69,15 @@ def cancel(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     )
 
 
-def open_job(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    job = jobs.visible_job(turn, press.arg(0) or "")
+def open_job(turn: Turn, state: JourneyState, args: JobArgs) -> Move | None:
+    job = jobs.visible_job(turn, str(args.job_id))
     if job is None:
-        return Move(state, screen=jobs.not_found(turn, press.arg(0) or ""))
+        return Move(state, screen=jobs.not_found(turn, str(args.job_id)))
     return Move(state, screen=jobs.detail(turn, job))
 
 
-def send_again(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    job = _mine(turn, press)
+def send_again(turn: Turn, state: JourneyState, args: JobArgs) -> Move | None:
+    job = _mine(turn, args)
     if job is None:
         return None
     if job.state != JobState.DELIVERED or not job.result_urls:

@@ -14,9 +14,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from .callbacks import Press, encode
+from .callbacks import Args, encode
 from .effects import BotCall
 from .invoice import InvoiceClaim, read_invoice, sign_invoice
 from .money_effects import (
@@ -62,8 +63,15 @@ def invoice_call(turn: Turn, stars: int) -> BotCall | None:
     return BotCall("sendInvoice", params)
 
 
-def buy_package(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    stars = press.number(0)
+@dataclass(frozen=True, slots=True)
+class StarsArgs(Args):
+    """`ps|<stars>`: a Stars package."""
+
+    stars: int
+
+
+def buy_package(turn: Turn, state: JourneyState, args: StarsArgs) -> Move | None:
+    stars = args.stars
     call = invoice_call(turn, stars) if stars else None
     if call is None:
         return None

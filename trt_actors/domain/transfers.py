@@ -10,9 +10,10 @@ from an image by itself. A non-admin's press is refused (and the performer logs 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .callbacks import Press, encode
+from .callbacks import Args, encode
 from .effects import BotCall
 from .money_effects import (
     MoneyResult,
@@ -121,18 +122,28 @@ def screenshot(turn: Turn, state: JourneyState, incoming: Incoming, kopecks: int
     return Move(state, effects=(SubmitTransfer(turn.user_id, kopecks, proof, reference),))
 
 
-def approve(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    payment_id = press.number(0)
-    if payment_id is None:
-        return None
+@dataclass(frozen=True, slots=True)
+class PaymentArgs(Args):
+    """`pa|<payment>`, `pr|<payment>`, `pj|<payment>`: a bank transfer under review."""
+
+    payment_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AmountArgs(Args):
+    """`pt|<kopecks>`: the amount of a bank transfer the user is about to make."""
+
+    kopecks: int
+
+
+def approve(turn: Turn, state: JourneyState, args: PaymentArgs) -> Move | None:
+    payment_id = args.payment_id
     review = ReviewTransfer(payment_id, turn.user_id, True, turn.context.is_admin)
     return Move(state, effects=(review,))
 
 
-def reject(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    payment_id = press.number(0)
-    if payment_id is None:
-        return None
+def reject(turn: Turn, state: JourneyState, args: PaymentArgs) -> Move | None:
+    payment_id = args.payment_id
     if not turn.context.is_admin:  # refused and logged by the performer
         return Move(state, effects=(ReviewTransfer(payment_id, turn.user_id, False, False),))
     return Move(state.at(f"{REASON}|{payment_id}"))

@@ -7,11 +7,11 @@ that is gone (a stale button). Typed answers (text, numbers, files) are in `answ
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from trt_actors.catalog import BooleanInput, EnumInput, MediaInput, Model, Unavailable
 
-from .callbacks import Press
+from .callbacks import Args
 from .draft import CONFIRM, SETTINGS, catalog_params, first_position, next_position, step_of
 from .moves import Move
 from .state import Draft, JourneyState
@@ -31,23 +31,53 @@ def advance(model: Model, draft: Draft) -> Draft:
     return replace(moved, reviewed=True) if position in (SETTINGS, CONFIRM) else moved
 
 
-def current(turn: Turn, state: JourneyState, press: Press) -> tuple[Model, Draft] | None:
+@dataclass(frozen=True, slots=True)
+class ModelArgs(Args):
+    """`go|<model>`, `c|<model>`: a model of the catalog."""
+
+    model_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DraftArgs(Args):
+    """A press on the wizard's draft number `serial` (stale once another draft began)."""
+
+    serial: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepArgs(Args):
+    """A press on input `step` of draft `serial`."""
+
+    serial: int
+    step: int
+
+
+@dataclass(frozen=True, slots=True)
+class OptionArgs(Args):
+    """Option `option` of input `step` of draft `serial` (an enum's choice)."""
+
+    serial: int
+    step: int
+    option: int
+
+
+def current(turn: Turn, state: JourneyState, serial: int) -> tuple[Model, Draft] | None:
     """The draft a wizard press is for, with its model; None when the press is stale."""
     draft = state.draft
-    if draft is None or press.number(0) != draft.serial:
+    if draft is None or serial != draft.serial:
         return None
     model = turn.model(draft.model_id)
     return None if model is None else (model, draft)
 
 
-def _input(model: Model, press: Press) -> int | None:
-    index = press.number(1)
-    return index if index is not None and index < len(model.inputs) else None
+def _input(model: Model, step: int) -> int | None:
+    return step if step < len(model.inputs) else None
 
 
-def begin(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def begin(turn: Turn, state: JourneyState, args: ModelArgs) -> Move | None:
     """Start: a new draft for the model, at its first question."""
-    model = turn.model(press.arg(0) or "")
+    model = turn.model(args.model_id)
     if model is None:
         return None
     serial = state.serial + 1
@@ -57,16 +87,16 @@ def begin(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(replace(in_wizard(state, draft), serial=serial))
 
 
-def choose(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def choose(turn: Turn, state: JourneyState, args: OptionArgs) -> Move | None:
     """An enum option pressed: set it and go on — unless the other choices rule it out."""
-    found = current(turn, state, press)
-    index = _input(found[0], press) if found else None
+    found = current(turn, state, args.serial)
+    index = _input(found[0], args.step) if found else None
     if found is None or index is None:
         return None
     model, draft = found
     spec = model.inputs[index]
-    option = press.number(2)
-    if not isinstance(spec, EnumInput) or option is None or option >= len(spec.options):
+    option = args.option
+    if not isinstance(spec, EnumInput) or option >= len(spec.options):
         return None
     value = spec.options[option].value
     quote = turn.price(model, {**catalog_params(model, draft), spec.name: value})
@@ -77,10 +107,10 @@ def choose(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(in_wizard(state, advance(model, chosen)))
 
 
-def toggle(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def toggle(turn: Turn, state: JourneyState, args: StepArgs) -> Move | None:
     """A boolean's switch pressed: flip it and stay on the step."""
-    found = current(turn, state, press)
-    index = _input(found[0], press) if found else None
+    found = current(turn, state, args.serial)
+    index = _input(found[0], args.step) if found else None
     if found is None or index is None:
         return None
     model, draft = found
@@ -92,10 +122,10 @@ def toggle(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(in_wizard(state, here))
 
 
-def done(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def done(turn: Turn, state: JourneyState, args: StepArgs) -> Move | None:
     """Done on a media step (enough files?) or a boolean step (keep the value shown)."""
-    found = current(turn, state, press)
-    index = _input(found[0], press) if found else None
+    found = current(turn, state, args.serial)
+    index = _input(found[0], args.step) if found else None
     if found is None or index is None:
         return None
     model, draft = found
@@ -117,10 +147,10 @@ def done(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(in_wizard(state, advance(model, draft)))
 
 
-def skip(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def skip(turn: Turn, state: JourneyState, args: StepArgs) -> Move | None:
     """Skip an optional input: its value is cleared (the default applies) and the wizard goes on."""
-    found = current(turn, state, press)
-    index = _input(found[0], press) if found else None
+    found = current(turn, state, args.serial)
+    index = _input(found[0], args.step) if found else None
     if found is None or index is None:
         return None
     model, draft = found
@@ -132,9 +162,9 @@ def skip(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(in_wizard(state, advance(model, replace(draft, values=values, media=media))))
 
 
-def back(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def back(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
     """One position back; from the first question, back to the model's card."""
-    found = current(turn, state, press)
+    found = current(turn, state, args.serial)
     if found is None:
         return None
     model, draft = found
@@ -144,9 +174,9 @@ def back(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(in_wizard(state, previous))
 
 
-def reset(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def reset(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
     """Start the same model over: every answer cleared."""
-    found = current(turn, state, press)
+    found = current(turn, state, args.serial)
     if found is None:
         return None
     model, draft = found
@@ -156,33 +186,33 @@ def reset(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(in_wizard(state, fresh), note=turn.t("note_reset"))
 
 
-def cancel(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    if current(turn, state, press) is None:
+def cancel(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
+    if current(turn, state, args.serial) is None:
         return None
     return Move(replace(state, draft=None, screen="m"), note=turn.t("note_cancelled"))
 
 
-def open_input(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def open_input(turn: Turn, state: JourneyState, args: StepArgs) -> Move | None:
     """From the settings list: ask one input (then come back to the list)."""
-    found = current(turn, state, press)
-    index = _input(found[0], press) if found else None
+    found = current(turn, state, args.serial)
+    index = _input(found[0], args.step) if found else None
     if found is None or index is None:
         return None
     draft = replace(found[1].moved(step_of(index)), reviewed=True)
     return Move(in_wizard(state, draft))
 
 
-def to_settings(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def to_settings(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
     """Edit: the settings list."""
-    found = current(turn, state, press)
+    found = current(turn, state, args.serial)
     if found is None:
         return None
     return Move(in_wizard(state, replace(found[1].moved(SETTINGS), reviewed=True)))
 
 
-def to_confirmation(turn: Turn, state: JourneyState, press: Press) -> Move | None:
+def to_confirmation(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
     """Continue from the settings list: the confirmation (or the first missing answer)."""
-    found = current(turn, state, press)
+    found = current(turn, state, args.serial)
     if found is None:
         return None
     model, draft = found

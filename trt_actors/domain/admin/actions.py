@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from trt_actors.model import TelegramFile
 
-from ..callbacks import Press
+from ..callbacks import Args, Page, Press
 from ..effects import BotCall
+from ..job_lookups import JobArgs
 from ..local_time import local
 from ..moves import Move
 from ..state import MENU, JourneyState
@@ -93,37 +94,83 @@ def go(path: str) -> PressAction:
     return show
 
 
-def to_path(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    """A press whose arguments are its screen's (a page, an id): show that screen."""
-    if not all(arg.isdigit() for arg in press.args):
-        return None
-    return Move(state.at("|".join((press.code, *press.args))))
+@dataclass(frozen=True, slots=True)
+class TargetArgs(Args):
+    """`av|<user>`: a user by id or username."""
+
+    target: str
 
 
-def open_user(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    target = target_of(press.arg(0) or "")
+@dataclass(frozen=True, slots=True)
+class UserArgs(Args):
+    """`ac|<user>`, `am|<user>`: a user by id."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockArgs(Args):
+    """`ak|<user>|<1 block, 0 unblock>`."""
+
+    user_id: int
+    blocked: int
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastArgs(Args):
+    """`ar|<broadcast>`, `aq|<broadcast>`."""
+
+    broadcast_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableArgs(Args):
+    """`ae|<users, payments or jobs>`: a CSV export."""
+
+    table: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromoArgs(Args):
+    """`apd|<code>`: a promo code to switch off."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class TraceArgs(Args):
+    """`ai|<correlation id>`: an update's or a job's path; the prompt when left out."""
+
+    correlation_id: str = ""
+
+
+def to_jobs_page(turn: Turn, state: JourneyState, args: Page) -> Move:
+    return Move(state.at(f"ag|{args.page}"))
+
+
+def to_job(turn: Turn, state: JourneyState, args: JobArgs) -> Move:
+    return Move(state.at(f"aj|{args.job_id}"))
+
+
+def open_user(turn: Turn, state: JourneyState, args: TargetArgs) -> Move | None:
+    target = target_of(args.target)
     return Move(state.at(f"av|{target}")) if target else None
 
 
-def set_blocked(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    user_id, flag = press.number(0), press.number(1)
-    if user_id is None or flag not in (0, 1):
+def set_blocked(turn: Turn, state: JourneyState, args: BlockArgs) -> Move | None:
+    if args.blocked not in (0, 1):
         return None
-    operation = SetBlocked(turn.user_id, user_id, bool(flag))
-    return Move(state.at(f"av|{user_id}"), effects=(operation,))
+    operation = SetBlocked(turn.user_id, args.user_id, bool(args.blocked))
+    return Move(state.at(f"av|{args.user_id}"), effects=(operation,))
 
 
-def ask_adjustment(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    user_id = press.number(0)
-    if user_id is None:
-        return None
+def ask_adjustment(turn: Turn, state: JourneyState, args: UserArgs) -> Move:
+    user_id = args.user_id
     return Move(replace(state.at(f"ac|{user_id}"), awaiting=f"ac:{user_id}"))
 
 
-def grant_admin(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    user_id = press.number(0)
-    if user_id is None:
-        return None
+def grant_admin(turn: Turn, state: JourneyState, args: UserArgs) -> Move:
+    user_id = args.user_id
     return Move(state.at(f"av|{user_id}"), effects=(GrantAdmin(turn.user_id, user_id),))
 
 
@@ -148,8 +195,8 @@ def send_file(
     return Move(state, toast=turn.t("adm_file_sent"), calls=(BotCall(method, params),))
 
 
-def export(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    table = press.arg(0) or ""
+def export(turn: Turn, state: JourneyState, args: TableArgs) -> Move | None:
+    table = args.table
     if table not in ("users", "payments", "jobs"):
         return None
     found = turn.context.lookup(Export(table))
@@ -173,30 +220,23 @@ def start_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | Non
     return Move(replace(state, admin_draft=None), effects=(operation,))
 
 
-def cancel_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    broadcast_id = press.number(0)
-    if broadcast_id is None:
-        return None
+def cancel_broadcast(turn: Turn, state: JourneyState, args: BroadcastArgs) -> Move:
+    broadcast_id = args.broadcast_id
     operation = CancelBroadcast(turn.user_id, broadcast_id)
     return Move(state.at(f"ar|{broadcast_id}"), effects=(operation,))
 
 
-def refresh_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    broadcast_id = press.number(0)
-    return Move(state.at(f"ar|{broadcast_id}")) if broadcast_id is not None else None
+def refresh_broadcast(turn: Turn, state: JourneyState, args: BroadcastArgs) -> Move:
+    return Move(state.at(f"ar|{args.broadcast_id}"))
 
 
-def redeliver(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    job_id = press.number(0)
-    if job_id is None:
-        return None
+def redeliver(turn: Turn, state: JourneyState, args: JobArgs) -> Move:
+    job_id = args.job_id
     return Move(state.at(f"aj|{job_id}"), effects=(AdminRedeliver(turn.user_id, job_id),))
 
 
-def disable_promo(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    code = press.arg(0)
-    if not code:
-        return None
+def disable_promo(turn: Turn, state: JourneyState, args: PromoArgs) -> Move:
+    code = args.code
     return Move(state.at("apc"), effects=(DisablePromo(turn.user_id, code),))
 
 

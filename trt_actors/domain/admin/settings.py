@@ -3,11 +3,11 @@ changing or resetting it (each change audited by the tenant's terms)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from ..callbacks import Press, encode
+from ..callbacks import Args, encode
 from ..moves import Move
 from ..state import JourneyState
 from ..tenant_terms import TERMS
@@ -55,17 +55,24 @@ def term(turn: Turn, state: JourneyState, key: str) -> Screen | None:
     return Screen(text, rows)
 
 
-def open_term(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    key = press.arg(0)
-    if key is None:
+@dataclass(frozen=True, slots=True)
+class TermArgs(Args):
+    """`an|<key>`, `anr|<key>`: one business term; the list when left out."""
+
+    key: str = ""
+
+
+def open_term(turn: Turn, state: JourneyState, args: TermArgs) -> Move | None:
+    key = args.key
+    if not key:
         return Move(state.at("an"))
     if key not in EDITABLE:
         return None
     return Move(replace(state.at(f"an|{key}"), awaiting=f"an:{key}"))
 
 
-def reset_term(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    key = press.arg(0)
+def reset_term(turn: Turn, state: JourneyState, args: TermArgs) -> Move | None:
+    key = args.key
     if key not in EDITABLE:
         return None
     return Move(state.at(f"an|{key}"), effects=(ResetTerm(turn.user_id, key),))

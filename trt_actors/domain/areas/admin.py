@@ -9,6 +9,15 @@ for help from a person: a lead) is the users' one.
 from __future__ import annotations
 
 from ..admin import actions, lead, screens, settings
+from ..admin.actions import (
+    BlockArgs,
+    BroadcastArgs,
+    PromoArgs,
+    TableArgs,
+    TargetArgs,
+    TraceArgs,
+    UserArgs,
+)
 from ..admin.facts import (
     AdjustBalance,
     AdminRedeliver,
@@ -37,9 +46,11 @@ from ..admin.facts import (
     TenantsOverview,
     UserCard,
 )
-from ..area import Area, Command, PressNeeds, ScreenFunction, Settler
-from ..callbacks import Press
+from ..admin.settings import TermArgs
+from ..area import Area, Command, PressNeeds, ScreenFunction, Settler, acts, reads, shows
+from ..callbacks import Page, Press
 from ..effects import Operation
+from ..job_lookups import JobArgs
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Screen
@@ -60,9 +71,11 @@ _SCREENS: dict[str, ScreenFunction] = {
     "as": _admin_only(lambda turn, state, press: screens.stats(turn, state)),
     "au": _admin_only(lambda turn, state, press: screens.find_user(turn, state)),
     "av": _admin_only(
-        lambda turn, state, press: screens.user_card(turn, state, press.arg(0) or "")
+        shows(TargetArgs, lambda turn, state, args: screens.user_card(turn, state, args.target))
     ),
-    "ac": _admin_only(lambda turn, state, press: screens.adjust(turn, state, press.number(0) or 0)),
+    "ac": _admin_only(
+        shows(UserArgs, lambda turn, state, args: screens.adjust(turn, state, args.user_id))
+    ),
     "al": _admin_only(lambda turn, state, press: screens.audit(turn, state)),
     "ax": _admin_only(lambda turn, state, press: screens.export_menu(turn, state)),
     "ab": _admin_only(lambda turn, state, press: screens.compose(turn, state)),
@@ -73,24 +86,33 @@ _SCREENS: dict[str, ScreenFunction] = {
     "apc": _admin_only(lambda turn, state, press: screens.promo_codes(turn, state)),
     "acc": _admin_only(lambda turn, state, press: screens.config_check(turn, state)),
     "an": _admin_only(
-        lambda turn, state, press: (
-            settings.term(turn, state, press.arg(0) or "")
-            if press.args
-            else settings.listing(turn, state)
+        shows(
+            TermArgs,
+            lambda turn, state, args: (
+                settings.term(turn, state, args.key) if args.key else settings.listing(turn, state)
+            ),
         )
     ),
-    "ag": _admin_only(lambda turn, state, press: screens.jobs(turn, state, press.number(0) or 0)),
-    "aj": _admin_only(lambda turn, state, press: screens.job(turn, state, press.number(0) or 0)),
+    "ag": _admin_only(shows(Page, lambda turn, state, args: screens.jobs(turn, state, args.page))),
+    "aj": _admin_only(
+        shows(JobArgs, lambda turn, state, args: screens.job(turn, state, args.job_id))
+    ),
     "at": _admin_only(lambda turn, state, press: screens.selftest(turn, state)),
     "ai": _admin_only(
-        lambda turn, state, press: (
-            screens.trace(turn, state, press.arg(0) or "")
-            if press.args
-            else screens.trace_prompt(turn, state)
+        shows(
+            TraceArgs,
+            lambda turn, state, args: (
+                screens.trace(turn, state, args.correlation_id)
+                if args.correlation_id
+                else screens.trace_prompt(turn, state)
+            ),
         )
     ),
     "ar": _admin_only(
-        lambda turn, state, press: screens.broadcast(turn, state, press.number(0) or 0)
+        shows(
+            BroadcastArgs,
+            lambda turn, state, args: screens.broadcast(turn, state, args.broadcast_id),
+        )
     ),
 }
 
@@ -102,30 +124,30 @@ _ACTIONS: dict[str, actions.PressAction] = {
         "a": actions.go("a"),
         "as": actions.go("as"),
         "au": actions.go("au"),
-        "av": actions.open_user,
+        "av": acts(TargetArgs, actions.open_user),
         "al": actions.go("al"),
         "ax": actions.go("ax"),
         "ab": actions.go("ab"),
         "ad": actions.go("ad"),
         "apy": actions.go("apy"),
         "apc": actions.go("apc"),
-        "apd": actions.disable_promo,
+        "apd": acts(PromoArgs, actions.disable_promo),
         "acc": actions.go("acc"),
-        "an": settings.open_term,
-        "anr": settings.reset_term,
-        "aje": actions.redeliver,
-        "ag": actions.to_path,
-        "aj": actions.to_path,
+        "an": acts(TermArgs, settings.open_term),
+        "anr": acts(TermArgs, settings.reset_term),
+        "aje": acts(JobArgs, actions.redeliver),
+        "ag": acts(Page, actions.to_jobs_page),
+        "aj": acts(JobArgs, actions.to_job),
         "at": actions.go("at"),
         "ai": actions.go("ai"),
-        "ak": actions.set_blocked,
-        "ac": actions.ask_adjustment,
-        "am": actions.grant_admin,
-        "ae": actions.export,
+        "ak": acts(BlockArgs, actions.set_blocked),
+        "ac": acts(UserArgs, actions.ask_adjustment),
+        "am": acts(UserArgs, actions.grant_admin),
+        "ae": acts(TableArgs, actions.export),
         "ah": actions.chart,
         "ao": actions.start_broadcast,
-        "aq": actions.cancel_broadcast,
-        "ar": actions.refresh_broadcast,
+        "aq": acts(BroadcastArgs, actions.cancel_broadcast),
+        "ar": acts(BroadcastArgs, actions.refresh_broadcast),
         "ay": actions.as_user,
     }.items()
 }
@@ -152,22 +174,25 @@ _COMMANDS = (
 
 
 _PRESS_NEEDS: dict[str, PressNeeds] = {
-    "ae": lambda press: [Export(press.arg(0) or "")],
+    "ae": reads(TableArgs, lambda args: [Export(args.table)]),
     "ah": lambda press: [StatsChart()],
 }
 _SCREEN_NEEDS: dict[str, PressNeeds] = {
     "as": lambda press: [PanelStats(), KieCredits(), TenantsOverview()],
-    "av": lambda press: [UserCard(press.arg(0) or "")],
+    "av": reads(TargetArgs, lambda args: [UserCard(args.target)]),
     "al": lambda press: [AuditTail()],
-    "ar": lambda press: [BroadcastStatus(press.number(0) or 0)],
+    "ar": reads(BroadcastArgs, lambda args: [BroadcastStatus(args.broadcast_id)]),
     "ad": lambda press: [Diagnostics()],
     "apy": lambda press: [PaymentsPage()],
     "apc": lambda press: [PromoList()],
     "acc": lambda press: [ConfigCheck()],
-    "ag": lambda press: [JobsPage(press.number(0) or 0)],
-    "aj": lambda press: [JobDetail(press.number(0) or 0)],
+    "ag": reads(Page, lambda args: [JobsPage(args.page)]),
+    "aj": reads(JobArgs, lambda args: [JobDetail(args.job_id)]),
     "at": lambda press: [SelfTest()],
-    "ai": lambda press: [CorrelationTrail(press.arg(0) or "")] if press.args else [],
+    "ai": reads(
+        TraceArgs,
+        lambda args: [CorrelationTrail(args.correlation_id)] if args.correlation_id else [],
+    ),
 }
 
 _SETTLERS: dict[type[Operation], Settler] = {

@@ -8,8 +8,17 @@ read before handling (`job_lookups`)."""
 from __future__ import annotations
 
 from .. import job_presses
-from ..area import Area, Command
-from ..job_lookups import JOB_CODES, JobById, RecentJobs, job_named, newest_job, status_job
+from ..area import Area, Command, acts, reads, shows
+from ..callbacks import Page
+from ..job_lookups import (
+    JOB_CODES,
+    JobArgs,
+    JobById,
+    RecentJobs,
+    job_named,
+    newest_job,
+    status_job,
+)
 from ..moves import Move
 from ..screens import jobs
 from ..state import JourneyState
@@ -23,16 +32,16 @@ def status(turn: Turn, state: JourneyState, argument: str) -> Move:
 
 AREA = Area(
     "jobs",
-    screens={"h": lambda turn, state, press: jobs.history(turn, press.number(0) or 0)},
+    screens={"h": shows(Page, lambda turn, state, args: jobs.history(turn, args.page))},
     actions={
-        "ja": job_presses.again,
-        "jp": job_presses.change_parameters,
-        "jc": job_presses.cancel,
-        "jo": job_presses.open_job,
-        "jd": job_presses.send_again,
+        "ja": acts(JobArgs, job_presses.again),
+        "jp": acts(JobArgs, job_presses.change_parameters),
+        "jc": acts(JobArgs, job_presses.cancel),
+        "jo": acts(JobArgs, job_presses.open_job),
+        "jd": acts(JobArgs, job_presses.send_again),
     },
     commands=(Command("history", go("h|0")), Command("status", status)),
-    press_needs={**{code: job_named for code in JOB_CODES}, "ok": newest_job},
+    press_needs={**{code: reads(JobArgs, job_named) for code in JOB_CODES}, "ok": newest_job},
     command_needs={"history": lambda argument: [RecentJobs()], "status": status_job},
     screen_needs={"h": lambda press: [RecentJobs()]},
     lookups=(RecentJobs, JobById),

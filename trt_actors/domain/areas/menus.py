@@ -6,15 +6,16 @@ model's card), `lg` (language), `?` (help), `sl|<language>` (set the language)."
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..area import Area, Command, CommandAction
-from ..callbacks import Press
+from ..area import Area, Command, CommandAction, acts, shows
+from ..callbacks import Args
 from ..moves import Move
 from ..screens import home, models
 from ..state import MENU, JourneyState
 from ..texts import LANGUAGES
 from ..turn import Turn
+from ..wizard import ModelArgs
 
 
 def go(path: str) -> CommandAction:
@@ -34,8 +35,23 @@ def _leave(note_key: str) -> CommandAction:
     return leave
 
 
-def set_language(turn: Turn, state: JourneyState, press: Press) -> Move | None:
-    chosen = press.arg(0)
+@dataclass(frozen=True, slots=True)
+class ListArgs(Args):
+    """`l|<kind>|<page>`: a kind's models, a page of them."""
+
+    kind: str
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageArgs(Args):
+    """`sl|<language>`."""
+
+    language: str
+
+
+def set_language(turn: Turn, state: JourneyState, args: LanguageArgs) -> Move | None:
+    chosen = args.language
     if chosen not in LANGUAGES:
         return None
     after = replace(state, language=chosen, language_chosen=True, screen=MENU)
@@ -49,12 +65,12 @@ AREA = Area(
         "k": lambda turn, state, press: home.kinds(turn, state),
         "lg": lambda turn, state, press: home.language(turn, state),
         "?": lambda turn, state, press: home.help_screen(turn, state),
-        "l": lambda turn, state, press: models.model_list(
-            turn, state, press.arg(0) or "", press.number(1) or 0
+        "l": shows(
+            ListArgs, lambda turn, state, args: models.model_list(turn, state, args.kind, args.page)
         ),
-        "c": lambda turn, state, press: models.card(turn, state, press.arg(0) or ""),
+        "c": shows(ModelArgs, lambda turn, state, args: models.card(turn, state, args.model_id)),
     },
-    actions={"sl": set_language},
+    actions={"sl": acts(LanguageArgs, set_language)},
     commands=(
         Command("generate", go("k")),
         Command("models", go("k")),

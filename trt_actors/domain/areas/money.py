@@ -23,7 +23,7 @@ from __future__ import annotations
 from .. import payments, promos, transfers
 from ..admin.actions import command as admin_command
 from ..admin.actions import guarded
-from ..area import Area, Command
+from ..area import Area, Command, acts, shows
 from ..callbacks import Press, parse_path
 from ..money_effects import (
     AdminRefundStars,
@@ -39,8 +39,10 @@ from ..money_effects import (
     SubmitTransfer,
 )
 from ..moves import Move
+from ..payments import StarsArgs
 from ..screens import account
 from ..state import JourneyState
+from ..transfers import AmountArgs, PaymentArgs
 from ..turn import Turn
 from ..updates import Incoming, Kind
 from .menus import go
@@ -59,10 +61,12 @@ def money_message(turn: Turn, state: JourneyState, incoming: Incoming) -> Move |
         return transfers.typed_amount(turn, state, typed)
     if shown.code == "pp" and typed is not None:
         return promos.redeem(turn, state, typed)
-    if shown.code == "pj" and typed is not None and shown.number(0) is not None:
-        return transfers.typed_reason(turn, state, shown.number(0) or 0, typed)
+    review = PaymentArgs.parse(shown)
+    if shown.code == "pj" and typed is not None and review is not None:
+        return transfers.typed_reason(turn, state, review.payment_id, typed)
     if shown.code == "pt" and incoming.kind in (Kind.MEDIA, Kind.TEXT):
-        return transfers.screenshot(turn, state, incoming, shown.number(0) or 0)
+        amount = AmountArgs.parse(shown)
+        return transfers.screenshot(turn, state, incoming, amount.kopecks if amount else 0)
     return None
 
 
@@ -74,19 +78,23 @@ AREA = Area(
         "r": lambda turn, state, press: account.referral(turn, state),
         "pc": lambda turn, state, press: payments.custom_screen(turn, state),
         "pb": lambda turn, state, press: transfers.amount_screen(turn, state),
-        "pt": lambda turn, state, press: transfers.requisites_screen(
-            turn, state, press.number(0) or 0
+        "pt": shows(
+            AmountArgs,
+            lambda turn, state, args: transfers.requisites_screen(turn, state, args.kopecks),
         ),
         "pp": lambda turn, state, press: promos.promo_screen(turn, state),
         "pq": lambda turn, state, press: account.pay_support(turn, state),
-        "pj": lambda turn, state, press: transfers.reason_screen(turn, state, press.number(0) or 0),
+        "pj": shows(
+            PaymentArgs,
+            lambda turn, state, args: transfers.reason_screen(turn, state, args.payment_id),
+        ),
         "pl": lambda turn, state, press: transfers.queue_screen(turn, state),
     },
     # Approve / Reject: a non-admin's press is denied like any admin's
     actions={
-        "ps": payments.buy_package,
-        "pa": guarded(transfers.approve),
-        "pr": guarded(transfers.reject),
+        "ps": acts(StarsArgs, payments.buy_package),
+        "pa": guarded(acts(PaymentArgs, transfers.approve)),
+        "pr": guarded(acts(PaymentArgs, transfers.reject)),
     },
     commands=(
         Command("balance", go("b")),

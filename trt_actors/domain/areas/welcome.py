@@ -4,11 +4,11 @@ link). Codes: `t` (a tutorial page) and `ts` (the tutorial finished)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .. import promos
-from ..area import Area, Command
-from ..callbacks import Press
+from ..area import Area, Command, shows
+from ..callbacks import Args, Press
 from ..effects import Operation
 from ..money_effects import JoinWithReferral, Standing, UserStanding, WelcomeBonus
 from ..moves import Move
@@ -40,13 +40,22 @@ def start_with_bonuses(turn: Turn, state: JourneyState, argument: str) -> Move:
     return Move(move.state, note=move.note, effects=(*move.effects, *effects))
 
 
+@dataclass(frozen=True, slots=True)
+class TutorialPage(Args):
+    """`t|<page>`: a page of the tutorial, the first when left out."""
+
+    page: int = 1
+
+
 def finish_tutorial(turn: Turn, state: JourneyState, press: Press) -> Move | None:
     return Move(replace(state, tutorial_done=True, screen=MENU))
 
 
 AREA = Area(
     "welcome",
-    screens={"t": lambda turn, state, press: home.tutorial(turn, state, press.number(0) or 1)},
+    screens={
+        "t": shows(TutorialPage, lambda turn, state, args: home.tutorial(turn, state, args.page))
+    },
     actions={"ts": finish_tutorial},
     commands=(Command("start", start_with_bonuses),),
     newcomer_needs={"command:start": lambda user: [UserStanding(user)]},

@@ -10,13 +10,14 @@ outside any awaited input also go to the wizard (`journey`)."""
 from __future__ import annotations
 
 from .. import confirm, wizard
-from ..area import Area
+from ..area import Area, acts
 from ..callbacks import Press
 from ..draft import CONFIRM, SETTINGS, input_at
 from ..screens import steps, summary
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Screen
+from ..wizard import DraftArgs, ModelArgs, OptionArgs, StepArgs
 
 
 def position(turn: Turn, state: JourneyState, press: Press) -> Screen | None:
@@ -38,17 +39,17 @@ AREA = Area(
     screens={wizard.WIZARD: position},
     sealed=frozenset({wizard.WIZARD}),
     actions={
-        "go": wizard.begin,
-        "en": wizard.choose,
-        "tg": wizard.toggle,
-        "dn": wizard.done,
-        "sk": wizard.skip,
-        "bk": wizard.back,
-        "rs": wizard.reset,
-        "cx": wizard.cancel,
-        "in": wizard.open_input,
-        "ed": wizard.to_settings,
-        "nx": wizard.to_confirmation,
-        "ok": confirm.confirm,
+        "go": acts(ModelArgs, wizard.begin),
+        "en": acts(OptionArgs, wizard.choose),
+        "tg": acts(StepArgs, wizard.toggle),
+        "dn": acts(StepArgs, wizard.done),
+        "sk": acts(StepArgs, wizard.skip),
+        "bk": acts(DraftArgs, wizard.back),
+        "rs": acts(DraftArgs, wizard.reset),
+        "cx": acts(DraftArgs, wizard.cancel),
+        "in": acts(StepArgs, wizard.open_input),
+        "ed": acts(DraftArgs, wizard.to_settings),
+        "nx": acts(DraftArgs, wizard.to_confirmation),
+        "ok": acts(DraftArgs, confirm.confirm),
     },
 )
