@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from .callbacks import Args, Press
 from .context import Context, JobView
 from .effects import Lookup
-from .screens.jobs import HISTORY_PAGE
 
+HISTORY_PAGE = 8  # generations per history page
 HISTORY_JOBS = HISTORY_PAGE * 10  # History shows the newest ten pages
 JOB_CODES = frozenset({"ja", "jp", "jc", "jo", "jd"})
 """Press codes whose first argument is a job id to look up."""

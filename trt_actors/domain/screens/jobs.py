@@ -18,14 +18,13 @@ from ..callbacks import encode
 from ..context import Context, JobView
 from ..draft import CONFIRM
 from ..effects import MEDIA_FACTS
+from ..job_lookups import HISTORY_PAGE
 from ..local_time import stamp
 from ..state import Draft, MediaFile
 from ..turn import Turn
 from ..view import CAPTION_LIMIT, Button, Rows, Screen, fit, grid
 from .home import menu_button
 from .values import BUTTON_VALUE, shown_value
-
-HISTORY_PAGE = 8  # generations per history page
 
 # Reasons a job stores in `error` (anything else is KIE's own words: "kie:<text>").
 TIMEOUT = "timeout"
