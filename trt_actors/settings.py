@@ -52,6 +52,7 @@ EXPECTED = {
     "kie_upload_base_url": "an http(s) URL, e.g. https://kieai.redpandaai.co",
     "kie_webhook_hmac_key": "the HMAC key of KIE's webhook signatures (from KIE's settings)",
     "admin_ids": "comma-separated Telegram user ids, e.g. 12345,67890",
+    "support_contact": "how users reach support: @username, an https link or a short text",
     "tenant_id": "1-32 characters of a-z, 0-9, _ and -, starting with a letter or digit",
     "trt_tenants": "the path of an existing YAML file describing the bots",
     "ops_host": "an interface address for the ops feed, e.g. 127.0.0.1",
@@ -88,6 +89,9 @@ class Settings(BaseSettings):
     kie_upload_base_url: str = "https://kieai.redpandaai.co"
     kie_webhook_hmac_key: SecretStr | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # the environment's bot's support contact (TRT_TENANTS: each bot's `support_contact`;
+    # an admin may change it in the panel's settings)
+    support_contact: str = Field(default="", max_length=200)
     tenant_id: str = "default"
     trt_tenants: Path | None = None
     ops_host: str = "127.0.0.1"

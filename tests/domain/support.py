@@ -120,13 +120,20 @@ def check_limits(calls: list[BotCall]) -> None:
         for row in (params.get("reply_markup") or {}).get("inline_keyboard", []):
             for button in row:
                 assert button["text"], call
-                assert 1 <= len(button["callback_data"].encode()) <= MAX_BYTES, button
+                if "url" in button:
+                    assert button["url"].startswith("https://"), button
+                else:
+                    assert 1 <= len(button["callback_data"].encode()) <= MAX_BYTES, button
 
 
 def buttons(call: BotCall) -> dict[str, str]:
-    """label → callback data of a call's inline keyboard."""
+    """label → callback data of a call's inline keyboard (a link button: its URL)."""
     rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
-    return {button["text"]: button["callback_data"] for row in rows for button in row}
+    return {
+        button["text"]: button.get("callback_data") or button["url"]
+        for row in rows
+        for button in row
+    }
 
 
 @dataclass

@@ -138,6 +138,20 @@ def test_referral_link_carries_a_code_not_the_user_id(language: str) -> None:
     link = next(w for w in chat.text.split() if w.startswith("https://t.me/trt_bot?start=ref_"))
     code = link.rsplit("ref_", 1)[1]
     assert str(CHAT) not in code and referrer_of(secret, code) == CHAT
+    share = chat.buttons()[t(language, "pay_btn_share")]
+    assert share.startswith(
+        "https://t.me/share/url?url=https%3A%2F%2Ft.me%2Ftrt_bot%3Fstart%3Dref_"
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_without_the_bots_username_the_link_is_the_start_command_and_nothing_is_shared(
+    language: str,
+) -> None:
+    chat = Chat(language, ctx=context(secret=b"k" * 32)).started()
+    chat.press(encode("r"))
+    assert "/start ref_" in chat.text and "https://t.me/" not in chat.text
+    assert t(language, "pay_btn_share") not in chat.buttons()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -124,14 +124,18 @@ async def test_stale_and_malformed_buttons_get_the_current_menu(
 def buttons(message: dict[str, object]) -> list[str]:
     markup = message.get("reply_markup")
     assert isinstance(markup, dict)
-    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+    return [
+        b["callback_data"] for row in markup["inline_keyboard"] for b in row if "callback_data" in b
+    ]
 
 
 def data_of(message: dict[str, object]) -> list[str]:
     markup = message.get("reply_markup")
     if not isinstance(markup, dict):
         return []
-    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+    return [
+        b["callback_data"] for row in markup["inline_keyboard"] for b in row if "callback_data" in b
+    ]
 
 
 async def generated(service: BotService, ann: Conversation) -> tuple[str, dict[str, object]]:

@@ -124,7 +124,7 @@ async def _reply_after(service: BotService, chat_id: int, mark: int) -> Any:
 
 def buttons(screen: dict[str, Any]) -> list[str]:
     rows = (screen.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [button["callback_data"] for row in rows for button in row]
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
 
 
 def code(data: str) -> str:

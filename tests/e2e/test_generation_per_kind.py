@@ -26,7 +26,7 @@ CASES = [
 
 def data_of(message: dict[str, Any]) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [button["callback_data"] for row in rows for button in row]
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
 
 
 async def seed_money(service: BotService, user_id: int) -> None:

@@ -1,9 +1,13 @@
-"""Referrals end to end: the link carries a code; a new user who comes through it and the
-referrer both get the bonus once; a user who existed before gets nothing."""
+"""Referrals end to end: the link is a t.me deep link with the bot's own username (read with
+getMe at start) that carries a code, and a Share button passes it on; a new user who opens it
+and the referrer both get the bonus once; a user who existed before gets nothing."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import trio
 
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.texts import text
@@ -24,10 +28,20 @@ async def test_referral_bonus_once_for_both_and_never_for_an_existing_user(
             await person.next_message()
         await ann.send("/menu")
         await ann.next_message()
+        with trio.fail_after(10):  # the warmup's getMe names the bot
+            while bot.tree.identities["default"].username is None:
+                await trio.sleep(0.01)
         await ann.press(text("en", "menu_referral"))
         screen = await ann.next_edit()
-        payload = next(w for w in screen["text"].split() if w.startswith("ref_"))
+        username = telegram_emulator.ctl.bot.user.username
+        link = next(w for w in screen["text"].split() if w.startswith("https://t.me/"))
+        assert link.startswith(f"https://t.me/{username}?start=ref_")
+        payload = parse_qs(urlsplit(link).query)["start"][0]
         assert str(ann.id) not in payload
+        share = screen["reply_markup"]["inline_keyboard"][0][0]
+        assert share["text"] == text("en", "pay_btn_share")
+        shared = parse_qs(urlsplit(share["url"]).query)
+        assert share["url"].startswith("https://t.me/share/url?") and shared["url"] == [link]
 
         await bob.send(f"/start {payload}")
         welcome = await bob.next_message()

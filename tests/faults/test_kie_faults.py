@@ -43,7 +43,7 @@ def kie_calls(call: str, result: str) -> float:
 def buttons(params: Mapping[str, Any]) -> list[str]:
     markup = params.get("reply_markup") or {}
     rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-    return [button["callback_data"] for row in rows for button in row]
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
 
 
 async def told_nothing_was_charged(w: JobWorld, job_id: int, *details: str) -> None:

@@ -29,7 +29,7 @@ from .support import PRICE, TENANT, USER, JobWorld, RecordingBot, job_world
 def buttons(params: dict[str, object]) -> list[str]:
     markup = params.get("reply_markup") or {}
     rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
-    return [button["callback_data"] for row in rows for button in row]
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]
 
 
 async def delivered_once(w: JobWorld, job_id: int) -> None:

@@ -81,10 +81,13 @@ def test_a_valid_file_gives_every_bot_with_its_terms(tmp_path: Path) -> None:
 
 
 def test_without_the_file_one_bot_comes_from_the_environment() -> None:
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN_A, admin_ids="7,8")
+    settings = Settings(
+        _env_file=None, telegram_bot_token=TOKEN_A, admin_ids="7,8", support_contact="@acme_help"
+    )
     [tenant] = configured_tenants(settings)
     assert (tenant.tenant_id, tenant.token) == ("default", TOKEN_A)
     assert tenant.settings.admins == (7, 8) and tenant.settings.main_admin == 7
+    assert tenant.settings.support_contact == "@acme_help"  # SUPPORT_CONTACT
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,7 @@ from trt_actors.telegram.errors import (
     TransientError,
     edit_unreachable,
 )
+from trt_actors.tenants.bot_identity import BotIdentity
 from trt_actors.tenants.session_terms import FixedTerms, TermsSource
 
 from ._actor import Actor
@@ -126,6 +127,7 @@ class SessionActor(Actor[InboxUpdate]):
         services: Services | None = None,
         secret: bytes = b"",
         performers: Performers = PERFORMERS,
+        identity: BotIdentity | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -133,6 +135,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.outbound = outbound
         self.handler = handler
         self.performers = performers  # who reads its lookups and performs its operations
+        self.identity = identity or BotIdentity()  # the bot's username, once getMe gave it
         self.slot = slot
         self.on_finished = on_finished  # told after each update this user's session is done with
         self.start_job = start_job
@@ -281,6 +284,7 @@ class SessionActor(Actor[InboxUpdate]):
             blocked=blocked and not is_admin,
             allowance_left=left,
             support_contact=terms.support_contact,
+            bot_username=self.identity.username,
             language=language if isinstance(language, str) else None,
             settings=terms,
             found=found,

@@ -1,8 +1,9 @@
 """The warmup actor: runs once, under a budget, and never delays readiness.
 
 It reports started at once and does its work in the background: a first `getMe` (which also
-checks the token), and the handler's first screens (menus built once, so the first /start of
-a real user costs no more than any other). Past `BUDGET` seconds it stops where it is and
+checks the token, and tells the tenant's `BotIdentity` the bot's username for its links), and
+the handler's first screens (menus built once, so the first /start of a real user costs no
+more than any other). Past `BUDGET` seconds it stops where it is and
 says so; nothing waits for it. Then it exits normally (a temporary child: not restarted).
 """
 
@@ -25,10 +26,16 @@ BUDGET = 10.0
 
 class WarmupActor(Actor[None]):
     def __init__(
-        self, api: BotApi, warm_handler: Callable[[], object], *, budget: float = BUDGET
+        self,
+        api: BotApi,
+        warm_handler: Callable[[], object],
+        *,
+        on_identity: Callable[[str], None] | None = None,
+        budget: float = BUDGET,
     ) -> None:
         self.api = api
         self.warm_handler = warm_handler
+        self.on_identity = on_identity  # told the bot's username, as getMe gives it
         self.budget = budget
         self.done = trio.Event()
 
@@ -47,9 +54,10 @@ class WarmupActor(Actor[None]):
             except TelegramError as exc:
                 log.warning("warmup.get_me_failed", error_type=type(exc).__name__, error=str(exc))
             else:
-                log.info(
-                    "warmup.bot", username=me.get("username") if isinstance(me, dict) else None
-                )
+                username = me.get("username") if isinstance(me, dict) else None
+                log.info("warmup.bot", username=username)
+                if isinstance(username, str) and username and self.on_identity is not None:
+                    self.on_identity(username)
         took = round(trio.current_time() - began, 3)
         if scope.cancelled_caught:
             log.warning("warmup.over_budget", budget=self.budget)

@@ -109,6 +109,7 @@ from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.pacing import Limits
 from trt_actors.telegram.shared_budget import SharedBudget
+from trt_actors.tenants.bot_identity import BotIdentity
 from trt_actors.tenants.config import configured_tenants
 from trt_actors.tenants.live_terms import TenantTerms, keep_terms_current
 from trt_actors.web import Router
@@ -183,6 +184,7 @@ class Tree:
         self.nodes: dict[str, TenantNode] = {}  # the running tenant nodes, by tenant id
         self.tenant_recheck: Backoff | None = None  # how a parked tenant is checked again
         tariff = self.catalog.default_tariff()
+        self.identities = {t.tenant_id: BotIdentity() for t in self.tenants}  # getMe's
         self.terms = {
             t.tenant_id: TenantTerms(t.tenant_id, t.settings, tariff) for t in self.tenants
         }
@@ -381,7 +383,9 @@ class Tree:
         )
         warmup, _ = actor_child(
             "warmup",
-            lambda: WarmupActor(api, self._warm_handler),
+            lambda: WarmupActor(
+                api, self._warm_handler, on_identity=functools.partial(self._named, tid)
+            ),
             restart=Restart.TEMPORARY,
             tenant=tid,
         )
@@ -476,6 +480,7 @@ class Tree:
                     wake_job=services.wake_job,
                     secret=secret,
                     performers=self.performers,
+                    identity=self.identities[tid],
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
@@ -494,6 +499,9 @@ class Tree:
             return dataclasses.replace(spec, on_terminated=gone)
 
         return DynamicSupervisor("sessions", session, max_children=MAX_SESSIONS)
+
+    def _named(self, tenant_id: str, username: str) -> None:
+        self.identities[tenant_id].username = username
 
     def _warm_handler(self) -> None:
         """Build the first screens once, so a user's first /start costs no more than later."""

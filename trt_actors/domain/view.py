@@ -42,10 +42,16 @@ def fit(text: str, limit: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button: its label and its callback data (see `callbacks.encode`)."""
+    """An inline button: its label and its callback data (see `callbacks.encode`) — or, with
+    `url`, a link the client opens (a support chat, the share sheet); then `data` is empty."""
 
     label: str
     data: str
+    url: str = ""
+
+
+def link_button(label: str, url: str) -> Button:
+    return Button(label, "", url)
 
 
 Rows = tuple[tuple[Button, ...], ...]
@@ -78,11 +84,15 @@ def stack(*groups: Sequence[Sequence[Button]] | Rows) -> Rows:
 
 
 def markup(screen: Screen) -> dict[str, Any]:
-    rows = [
-        [{"text": fit(button.label, LABEL_LIMIT), "callback_data": button.data} for button in row]
-        for row in screen.rows
-    ]
+    rows = [[_button(button) for button in row] for row in screen.rows]
     return {"inline_keyboard": rows}
+
+
+def _button(button: Button) -> dict[str, str]:
+    label = fit(button.label, LABEL_LIMIT)
+    if button.url:
+        return {"text": label, "url": button.url}
+    return {"text": label, "callback_data": button.data}
 
 
 def send(chat_id: int, screen: Screen) -> BotCall:

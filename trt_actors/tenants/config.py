@@ -84,6 +84,7 @@ class TenantConfig:
             settings=TenantSettings(
                 admins=settings.admin_ids,
                 main_admin=settings.admin_ids[0] if settings.admin_ids else None,
+                support_contact=settings.support_contact.strip(),
             ),
         )
 

@@ -18,6 +18,7 @@ import trio
 
 from trt_actors.catalog import Catalog, MediaKind, Tariff
 from trt_actors.domain.screens import jobs as screens
+from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.domain.texts import DEFAULT_LANGUAGE, LANGUAGES
 from trt_actors.domain.turn import Turn
 from trt_actors.domain.view import CAPTION_LIMIT, Screen, edit, fit, markup, send
@@ -48,6 +49,8 @@ class JobSide(Protocol):
     def kie(self) -> KieClient | None: ...
     @property
     def wall_clock(self) -> Callable[[], float]: ...
+    @property
+    def terms(self) -> TenantSettings: ...
 
 
 class JobMessages:
@@ -58,6 +61,7 @@ class JobMessages:
         self.kie = runtime.kie
         self.catalog = runtime.catalog
         self.tariff = runtime.tariff or runtime.catalog.default_tariff()
+        self.terms = runtime.terms  # the support contact of failure notices
         self.job = job
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         self.wall_clock = runtime.wall_clock
@@ -67,7 +71,9 @@ class JobMessages:
 
     def turn(self) -> Turn:
         now = datetime.datetime.fromtimestamp(self.wall_clock(), datetime.UTC)
-        return screens.job_turn(self.catalog, self.tariff, self.language, self.job.user_id, now)
+        return screens.job_turn(
+            self.catalog, self.tariff, self.language, self.job.user_id, now, settings=self.terms
+        )
 
     def elapsed(self) -> float:
         return self.wall_clock() - self.job.created_at / 1000

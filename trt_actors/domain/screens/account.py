@@ -7,6 +7,8 @@ lookups the screens name (the money area, `domain.areas.money`); the screens onl
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from ..callbacks import encode
 from ..local_time import from_ms, stamp
 from ..money_effects import MoneyFacts, MoneySummary, Movement, ReferralFacts, ReferralStats
@@ -14,7 +16,7 @@ from ..referral_code import PREFIX, referral_code
 from ..state import JourneyState
 from ..texts import text_or
 from ..turn import Turn
-from ..view import Button, Screen, grid
+from ..view import Button, Rows, Screen, grid, link_button
 from .home import menu_button
 
 
@@ -102,12 +104,16 @@ def pay_support(turn: Turn, state: JourneyState) -> Screen:
 def referral(turn: Turn, state: JourneyState) -> Screen:
     """The personal link (a code, never the raw id), invited and activated friends, bonuses."""
     context = turn.context
-    rows = ((menu_button(turn),),)
+    rows: Rows = ((menu_button(turn),),)
     if not context.secret or turn.user_id <= 0:
         return Screen(turn.t("referral_soon"), rows)
     payload = PREFIX + referral_code(context.secret, turn.user_id)
     username = context.bot_username
     link = f"https://t.me/{username}?start={payload}" if username else f"/start {payload}"
+    if username:  # the share sheet: the friend gets the link with a line of invitation
+        invitation = quote(turn.t("pay_referral_share_text"))
+        share = f"https://t.me/share/url?url={quote(link, safe='')}&text={invitation}"
+        rows = ((link_button(turn.t("pay_btn_share"), share),), (menu_button(turn),))
     found = context.lookup(ReferralStats(turn.user_id))
     stats = found if isinstance(found, ReferralFacts) else ReferralFacts()
     body = turn.t(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from ..admin import lead
 from ..callbacks import encode
 from ..state import JourneyState
 from ..texts import text_or
 from ..turn import Turn
-from ..view import Button, Screen, grid, stack
+from ..view import Button, Screen, grid, link_button, stack
 
 TUTORIAL_PAGES = 3
+
+
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")  # a Telegram username
 
 
 def menu_button(turn: Turn) -> Button:
@@ -24,6 +29,33 @@ def kind_buttons(turn: Turn) -> list[Button]:
     return buttons
 
 
+def support_contact(turn: Turn) -> str:
+    """How users reach a person: the tenant's live setting, else the context's."""
+    return (turn.context.settings.support_contact or turn.context.support_contact).strip()
+
+
+def support_url(contact: str) -> str | None:
+    """A link the client can open for `contact`: @name and t.me/name open the chat, an https
+    link opens itself; anything else (an e-mail, a phone) is not a link."""
+    handle = contact.removeprefix("@").removeprefix("https://").removeprefix("t.me/")
+    if contact.startswith(("@", "t.me/", "https://t.me/")) and USERNAME.fullmatch(handle):
+        return f"https://t.me/{handle}"
+    if contact.startswith("https://") and " " not in contact:
+        return contact
+    return None
+
+
+def support_button(turn: Turn) -> Button | None:
+    """The Support button, when the tenant has a contact: the contact's chat or page, else
+    Help (which shows the contact)."""
+    contact = support_contact(turn)
+    if not contact:
+        return None
+    url = support_url(contact)
+    label = turn.t("btn_support")
+    return link_button(label, url) if url else Button(label, encode("?"))
+
+
 def main_menu(turn: Turn, state: JourneyState) -> Screen:
     """Welcome and the main menu: every section with models, then the account entries. Built
     from memory alone (no balance on it), so /start needs nothing read from storage."""
@@ -34,6 +66,8 @@ def main_menu(turn: Turn, state: JourneyState) -> Screen:
         Button(turn.t("menu_help"), encode("?")),
         Button(turn.t("menu_language"), encode("lg")),
     ]
+    if (support := support_button(turn)) is not None:
+        account.append(support)
     if turn.context.is_admin and not state.as_user:
         account.append(Button(turn.t("adm_btn_panel"), encode("a")))
     elif (want := lead.button(turn, state)) is not None:
@@ -74,7 +108,7 @@ def language(turn: Turn, state: JourneyState) -> Screen:
 
 
 def help_screen(turn: Turn, state: JourneyState) -> Screen:
-    support = turn.context.support_contact or turn.context.settings.support_contact
+    support = support_contact(turn)
     rows = (
         (Button(turn.t("btn_tutorial_again"), encode("t", 1)),),
         (Button(turn.t("btn_models"), encode("k")), menu_button(turn)),

@@ -15,15 +15,16 @@ from trt_actors.catalog import Catalog, MediaInput, MediaKind, Model, Tariff
 from trt_actors.model import JobState
 
 from ..callbacks import encode
-from ..context import Context, JobView
+from ..context import NO_SETTINGS, Context, JobView
 from ..draft import CONFIRM
 from ..effects import MEDIA_FACTS
 from ..job_lookups import HISTORY_PAGE
 from ..local_time import stamp
 from ..state import Draft, MediaFile
+from ..tenant_settings import TenantSettings
 from ..turn import Turn
 from ..view import CAPTION_LIMIT, Button, Rows, Screen, fit, grid
-from .home import menu_button
+from .home import menu_button, support_button
 from .values import BUTTON_VALUE, shown_value
 
 # Reasons a job stores in `error` (anything else is KIE's own words: "kie:<text>").
@@ -51,10 +52,16 @@ FAILED_STATES = frozenset({JobState.FAILED, JobState.REFUNDED})
 
 
 def job_turn(
-    catalog: Catalog, tariff: Tariff, language: str, user_id: int, now: datetime.datetime
+    catalog: Catalog,
+    tariff: Tariff,
+    language: str,
+    user_id: int,
+    now: datetime.datetime,
+    *,
+    settings: TenantSettings = NO_SETTINGS,
 ) -> Turn:
     """A `Turn` for a job's messages (the job actor has no update to build one from)."""
-    context = Context(now=now, tariff=tariff, language=language)
+    context = Context(now=now, tariff=tariff, language=language, settings=settings)
     return Turn(catalog, context, language, user_id, user_id, "")
 
 
@@ -198,7 +205,11 @@ def failure(turn: Turn, job_id: int, model_id: str, error: str | None) -> Screen
         body = turn.t("job_cancelled", model=name)
     else:
         body = turn.t("job_failed", model=name, reason=reason_text(turn, error))
-    rows = ((Button(turn.t("job_btn_retry"), encode("ja", job_id)),), (menu_button(turn),))
+    support = support_button(turn)
+    rows = (
+        (Button(turn.t("job_btn_retry"), encode("ja", job_id)),),
+        (menu_button(turn), *((support,) if support else ())),
+    )
     return Screen(body, rows)
 
 
