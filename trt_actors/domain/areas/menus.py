@@ -68,6 +68,7 @@ AREA = Area(
         "l": shows(
             ListArgs, lambda turn, state, args: models.model_list(turn, state, args.kind, args.page)
         ),
+        "ff": lambda turn, state, press: models.free_screen(turn, state),
         "c": shows(ModelArgs, lambda turn, state, args: models.card(turn, state, args.model_id)),
     },
     actions={"sl": acts(LanguageArgs, set_language)},

@@ -60,6 +60,7 @@ def main_menu(turn: Turn, state: JourneyState) -> Screen:
     """Welcome and the main menu: every section with models, then the account entries. Built
     from memory alone (no balance on it), so /start needs nothing read from storage."""
     account = [
+        Button(turn.t("menu_free"), encode("ff")),
         Button(turn.t("menu_balance"), encode("b")),
         Button(turn.t("menu_history"), encode("h", 0)),
         Button(turn.t("menu_referral"), encode("r")),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from trt_actors.catalog import MediaInput, Model, Unavailable
+from trt_actors.catalog import EnumInput, MediaInput, Model, Sku, Unavailable
 
 from ..callbacks import encode
+from ..quota import next_reset
 from ..state import JourneyState
 from ..turn import Turn
 from ..view import Button, Screen, grid
@@ -50,6 +51,53 @@ def needs(turn: Turn, model: Model) -> str:
     return ", ".join(parts) if parts else turn.t("needs_nothing")
 
 
+def free_skus(model: Model) -> tuple[Sku, ...]:
+    """The prices of `model` that today's free generations cover."""
+    return tuple(sku for sku in model.pricing.skus if sku.free)
+
+
+def free_condition(turn: Turn, model: Model, sku: Sku) -> str:
+    """When a free price applies, in the wizard's own words ("Turbo"); "" when always."""
+    words = []
+    for name, value in sku.when.items():
+        spec = next((spec for spec in model.inputs if spec.name == name), None)
+        option = spec.option(str(value)) if isinstance(spec, EnumInput) else None
+        words.append(option.label.get(turn.language) if option else str(value))
+    return ", ".join(words)
+
+
+def free_label(turn: Turn, model: Model) -> str:
+    """ "🎁 Nano Banana" or "🎁 Ideogram v3 (Turbo)": a free model as the Free screen lists it."""
+    conditions = [free_condition(turn, model, sku) for sku in free_skus(model)]
+    if any(not condition for condition in conditions):
+        return f"🎁 {model.name}"
+    return f"🎁 {model.name} ({', '.join(conditions)})"
+
+
+def free_models(turn: Turn) -> list[Model]:
+    """The visible models with a free price, section by section."""
+    return [model for kind in turn.kinds() for model in turn.models(kind.id) if free_skus(model)]
+
+
+def free_screen(turn: Turn, state: JourneyState) -> Screen:
+    """🎁 Free: the models today's free generations cover, how many are left, and when the
+    day's quota comes back (the tenant's day)."""
+    context = turn.context
+    reset = next_reset(context.now, context.settings.timezone)
+    lines = [turn.t("free_title")]
+    left = context.free_left_today + context.free_bonus_left
+    lines.append(turn.t("free_left", left=left, per_day=context.free_per_day))
+    if context.free_bonus_left:
+        lines.append(turn.t("free_bonus", n=context.free_bonus_left))
+    lines.append(turn.t("free_renews", at=f"{reset:%H:%M}", zone=context.settings.timezone))
+    if not left:
+        lines.append(turn.t("free_none_left"))
+    buttons = [
+        Button(free_label(turn, model), encode("c", model.id)) for model in free_models(turn)
+    ]
+    return Screen("\n\n".join(lines), (*grid(buttons, 1), (menu_button(turn),)))
+
+
 def page_of(turn: Turn, model: Model) -> int:
     """The page of its section's list that shows `model` (for Back from the card)."""
     ids = [m.id for m in turn.models(model.kind)]
@@ -65,7 +113,10 @@ def model_list(turn: Turn, state: JourneyState, kind_id: str, page: int) -> Scre
     page = min(max(page, 0), pages - 1)
     shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     buttons = [
-        Button(f"{model.name} · {lowest_price(turn, model)}", encode("c", model.id))
+        Button(
+            f"{'🎁 ' if free_skus(model) else ''}{model.name} · {lowest_price(turn, model)}",
+            encode("c", model.id),
+        )
         for model in shown
     ]
     paging = []
@@ -96,6 +147,10 @@ def card(turn: Turn, state: JourneyState, model_id: str) -> Screen | None:
         needs=needs(turn, model),
         price=price_phrase(turn, model),
     )
+    if free_skus(model):
+        conditions = [free_condition(turn, model, sku) for sku in free_skus(model)]
+        when = "" if any(not c for c in conditions) else ", ".join(conditions)
+        body += "\n" + (turn.t("card_free_when", when=when) if when else turn.t("card_free"))
     rows = (
         (Button(turn.t("btn_start_model"), encode("go", model.id)),),
         (
