@@ -283,3 +283,19 @@ def test_admin_allowances_read_from_text_pairs_and_mappings() -> None:
         parse_term("admin_allowances", "12345")
     terms = TenantSettings(admins=(12345,), admin_allowances=((12345, 7),))
     assert terms.allowance_of(12345) == 7 and terms.allowance_of(1) is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_limited_admins_balance_shows_the_allowance_left_not_free_generations(
+    language: str,
+) -> None:
+    limited = Chat(language, ctx=context(is_admin=True, allowance_left=12_345)).started()
+    limited.press(encode("b"))
+    assert (
+        t(language, "pay_balance_allowance", left="123,45 ₽" if language == "ru" else "123.45 ₽")
+        in limited.text
+    )
+    assert t(language, "pay_balance_admin") not in limited.text
+    admin = Chat(language, ctx=context(is_admin=True)).started()
+    admin.press(encode("b"))
+    assert t(language, "pay_balance_admin") in admin.text

@@ -31,7 +31,11 @@ def balance(turn: Turn, state: JourneyState) -> Screen:
     ]
     if money.held:
         lines.append(turn.t("pay_balance_held", held=turn.money(money.held)))
-    if context.is_admin:
+    limited = context.is_admin and context.allowance_left is not None
+    if limited:  # a limited admin: free only while the allowance lasts
+        left = turn.money(context.allowance_left or 0)
+        lines.append(turn.t("pay_balance_allowance", left=left))
+    if context.is_admin and not limited:
         lines.append(turn.t("pay_balance_admin"))
     else:
         lines.append(
