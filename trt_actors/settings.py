@@ -63,6 +63,8 @@ EXPECTED = {
     "shutdown_grace_seconds": "a number of seconds greater than 0 and at most 300",
     "telegram_rate_scale": "a number from 1 to 100 (above 1 only against an emulator)",
     "inbox_max_backlog": "a number of updates from 100 to 1000000",
+    "user_updates_per_second": "a number from 0 (no limit) to 100",
+    "user_updates_burst": "an integer from 1 to 1000",
 }
 
 
@@ -106,6 +108,10 @@ class Settings(BaseSettings):
     # Updates committed and not yet handled, per bot, past which the intake takes no more
     # (webhook: 503 with Retry-After, Telegram posts them again; polling: not polled).
     inbox_max_backlog: int = Field(default=10_000, ge=100, le=1_000_000)
+    # One user's presses, commands and texts past this pace are answered without work (a
+    # press still gets its answer) and the flood gets one notice; 0 turns it off.
+    user_updates_per_second: float = Field(default=3.0, ge=0, le=100)
+    user_updates_burst: int = Field(default=10, ge=1, le=1000)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -78,6 +78,7 @@ from trt_actors.tenants.bot_identity import BotIdentity
 from trt_actors.tenants.session_terms import FixedTerms, TermsSource
 
 from ._actor import Actor
+from .flood_limit import FloodGate, FloodLimit
 from .inbox_update import InboxUpdate
 from .job.opening import open_jobs
 from .outbound import Outbound
@@ -128,6 +129,7 @@ class SessionActor(Actor[InboxUpdate]):
         secret: bytes = b"",
         performers: Performers = PERFORMERS,
         identity: BotIdentity | None = None,
+        flood: FloodLimit | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -136,6 +138,7 @@ class SessionActor(Actor[InboxUpdate]):
         self.handler = handler
         self.performers = performers  # who reads its lookups and performs its operations
         self.identity = identity or BotIdentity()  # the bot's username, once getMe gave it
+        self.gate = FloodGate(flood) if flood is not None else None  # a flooding user slowed
         self.slot = slot
         self.on_finished = on_finished  # told after each update this user's session is done with
         self.start_job = start_job
@@ -179,6 +182,16 @@ class SessionActor(Actor[InboxUpdate]):
         correlation = update_correlation(message.update_id)
         current_correlation.set(correlation)
         structlog.contextvars.bind_contextvars(correlation_id=correlation)
+        arrived = trio.current_time() if message.committed_at is None else message.committed_at
+        if self.gate is not None and not self.gate.passes(incoming, arrived):
+            language = self.state.get("language")
+            calls = self.gate.slowed(
+                incoming, language if isinstance(language, str) else None, arrived
+            )
+            await self._process(message, incoming, Outcome(dict(self.state), calls))
+            metrics.updates_processed.labels(self.tenant, "slowed").inc()
+            log.info("session.slowed", update_id=message.update_id, kind=incoming.kind.value)
+            return
         try:
             await self._process(message, incoming)
         except Fenced:
@@ -333,12 +346,18 @@ class SessionActor(Actor[InboxUpdate]):
             settled = self.handler.settle(outcome, incoming, context, results)
         return settled
 
-    async def _process(self, message: InboxUpdate, incoming: Incoming) -> None:
-        if incoming.callback_id:
+    async def _process(
+        self, message: InboxUpdate, incoming: Incoming, slowed: Outcome | None = None
+    ) -> None:
+        """Handle `incoming` (or, `slowed`, answer it without work), make the outcome's calls
+        and commit the new state with the update marked done."""
+        early: EarlyAnswer | None = None
+        if slowed is not None:
+            outcome = slowed
+        elif incoming.callback_id:
             outcome, early = await self._answering_early(message, incoming)
         else:
             outcome = await self._patiently(message, lambda: self._handled(message, incoming))
-            early = None
         if early is not None and early.answered:
             metrics.presses_answered_early.labels(self.tenant).inc()
             outcome = replace(outcome, calls=early.without_answer(outcome.calls))

@@ -48,6 +48,7 @@ from trt_actors.actors.broadcaster import BroadcasterActor
 from trt_actors.actors.command_menu import command_menu_child
 from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_writer
 from trt_actors.actors.dispatcher import Backlog, DispatcherActor, Sessions
+from trt_actors.actors.flood_limit import FloodLimit
 from trt_actors.actors.job import JobRuntime
 from trt_actors.actors.outbound import (
     Outbound,
@@ -445,6 +446,7 @@ class Tree:
     ) -> Sessions:
         tid = tenant.tenant_id
         terms = self.terms[tid]  # current terms, read by the session at every update
+        flood = FloodLimit(self.settings.user_updates_per_second, self.settings.user_updates_burst)
         secret = tenant_secret(tenant.token, tid)
         services = Services(  # what probes and live operations use
             outbound,
@@ -481,6 +483,7 @@ class Tree:
                     secret=secret,
                     performers=self.performers,
                     identity=self.identities[tid],
+                    flood=flood,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

@@ -183,6 +183,9 @@ def service_settings(emulator_url: str, token: str, data_dir: Path, **overrides:
         "port": 0,
         "ops_port": 0,
         "log_format": "json",
+        # tests drive one user as fast as a script can: the flood limit is tested on its own
+        # (tests/actors/test_flood_limit.py) and set by the tests that want it
+        "user_updates_per_second": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
