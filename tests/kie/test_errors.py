@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import trio.testing
 
 from trt_actors.kie import (
     KieApiError,
@@ -103,7 +104,12 @@ async def test_validation_message_is_kept_for_the_user() -> None:
         (500, b'{"code": 402, "msg": "no credits"}', KieOutOfCredits),
     ],
 )
-async def test_http_statuses_map_to_errors(status: int, body: bytes, cls: type[KieError]) -> None:
+async def test_http_statuses_map_to_errors(
+    status: int, body: bytes, cls: type[KieError], autojump_clock: trio.testing.MockClock
+) -> None:
+    """Retried while the deadline allows (virtual time: the same on a busy machine), then the
+    last answer's error."""
+
     async def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, content=body)
 
