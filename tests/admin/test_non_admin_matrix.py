@@ -27,7 +27,7 @@ BOSS = 7_000_009
 FAST = Limits(global_rate=5000, global_burst=500, private_rate=5000, private_burst=500)
 USER_CODES = frozenset(
     {
-        *("m", "k", "l", "c", "w", "t", "?", "lg", "sl", "ts"),  # menus, models, help
+        *("m", "k", "l", "c", "w", "t", "?", "lg", "sl", "ts", "ff"),  # menus, models, help, free
         *("go", "en", "tg", "dn", "sk", "bk", "rs", "cx", "in", "ed", "nx", "ok"),  # wizard
         *("ja", "jp", "jc", "jo", "jd", "h"),  # own generations and History
         *("b", "u", "r", "ps", "pc", "pb", "pt", "pp", "pq"),  # balance, top-ups, referrals

@@ -63,7 +63,9 @@ async def test_transfer_reviewed_by_an_admin_is_credited_once(
         )
         assert [(p.user_id, p.amount) for p in queue] == [(ann.id, 150_000)]
         payment_id = queue[0].id
-        await admin.send("/transfers")  # the review queue, for admins
+        await admin.send("/transfers")  # the review queue, for admins: each screenshot first
+        shot = await admin.next_message()
+        assert "photo" in shot and f"#{payment_id}" in shot["caption"]
         listed = await admin.next_message()
         assert text("en", "pay_queue_title", n=1) in listed["text"]
         assert f"#{payment_id} · 1,500 ₽ · user {ann.id}" in listed["text"]
@@ -139,3 +141,44 @@ async def test_a_screenshot_whose_handling_crashed_after_it_was_queued_still_rea
         told = await ann.next_message()
         assert "900 ₽" in told["text"] and await balance(bot, ann.id) == 90_000
         assert len(bot.failures()) == 1  # the one crash, tried again
+
+
+async def test_an_image_sent_as_a_file_reaches_the_admins_and_the_queue_shows_each_screenshot(
+    tmp_path: Path, telegram_emulator: TelegramEmulator
+) -> None:
+    terms = TenantSettings(admins=(ADMIN,), bank_requisites=REQUISITES)
+    async with running_bot(tmp_path, emulator=telegram_emulator, terms=terms) as bot:
+        ctl = bot.emulator.ctl
+        admin = bot.user("Boss", language_code="en", user_id=ADMIN)
+        ann, bob = bot.user("Ann", language_code="en"), bot.user("Bob", language_code="en")
+        for person in (admin, ann, bob):
+            await person.send("/start")
+            await person.next_message()
+        await ann.send("/topup")
+        await ann.next_message()
+        await ann.press(text("en", "pay_btn_transfer"))
+        await ann.next_edit()
+        await ann.send("900")
+        await ann.next_message()
+        ctl.send_document(ann.user, b"\x89PNG file", file_name="receipt.png", mime_type="image/png")
+        assert "sent for review" in (await ann.next_message())["text"]
+        notice = await admin.next_message()  # sendPhoto would be refused for a document
+        assert (
+            notice["document"]["file_name"] == "receipt.png" and f"id {ann.id}" in notice["caption"]
+        )
+        await transfer(bot, bob, "300", admin)
+
+        await admin.send("/transfers")
+        shots = [await admin.next_message(), await admin.next_message()]
+        listed = await admin.next_message()
+        assert text("en", "pay_queue_title", n=2) in listed["text"]
+        assert {"document" in shots[0], "photo" in shots[1]} == {True}
+        for shot in shots:
+            labels = [b["text"] for row in shot["reply_markup"]["inline_keyboard"] for b in row]
+            assert labels == [text("en", "pay_btn_approve"), text("en", "pay_btn_reject")]
+        ctl.press_button(admin.user, shots[0]["message_id"], label=text("en", "pay_btn_approve"))
+        told = await ann.next_message()
+        assert told["text"] == text(
+            "en", "pay_transfer_approved_user", amount="900 ₽", balance="900 ₽"
+        )
+        assert await balance(bot, ann.id) == 90_000

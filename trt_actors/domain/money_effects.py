@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from .effects import Lookup, Operation
 
@@ -47,10 +47,27 @@ class AdminRefundStars(Operation):
     refund: RefundStars
 
 
+ProofKind = Literal["photo", "document"]
+
+
+def stored_proof(kind: ProofKind, file_id: str) -> str:
+    """A screenshot as storage keeps it: a photo's file id alone (as before), an image sent as
+    a file prefixed with ``document:`` (Telegram's file ids have no colon), so the admins get
+    it with the method that takes it (`sendPhoto` refuses a document's id)."""
+    return file_id if kind == "photo" else f"document:{file_id}"
+
+
+def proof_file(stored: str) -> tuple[ProofKind, str]:
+    """The kind and the file id of a stored screenshot."""
+    if stored.startswith("document:"):
+        return "document", stored.removeprefix("document:")
+    return "photo", stored
+
+
 @dataclass(frozen=True, slots=True)
 class SubmitTransfer(Operation):
-    """A bank transfer with its screenshot (`proof`, a Telegram file id) joins the review
-    queue; `reference` makes it idempotent (the screenshot message)."""
+    """A bank transfer with its screenshot (`proof`: `stored_proof` of the Telegram file)
+    joins the review queue; `reference` makes it idempotent (the screenshot message)."""
 
     user_id: int
     kopecks: int
@@ -266,3 +283,4 @@ class TransferView:
     user_id: int
     kopecks: int
     created_at_ms: int
+    proof: str | None = None  # the screenshot as stored (`proof_file`)

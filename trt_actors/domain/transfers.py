@@ -21,6 +21,8 @@ from .money_effects import (
     ReviewTransfer,
     SubmitTransfer,
     TransferView,
+    proof_file,
+    stored_proof,
 )
 from .moves import Move
 from .state import MENU, JourneyState
@@ -32,6 +34,7 @@ AMOUNT = "pb"
 REQUISITES = "pt"
 REASON = "pj"
 QUEUE = "pl"
+QUEUE_SHOWN = 10  # screenshots sent with the queue at once
 MIN_KOPECKS = 100 * 100  # 100 ₽
 MAX_KOPECKS = 1_000_000 * 100
 
@@ -64,17 +67,43 @@ def reason_screen(turn: Turn, state: JourneyState, payment_id: int) -> Screen | 
     return Screen(turn.t("pay_reject_ask", payment=payment_id), ())
 
 
+def _pending(turn: Turn) -> tuple[TransferView, ...]:
+    found = turn.context.lookup(PendingTransfers())
+    return tuple(item for item in found or () if isinstance(item, TransferView))
+
+
+def open_queue(turn: Turn, state: JourneyState) -> Move:
+    """Admins: the queue, and each waiting transfer's screenshot with Approve / Reject under
+    it (the first `QUEUE_SHOWN`; the list names the rest)."""
+    calls = tuple(
+        review_call(
+            turn,
+            turn.chat_id,
+            item.payment_id,
+            item.proof,
+            turn.t(
+                "pay_queue_item",
+                payment=item.payment_id,
+                amount=turn.money(item.kopecks),
+                user=item.user_id,
+            ),
+        )
+        for item in _pending(turn)[:QUEUE_SHOWN]
+        if item.proof and turn.chat_id is not None
+    )
+    return Move(state.at(QUEUE), calls=calls)
+
+
 def queue_screen(turn: Turn, state: JourneyState) -> Screen | None:
-    """Admins: the transfers waiting for review, each with Approve / Reject (`/transfers`)."""
+    """Admins: the transfers waiting for review (`/transfers`); a transfer whose screenshot
+    is not shown above the list (none stored, or past the first `QUEUE_SHOWN`) has its
+    Approve / Reject here."""
     if not turn.context.is_admin:
         return None
-    found = turn.context.lookup(PendingTransfers())
-    pending = found if isinstance(found, tuple) else ()
+    pending = _pending(turn)
     rows: list[tuple[Button, ...]] = []
     lines = [turn.t("pay_queue_title", n=len(pending))]
-    for item in pending:
-        if not isinstance(item, TransferView):
-            continue
+    for index, item in enumerate(pending):
         lines.append(
             turn.t(
                 "pay_queue_line",
@@ -83,6 +112,8 @@ def queue_screen(turn: Turn, state: JourneyState) -> Screen | None:
                 user=item.user_id,
             )
         )
+        if item.proof and index < QUEUE_SHOWN:
+            continue  # its screenshot came with its buttons
         rows.append(
             (
                 Button(f"✅ #{item.payment_id}", encode("pa", item.payment_id)),
@@ -113,13 +144,32 @@ def screenshot(turn: Turn, state: JourneyState, incoming: Incoming, kopecks: int
     document = message.get("document") or {}
     proof = None
     if isinstance(photos, list) and photos and isinstance(photos[-1], dict):
-        proof = photos[-1].get("file_id")
+        file_id = photos[-1].get("file_id")
+        proof = stored_proof("photo", file_id) if isinstance(file_id, str) else None
     elif str(document.get("mime_type", "")).startswith("image/"):
-        proof = document.get("file_id")
-    if not isinstance(proof, str) or not enabled(turn):
+        file_id = document.get("file_id")
+        proof = stored_proof("document", file_id) if isinstance(file_id, str) else None
+    if proof is None or not enabled(turn):
         return Move(state, note=turn.t("pay_transfer_need_photo"))
     reference = f"msg:{incoming.chat_id}:{incoming.message_id}"
     return Move(state, effects=(SubmitTransfer(turn.user_id, kopecks, proof, reference),))
+
+
+def review_call(turn: Turn, chat_id: int, payment_id: int, proof: str, caption: str) -> BotCall:
+    """The screenshot of transfer `payment_id` to an admin, with Approve / Reject under it —
+    sent with the method that takes it (a photo, or an image sent as a file)."""
+    kind, file_id = proof_file(proof)
+    markup = {
+        "inline_keyboard": [
+            [
+                {"text": turn.t("pay_btn_approve"), "callback_data": encode("pa", payment_id)},
+                {"text": turn.t("pay_btn_reject"), "callback_data": encode("pr", payment_id)},
+            ]
+        ]
+    }
+    method = "sendPhoto" if kind == "photo" else "sendDocument"
+    params = {"chat_id": chat_id, kind: file_id, "caption": caption, "reply_markup": markup}
+    return BotCall(method, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,21 +215,7 @@ def settle_submit(turn: Turn, state: JourneyState, op: SubmitTransfer, result: M
         name=turn.name,
         amount=turn.money(op.kopecks),
     )
-    markup = {
-        "inline_keyboard": [
-            [
-                {"text": turn.t("pay_btn_approve"), "callback_data": encode("pa", pid)},
-                {"text": turn.t("pay_btn_reject"), "callback_data": encode("pr", pid)},
-            ]
-        ]
-    }
-    notices = tuple(
-        BotCall(
-            "sendPhoto",
-            {"chat_id": admin, "photo": op.proof, "caption": caption, "reply_markup": markup},
-        )
-        for admin in _admins(turn)
-    )
+    notices = tuple(review_call(turn, admin, pid, op.proof, caption) for admin in _admins(turn))
     note = turn.t("pay_transfer_submitted", amount=turn.money(op.kopecks), payment=pid)
     return Move(state.at(MENU), note=note, calls=notices)
 

@@ -101,7 +101,7 @@ def _stars_charge(tx: Tx, lookup: StarsCharge, site: Site) -> ChargeFacts | None
 def _pending_transfers(tx: Tx, lookup: PendingTransfers, site: Site) -> tuple[TransferView, ...]:
     pending = tx.payments.by_status(PaymentStatus.PENDING, limit=lookup.limit)
     return tuple(
-        TransferView(p.id, p.user_id, p.amount, p.created_at)
+        TransferView(p.id, p.user_id, p.amount, p.created_at, p.proof)
         for p in pending
         if p.method is PaymentMethod.BANK_TRANSFER
     )

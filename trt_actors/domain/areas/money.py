@@ -95,6 +95,7 @@ AREA = Area(
         "ps": acts(StarsArgs, payments.buy_package),
         "pa": guarded(acts(PaymentArgs, transfers.approve)),
         "pr": guarded(acts(PaymentArgs, transfers.reject)),
+        "pl": guarded(lambda turn, state, press: transfers.open_queue(turn, state)),
     },
     commands=(
         Command("balance", go("b")),
@@ -104,10 +105,18 @@ AREA = Area(
         # admins' commands: anyone else gets the unknown-command answer (and an audit entry)
         Command("newpromo", admin_command(promos.new_promo_command), listed=False),
         Command("refund", admin_command(payments.refund_command), listed=False),
-        Command("transfers", admin_command(go("pl")), listed=False),
+        Command(
+            "transfers",
+            admin_command(lambda turn, state, argument: transfers.open_queue(turn, state)),
+            listed=False,
+        ),
     ),
     messages=money_message,
-    command_needs={"refund": payments.refund_needs},
+    command_needs={
+        "refund": payments.refund_needs,
+        "transfers": lambda argument: [PendingTransfers()],
+    },
+    press_needs={"pl": lambda press: [PendingTransfers()]},
     screen_needs={"pl": lambda press: [PendingTransfers()]},
     user_needs={
         "screen:b": lambda user: [MoneySummary(user)],
