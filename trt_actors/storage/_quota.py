@@ -182,10 +182,19 @@ class FreeHolds(Repo):
         the user has neither. The same `key` reserves once: a repeat — or a concurrent call
         with the same key — returns the first hold with `replayed` True and takes nothing.
 
-        Atomic under concurrency: the row is claimed by its key first (a concurrent twin
-        waits for it, then finds it), then the quota counter is raised by one conditional
-        upsert, so of concurrent reservations exactly as many succeed as uses were left."""
+        Atomic under concurrency: the user's row is locked first (PostgreSQL), so one
+        user's reservations take their turns — every lock after it is taken in the same
+        order, and no two of them deadlock — then the row is claimed by its key (a twin
+        finds it), then the quota counter is raised by one conditional upsert: of concurrent
+        reservations exactly as many succeed as uses were left."""
         params = self._params(u=user_id, k=check_text("key", key))
+        locked = self._db.one(
+            "SELECT user_id FROM users WHERE tenant_id = :t AND user_id = :u"
+            + self._db.dialect.lock_rows,
+            params,
+        )
+        if locked is None:
+            raise NotFound("user", user_id)
         hold_id = self._db.scalar(
             """INSERT INTO free_holds (tenant_id, user_id, source, day, status,
                                        idempotency_key, created_at)
