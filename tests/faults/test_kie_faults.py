@@ -77,13 +77,6 @@ FINAL_SUBMIT_FAULTS: list[tuple[FaultKind, dict[str, Any], str, str, str]] = [
     ),
     (FaultKind.AUTH, {}, "KieAuthError", "the model could not make it", "kie.operator_alert"),
     (
-        FaultKind.NO_CREDITS,
-        {},
-        "KieOutOfCredits",
-        "the model could not make it",
-        "kie.operator_alert",
-    ),
-    (
         FaultKind.HTTP_ERROR,
         {"status": 403, "message": "Forbidden"},
         "KieAuthError",
@@ -107,10 +100,11 @@ FINAL_SUBMIT_FAULTS: list[tuple[FaultKind, dict[str, Any], str, str, str]] = [
 ]
 
 
+# 402 (KIE out of credits) pauses generations instead: tests/jobs/test_out_of_credits.py
 @pytest.mark.parametrize(
     ("kind", "options", "error", "reason", "event"),
     FINAL_SUBMIT_FAULTS,
-    ids=["422-validation", "401-key", "402-credits", "403-http", "501-failed", "505-disabled"],
+    ids=["422-validation", "401-key", "403-http", "501-failed", "505-disabled"],
 )
 async def test_a_submit_kie_refuses_for_good_releases_the_hold_and_tells_the_user(
     autojump_clock: trio.testing.MockClock,

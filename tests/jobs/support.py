@@ -4,6 +4,7 @@ is virtual throughout (the store's clock and the job's wall clock follow trio's)
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -14,9 +15,12 @@ import trio
 
 from trt_actors.actors import actor_child
 from trt_actors.actors.job import JobActor, JobRuntime
+from trt_actors.actors.job.opening import Opening, open_jobs
 from trt_actors.actors.outbound import Outbound, OutboundActor
 from trt_actors.catalog import Catalog, Model, load_catalog
 from trt_actors.coordination import Coordination, SharedBuckets
+from trt_actors.domain.effects import StartGeneration
+from trt_actors.domain.quota import quota_day
 from trt_actors.emulators.kie import KieEmulator, KieEmulatorConfig, Schedule, open_kie_emulator
 from trt_actors.kie import KieClient
 from trt_actors.storage import CreditKind, Currency, Job, Store
@@ -109,6 +113,36 @@ class JobWorld:
 
         return await self.store.run(TENANT, create)
 
+    async def free_job(self, n: int = 1, model: Model | None = None) -> int:
+        """A free generation confirmed now (number `n`), as the session opens it: one of
+        today's free uses reserved (the runtime's terms), no money held."""
+        [job_id] = (await self.confirm_free(n, model)).started
+        return job_id
+
+    async def confirm_free(self, n: int = 1, model: Model | None = None) -> Opening:
+        """What opening free confirmation number `n` did (`open_jobs`)."""
+        chosen = model or self.image_model()
+        name = next(i.name for i in chosen.inputs if i.required)
+        effect = StartGeneration(
+            user_id=USER,
+            chat_id=USER,
+            model_id=chosen.id,
+            params={name: f"a cat {n}"},
+            price_kopecks=PRICE,
+            free=True,
+            idempotency_key=f"free-{n}",
+        )
+        now = datetime.datetime.fromtimestamp(wall(), datetime.UTC)
+        return await self.store.run(
+            TENANT, lambda tx: open_jobs(tx, [effect], self.runtime.terms, now)
+        )
+
+    async def free_used_today(self) -> int:
+        """Today's free uses reserved or spent (the runtime's terms' day)."""
+        now = datetime.datetime.fromtimestamp(wall(), datetime.UTC)
+        day = quota_day(now, self.runtime.terms.timezone)
+        return int(await self.store.read(TENANT, lambda tx: tx.quota.used(USER, day)))
+
     def actor(self, job_id: int) -> Any:
         spec, ref = actor_child(
             f"job:{job_id}", lambda: JobActor(self.runtime, job_id), restart=Restart.TRANSIENT
@@ -119,15 +153,20 @@ class JobWorld:
 
     async def run_job(self, job_id: int, *, until: float = 3600) -> Job:
         """Run the job's actor until the job is final (or `until` seconds pass)."""
-        sup = Supervisor("jobs", [self.actor(job_id)])
+        [job] = await self.run_jobs(job_id, until=until)
+        return job
+
+    async def run_jobs(self, *job_ids: int, until: float = 3600) -> list[Job]:
+        """Run the jobs' actors at once until every job is final (or `until` seconds)."""
+        sup = Supervisor("jobs", [self.actor(job_id) for job_id in job_ids])
         with trio.move_on_after(until):
             async with trio.open_nursery() as nursery:
                 await nursery.start(sup.run)
-                while not (await self.job(job_id)).finished:
+                while not all([(await self.job(job_id)).finished for job_id in job_ids]):
                     await trio.sleep(0.5)
                 await trio.sleep(1)  # the last messages go out
                 sup.request_stop()
-        return await self.job(job_id)
+        return [await self.job(job_id) for job_id in job_ids]
 
 
 @asynccontextmanager

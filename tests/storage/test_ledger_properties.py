@@ -2,14 +2,19 @@
 
 The operations are the ledger's own (credit, debit, hold, capture, release, refund, replay)
 and every money operation built on it (`trt_actors.money.perform`: Stars payments, some
-repeated, and their refunds; bank transfers approved — twice — or rejected; promo codes).
-After every batch, on both backends: each balance equals the sum of its ledger rows and of
-the entries and results the calls returned; held equals the active holds; nothing is
-negative; a replayed key changed nothing. Each example runs in a fresh tenant of one database.
+repeated, and their refunds; bank transfers approved — twice — or rejected; promo codes),
+and the free generations reserved at Confirm (`FreeHolds`: reserve by a key that repeats,
+capture, release). After every batch, on both backends: each balance equals the sum of its
+ledger rows and of the entries and results the calls returned; held equals the active
+holds; nothing is negative; a replayed key changed nothing; the day's free uses counted are
+exactly the quota holds not released, never over the quota, and the bonus generations left
+are those granted less the bonus holds not released; no key reserved twice. Each example
+runs in a fresh tenant of one database.
 """
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import uuid
 from collections import Counter
@@ -34,6 +39,7 @@ from trt_actors.money import perform
 from trt_actors.storage import (
     CreditKind,
     Currency,
+    FreeHold,
     InsufficientFunds,
     InvalidState,
     LedgerEntry,
@@ -45,6 +51,9 @@ from trt_actors.storage import (
 USERS = (1, 2)
 ADMIN = 99
 PROMOS = ("ONCE", "MANY")
+FREE_PER_DAY = 2
+FREE_BONUS = {1: 1, 2: 0}  # bonus generations granted at the start
+DAY = datetime.date(2026, 11, 26)
 amounts = st.integers(min_value=1, max_value=500)
 currencies = st.sampled_from([Currency.RUB, Currency.XTR])
 users = st.sampled_from(USERS)
@@ -55,6 +64,8 @@ operation = st.one_of(
     st.tuples(st.just("stars_refund"), users, st.integers(0, 4)),
     st.tuples(st.just("transfer"), users, amounts, st.booleans()),
     st.tuples(st.just("promo"), users, st.sampled_from(PROMOS)),
+    st.tuples(st.just("free"), users, st.integers(0, 5)),  # a confirmation's key, repeating
+    st.tuples(st.sampled_from(["free_capture", "free_release"]), st.integers(0, 30)),
 )
 batches = st.lists(st.lists(operation, min_size=1, max_size=8), min_size=1, max_size=6)
 
@@ -68,6 +79,7 @@ class Model:
     balance: Counter[tuple[int, Currency]] = field(default_factory=Counter)
     held: Counter[tuple[int, Currency]] = field(default_factory=Counter)
     money_rows: int = 0  # ledger rows written by money operations
+    free_holds: dict[str, FreeHold] = field(default_factory=dict)  # by key, as first made
 
 
 Op = tuple[Any, ...]
@@ -123,9 +135,36 @@ def record_money(model: Model, outcome: str, amount: int, user: int) -> None:
         model.money_rows += 1
 
 
+async def run_free(store: Store, model: Model, op: Op) -> None:
+    """Reserve a free generation for a confirmation (the same key again reserves nothing),
+    or capture or release one reserved."""
+    if op[0] == "free":
+        key = f"confirm-{op[1]}-{op[2]}"
+        hold = await store.run(
+            model.tenant,
+            lambda tx: tx.free_holds.reserve(op[1], key=key, day=DAY, per_day=FREE_PER_DAY),
+        )
+        if hold is None:
+            return
+        first = model.free_holds.setdefault(key, hold)
+        assert hold.replayed == (first is not hold)  # made once, then only found
+        assert hold.id == first.id and hold.user_id == op[1]
+        return
+    if not model.free_holds:
+        return
+    hold = list(model.free_holds.values())[op[1] % len(model.free_holds)]
+    if op[0] == "free_capture":
+        await store.run(model.tenant, lambda tx: tx.free_holds.capture(hold.id))
+    else:
+        await store.run(model.tenant, lambda tx: tx.free_holds.release(hold.id))
+
+
 async def run_one(store: Store, model: Model, op: Op) -> None:
     if op[0] in ("stars", "stars_refund", "transfer", "promo"):
         await run_money(store, model, op)
+        return
+    if op[0] in ("free", "free_capture", "free_release"):
+        await run_free(store, model, op)
         return
     if op[0] == "replay":
         if not model.done:
@@ -164,6 +203,21 @@ def check(tx: Tx, model: Model) -> None:
         assert account.held == model.held[user, currency]
     entries = sum(len(tx.ledger.entries(u, limit=10_000)) for u in USERS)
     assert entries == len(model.done) + model.money_rows
+    check_free(tx, model)
+
+
+def check_free(tx: Tx, model: Model) -> None:
+    """The free uses: counted once per hold not released, never over what there was."""
+    holds = [tx.free_holds.by_key(key) for key in model.free_holds]
+    assert all(hold is not None for hold in holds)
+    live = [h for h in holds if h is not None and h.status != "released"]
+    for user in USERS:
+        quota = sum(1 for h in live if h.user_id == user and h.source == "quota")
+        bonus = sum(1 for h in live if h.user_id == user and h.source == "bonus")
+        assert tx.quota.used(user, DAY) == quota <= FREE_PER_DAY
+        assert tx.free_bonus.left(user) == FREE_BONUS[user] - bonus >= 0
+        held = sum(1 for h in holds if h is not None and h.user_id == user and h.status == "held")
+        assert tx.free_holds.held(user) == held
 
 
 async def example(url: str, plan: list[list[Op]]) -> None:
@@ -175,6 +229,9 @@ async def example(url: str, plan: list[list[Op]]) -> None:
                 tx.users.upsert(user, first_name="p")
             perform(tx, CreatePromo(ADMIN, "ONCE", 300, 1, None, by_admin=True))
             perform(tx, CreatePromo(ADMIN, "MANY", 200, None, None, by_admin=True))
+            for user, bonus in FREE_BONUS.items():
+                if bonus:
+                    tx.free_bonus.grant(user, bonus, key=f"bonus-{user}", reason="promo")
 
         await store.run(model.tenant, create_users)
         for batch in plan:

@@ -17,6 +17,7 @@ from trt_actors import storage
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import KieEmulator, open_kie_emulator
 from trt_actors.emulators.telegram import EmulatorConfig, TelegramEmulator, open_telegram_emulator
+from trt_actors.kie import CreditPause
 from trt_actors.operator.doctor import (
     FAIL,
     OK,
@@ -26,6 +27,7 @@ from trt_actors.operator.doctor import (
     check_kie,
     check_redis,
     check_telegram,
+    pause_finding,
     settings_findings,
 )
 from trt_actors.settings import Settings
@@ -161,6 +163,22 @@ async def test_kie_missing_key_and_rejected_key_are_reported() -> None:
         kie.ctl.set_credits(12)
         low = only(await check_kie(settings(kie_api_key=kie.api_key, **urls)))
         assert (low.level, low.text) == (WARN, "only 12 credits left: top up at kie.ai")
+        kie.ctl.set_credits(0)
+        empty = only(await check_kie(settings(kie_api_key=kie.api_key, **urls)))
+        assert empty.level == FAIL and empty.text.startswith("out of credits (0 left)")
+        assert "pauses generations" in empty.text and "temporarily unavailable" in empty.text
+
+
+def test_the_services_paused_generations_are_a_failure_of_the_bot() -> None:
+    quiet = TenantConfig("acme", TOKEN, "https://api.telegram.org", "polling")
+    pause = CreditPause("acme", wall_clock=lambda: 1_800_000_000.0)
+    running = pause_finding(quiet, pause)
+    assert (running.level, running.subject, running.text) == (OK, "generations acme", "running")
+    pause.pause("Insufficient Credits")
+    paused = pause_finding(quiet, pause)
+    assert paused.level == FAIL
+    assert paused.text.startswith("paused since 2027-01-15 08:00 UTC: KIE is out of credits")
+    assert "(Insufficient Credits)" in paused.text and "every 60 s" in paused.text
 
 
 async def test_redis_is_checked_when_configured(redis_url: str) -> None:

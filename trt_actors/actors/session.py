@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 import structlog
 import trio
 
-from trt_actors.catalog import Tariff, load_catalog
+from trt_actors.catalog import Catalog, Tariff, load_catalog
 from trt_actors.domain.context import NO_SETTINGS, Context
 from trt_actors.domain.effects import (
     BotCall,
@@ -47,8 +47,12 @@ from trt_actors.domain.effects import (
     StartGeneration,
 )
 from trt_actors.domain.quota import quota_day
+from trt_actors.domain.screens import jobs as job_screens
 from trt_actors.domain.tenant_settings import TenantSettings
+from trt_actors.domain.texts import DEFAULT_LANGUAGE, LANGUAGES
 from trt_actors.domain.updates import SYSTEM_USER, Incoming, read
+from trt_actors.domain.view import send
+from trt_actors.kie import CreditPause
 from trt_actors.observability.correlation import (
     correlations,
     current_correlation,
@@ -80,7 +84,7 @@ from trt_actors.tenants.session_terms import FixedTerms, TermsSource
 from ._actor import Actor
 from .flood_limit import FloodGate, FloodLimit
 from .inbox_update import InboxUpdate
-from .job.opening import open_jobs
+from .job.opening import Refused, open_jobs
 from .outbound import Outbound
 
 log = structlog.get_logger(__name__)
@@ -130,6 +134,8 @@ class SessionActor(Actor[InboxUpdate]):
         performers: Performers = PERFORMERS,
         identity: BotIdentity | None = None,
         flood: FloodLimit | None = None,
+        kie_pause: CreditPause | None = None,
+        catalog: Catalog | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -147,6 +153,8 @@ class SessionActor(Actor[InboxUpdate]):
         self.services = services  # the live parts probes use (admin diagnostics)
         self.wake_job = wake_job
         self.secret = secret  # signs invoices and referral codes (domain.invoice)
+        self.kie_pause = kie_pause  # paused: KIE is out of credits, confirmations refused
+        self.catalog = catalog  # names the model of a refused confirmation
         self.state: dict[str, Any] = {}
         self.version = 0
         # updates whose operations' results are kept (`operation_results`) until they are done
@@ -304,6 +312,7 @@ class SessionActor(Actor[InboxUpdate]):
             tenant_id=self.tenant,
             secret=self.secret,
             free_bonus_left=bonus,
+            generation_paused=self.kie_pause is not None and self.kie_pause.paused,
         )
 
     async def _handled(self, message: InboxUpdate, incoming: Incoming) -> Outcome:
@@ -371,15 +380,28 @@ class SessionActor(Actor[InboxUpdate]):
         handled = [*(recent if isinstance(recent, list) else []), message.update_id]
         state = {**outcome.state, RECENT_UPDATES: handled[-RECENT_KEPT:]}
         state.pop(LAST_UPDATE, None)
-        self.version, job_ids, woken = await self._patiently(
+        now = datetime.datetime.now(datetime.UTC)
+        self.version, job_ids, woken, refused = await self._patiently(
             message,
             lambda: self.store.run(
-                self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state)
+                self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state, now=now)
             ),
         )
         self.state = state
         self._results_kept.discard(message.update_id)
-        for job_id in job_ids:  # after the commit: a job that exists is resumed even if we die
+        await self._after_commit(message, job_ids, woken, refused, now)
+
+    async def _after_commit(
+        self,
+        message: InboxUpdate,
+        job_ids: Sequence[int],
+        woken: Sequence[int],
+        refused: Sequence[Refused],
+        now: datetime.datetime,
+    ) -> None:
+        """What follows an update's commit: its new jobs started (a job that exists is
+        resumed even if we die), stored Cancels and Send agains acted on, refused orders told."""
+        for job_id in job_ids:
             if self.start_job is None:
                 log.warning("session.no_job_runner", job=job_id)
             else:
@@ -389,6 +411,38 @@ class SessionActor(Actor[InboxUpdate]):
                 log.warning("session.no_job_runner", job=job_id)
             else:
                 await self.wake_job(job_id)
+        for refusal in refused:
+            await self._not_started(message, refusal, now)
+
+    async def _not_started(
+        self, message: InboxUpdate, refusal: Refused, now: datetime.datetime
+    ) -> None:
+        """Tell the user a confirmed generation was not started after all (storage found
+        no free generation left to reserve, or the balance short): nothing was taken. Made
+        after the commit (the "starting" answer went before it), best effort: a Telegram
+        that refuses it is logged, and the order is in no state to be lost."""
+        effect = refusal.effect
+        log.info(
+            "session.start_refused",
+            update_id=message.update_id,
+            model=effect.model_id,
+            why=refusal.why,
+        )
+        language = self.state.get("language")
+        if self.catalog is None:  # a session built without one (tests): read it once
+            self.catalog = load_catalog()
+        turn = job_screens.job_turn(
+            self.catalog,
+            self.terms.tariff,
+            language if language in LANGUAGES else DEFAULT_LANGUAGE,
+            self.user_id,
+            now,
+        )
+        screen = job_screens.not_started(turn, effect.model_id, refusal.why, effect.price_kopecks)
+        try:
+            await self._send(message, send(effect.chat_id, screen))
+        except TelegramError as exc:
+            log.warning("session.start_refused_unsent", error=f"{type(exc).__name__}: {exc}")
 
     async def _send(self, message: InboxUpdate, call: BotCall) -> None:
         """Make one of the outcome's calls. Telegram out of reach (the call failed after its
@@ -441,10 +495,13 @@ class SessionActor(Actor[InboxUpdate]):
         incoming: Incoming,
         outcome: Outcome,
         state: dict[str, Any],
-    ) -> tuple[int, list[int], list[int]]:
-        """Profile, state, new jobs (with their holds), the user's requests on jobs (Cancel,
-        Send again) and the inbox row in one transaction; the new state version, the new
-        jobs' ids and the ids of the jobs to wake."""
+        *,
+        now: datetime.datetime,
+    ) -> tuple[int, list[int], list[int], list[Refused]]:
+        """Profile, state, new jobs (with their money holds or reserved free generations,
+        in the tenant's day of `now`), the user's requests on jobs (Cancel, Send again) and
+        the inbox row in one transaction; the new state version, the new jobs' ids, the ids
+        of the jobs to wake, and the confirmations that could not be opened."""
         _fence(tx, message)
         version = self.version
         if incoming.user is not None and self.user_id != SYSTEM_USER:
@@ -453,7 +510,7 @@ class SessionActor(Actor[InboxUpdate]):
                 tx.users.set_blocked_bot(incoming.user.user_id, outcome.user_blocked)
             version = tx.sessions.save(self.user_id, state, expected_version=version).version
         starts = [e for e in outcome.effects if isinstance(e, StartGeneration)]
-        job_ids = open_jobs(tx, starts)
+        opening = open_jobs(tx, starts, self.terms.current, now) if starts else None
         woken = []
         for effect in outcome.effects:
             if isinstance(effect, CancelGeneration):
@@ -466,7 +523,9 @@ class SessionActor(Actor[InboxUpdate]):
         tx.inbox.mark_done(message.update_id)
         if message.update_id in self._results_kept:  # most updates keep none: no DELETE
             tx.operation_results.forget(message.update_id)
-        return version, job_ids, woken
+        if opening is None:
+            return version, [], woken, []
+        return version, opening.started, woken, opening.refused
 
     def _profile(self, tx: Tx, incoming: Incoming, state: dict[str, Any]) -> None:
         """Create or refresh the user's profile from the update (a no-op without a user)."""

@@ -25,7 +25,9 @@
             ├── webhook_setter   webhook mode with WEBHOOK_BASE_URL and AUTO_SET_WEBHOOK
             ├── command_menu     once at start, as leader: setMyCommands for every language
             ├── warmup           once, in the background, under a budget (temporary)
-            └── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
+            ├── broadcaster      leader only: sends admins' broadcasts, resumes after a restart
+            └── kie_credits      when KIE runs out of credits (a job got 402): alerts the
+                                 admins once, checks the balance, resumes generations
 
 Children start in list order and stop in reverse: at shutdown the intake closes first, the
 sessions finish what they handle, the outbound actor sends their last replies, the store
@@ -50,6 +52,7 @@ from trt_actors.actors.correlation_flush import CorrelationFlushActor, store_wri
 from trt_actors.actors.dispatcher import Backlog, DispatcherActor, Sessions
 from trt_actors.actors.flood_limit import FloodLimit
 from trt_actors.actors.job import JobRuntime
+from trt_actors.actors.kie_credits import CreditsWatcher
 from trt_actors.actors.outbound import (
     Outbound,
     OutboundActor,
@@ -65,6 +68,7 @@ from trt_actors.coordination import Coordination
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.invoice import tenant_secret
 from trt_actors.domain.journey import Journey
+from trt_actors.kie import CreditPause
 from trt_actors.nodes.http import HttpNode, serve_http
 from trt_actors.nodes.inbox_signals import relay_inbox_notifications
 from trt_actors.nodes.instance import run_instance
@@ -189,6 +193,9 @@ class Tree:
         self.terms = {
             t.tenant_id: TenantTerms(t.tenant_id, t.settings, tariff) for t in self.tenants
         }
+        # per tenant, in this process: generations paused while KIE is out of credits
+        # (outlives the subtree's restarts; docs/money.md, "KIE out of credits")
+        self.kie_pauses = {t.tenant_id: CreditPause(t.tenant_id) for t in self.tenants}
         self.root = Supervisor(
             "root", self._root_children(), strategy=Strategy.REST_FOR_ONE, intensity=ROOT_INTENSITY
         )
@@ -393,6 +400,15 @@ class Tree:
         broadcaster, _ = actor_child(
             "broadcaster", lambda: BroadcasterActor(tid, store, outbound, coordination), tenant=tid
         )
+        credits = CreditsWatcher(
+            self.kie_pauses[tid],
+            clients.kie,
+            outbound,
+            store,
+            self.terms[tid],
+            coordination,
+            self.catalog,
+        )
         return [
             outbound_spec,
             ChildSpec("jobs", jobs.run, shutdown=JOBS_GRACE),
@@ -413,6 +429,7 @@ class Tree:
             command_menu_child(api, coordination, self.handler.command_menu(), tid),
             warmup,
             broadcaster,
+            ChildSpec("kie_credits", credits.run),
         ]
 
     def _jobs(
@@ -426,6 +443,7 @@ class Tree:
             self.catalog,
             telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files),
             callback_url=functools.partial(self._kie_callback_url, tenant),
+            pause=self.kie_pauses[tenant.tenant_id],
         )
         terms = self.terms[tenant.tenant_id]
         # each job starts with the terms in force then (free quota, time zone, tariff)
@@ -456,7 +474,10 @@ class Tree:
             terms,
             wake_job=functools.partial(wake_job, jobs),
             tenants=tuple(t.tenant_id for t in self.tenants),
-            check_config=functools.partial(check_tenant, self.settings, tenant),
+            check_config=functools.partial(
+                check_tenant, self.settings, tenant, self.kie_pauses[tid]
+            ),
+            kie_pause=self.kie_pauses[tid],
         )
 
         async def start_job(job_id: int) -> object:
@@ -484,6 +505,8 @@ class Tree:
                     performers=self.performers,
                     identity=self.identities[tid],
                     flood=flood,
+                    kie_pause=self.kie_pauses[tid],
+                    catalog=self.catalog,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,

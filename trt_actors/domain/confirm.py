@@ -6,7 +6,11 @@ screen claims the work is still starting. Any later press of the same confirmati
 draft serial) says it is already starting — or, once that order's job has finished (the
 user's newest job, looked up for every Confirm), shows how it went. The idempotency key
 comes from the user, the draft serial and the params, so even a replay of the first press
-(state not saved yet) carries the same key.
+(state not saved yet) carries the same key: storage holds the money, or reserves the free
+generation, once per key (`actors/job/opening.py`).
+
+While generations are paused (KIE is out of credits: `Context.generation_paused`), Confirm
+starts nothing: it says "temporarily unavailable" and stays on the order check.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ def confirm(turn: Turn, state: JourneyState, args: DraftArgs) -> Move | None:
     if found is None or turn.chat_id is None:
         return None
     model, draft = found
+    if turn.context.generation_paused:  # KIE is out of credits: nothing is held or sent
+        note = turn.t("note_generation_paused")
+        return Move(in_wizard(state, replace(draft, position=CONFIRM)), note=note, toast=note)
     order = assess(turn, model, draft)
     if not order.ready or order.price is None:
         note = turn.t("note_not_ready")

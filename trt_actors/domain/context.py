@@ -58,7 +58,10 @@ class Context:
     business settings (`tenant_settings.TenantSettings`). `found` maps each lookup the handler
     asked for (`effects.Lookup`) to what the session read. `tenant_id` and `secret` (the
     tenant's key, derived from its bot token) sign invoices and referral codes;
-    `free_bonus_left` counts bonus free generations (referrals) beyond today's quota.
+    `free_bonus_left` counts bonus free generations (referrals) beyond today's quota. Both
+    free counts leave out what is reserved by orders not finished yet (a free generation is
+    reserved at Confirm). `generation_paused` is True while KIE is out of credits: new
+    orders are refused as temporarily unavailable.
     """
 
     now: datetime.datetime
@@ -79,6 +82,7 @@ class Context:
     tenant_id: str = ""
     secret: bytes = b""
     free_bonus_left: int = 0
+    generation_paused: bool = False
 
     def lookup(self, key: Lookup[R]) -> R | None:
         """What the session found for lookup `key`: None when it was not looked up, or could

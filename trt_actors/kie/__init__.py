@@ -71,12 +71,15 @@ from ._pacing import (
     local_poll_bucket,
     submit_bucket,
 )
+from ._pause import ALERT_QUIET, CHECK_EVERY, RESUME_AT, CreditPause, PauseView
 from ._retry import DEFAULT_BACKOFF
 from ._status import TaskState, TaskStatus
 from ._upload import UploadedFile, UploadSource
 
 __all__ = [
     "ACCOUNT_TIMEOUT",
+    "ALERT_QUIET",
+    "CHECK_EVERY",
     "DEFAULT_BACKOFF",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_DOWNLOAD_BYTES",
@@ -88,6 +91,7 @@ __all__ = [
     "NORMALISERS",
     "POLL_BURST",
     "POLL_RATE",
+    "RESUME_AT",
     "SIGNATURE_HEADER",
     "STATUS_TIMEOUT",
     "SUBMIT_BURST",
@@ -96,6 +100,7 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "UPLOAD_TIMEOUT",
     "CallbackRejected",
+    "CreditPause",
     "DownloadedFile",
     "KieApiError",
     "KieAuthError",
@@ -118,6 +123,7 @@ __all__ = [
     "KieUnavailable",
     "KieValidationError",
     "ParsedResult",
+    "PauseView",
     "TaskState",
     "TaskStatus",
     "UploadSource",

@@ -70,6 +70,12 @@ class ServiceMetrics:
             ["tenant", "call", "result"],
             registry=r,
         )
+        self.kie_paused = Gauge(
+            "trt_kie_paused",
+            "1 while the tenant's generations are paused because KIE is out of credits (402)",
+            ["tenant"],
+            registry=r,
+        )
         self.tenant_up = Gauge(
             "trt_tenant_up",
             "1 while the tenant's subtree serves, 0 while it is parked or stopped",

@@ -21,6 +21,7 @@ from trt_actors.domain.admin.facts import (
     CorrelationTrail,
     Diagnostics,
     DiagnosticsFacts,
+    GenerationsPaused,
     KieCredits,
     SelfTest,
     TenantLine,
@@ -94,7 +95,22 @@ async def _diagnostics(services: Services, lookup: Diagnostics, site: Site) -> D
     leads = sorted(n for n in getattr(node, "leading", ()) if n.endswith(f":{site.tenant}"))
     leader = Check("leader", True, ", ".join(leads) or "this instance leads nothing now")
     checks = [storage, _coordination(services), leader, await _timed("webhook", webhook)]
-    return DiagnosticsFacts(checks, inbox, [(_at(at), where, e) for at, where, e in errors])
+    return DiagnosticsFacts(
+        checks,
+        inbox,
+        [(_at(at), where, e) for at, where, e in errors],
+        paused=generations_paused(services),
+    )
+
+
+def generations_paused(services: Services) -> GenerationsPaused | None:
+    """Whether this process paused the tenant's generations (KIE out of credits)."""
+    pause = services.kie_pause
+    view = pause.view if pause is not None else None
+    if pause is None or view is None:
+        return None
+    since = datetime.datetime.fromtimestamp(view.since, datetime.UTC)
+    return GenerationsPaused(since, view.reason, pause.check_every)
 
 
 @PERFORMERS.probes(SelfTest)

@@ -28,7 +28,7 @@ from trt_actors.storage import Store, Tx
 if TYPE_CHECKING:  # the live parts' own modules import this package (the session does)
     from trt_actors.actors.outbound import Outbound
     from trt_actors.coordination import Coordination
-    from trt_actors.kie import KieClient
+    from trt_actors.kie import CreditPause, KieClient
     from trt_actors.tenants.live_terms import TenantTerms
 
 R = TypeVar("R")
@@ -280,6 +280,7 @@ class Services:
     tenants: tuple[str, ...] = ()  # every tenant of this process, the default one first
     # `trt doctor`'s checks of this tenant's deployment (the configuration check screen)
     check_config: Callable[[], Awaitable[Sequence[ConfigFinding]]] | None = None
+    kie_pause: CreditPause | None = None  # paused generations: KIE is out of credits
 
 
 class ConfigFinding(Protocol):

@@ -12,11 +12,15 @@ What is checked:
 - per bot: Telegram answers getMe with this token (401: revoked or mistyped);
 - per bot: getWebhookInfo — the URL against the one this service expects (webhook mode) or
   none (polling), the updates waiting, Telegram's last delivery error;
-- KIE: the key is set and accepted, and the credit balance.
+- KIE: the key is set and accepted, and the credit balance — none left is a failure: the
+  service pauses generations at the first 402 (users see "temporarily unavailable");
+- inside the service (the admin panel's configuration check): whether this process has
+  paused the bot's generations because KIE answered it is out of credits, and since when.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ from redis.exceptions import RedisError
 from trt_actors import storage
 from trt_actors.catalog import load_catalog
 from trt_actors.coordination import RedisClient, RedisSettings, RedisUnavailable
-from trt_actors.kie import KieAuthError, KieClient, KieError
+from trt_actors.kie import CreditPause, KieAuthError, KieClient, KieError
 from trt_actors.settings import Settings
 from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.client import with_bot_api
@@ -76,12 +80,33 @@ async def run_checks(settings: Settings, tenants: list[TenantConfig]) -> list[Fi
     return [finding for findings in results for finding in findings]
 
 
-async def check_tenant(settings: Settings, tenant: TenantConfig) -> list[Finding]:
-    """What the admin panel's configuration check shows for one bot: its settings, then
-    every check of its deployment."""
+async def check_tenant(
+    settings: Settings, tenant: TenantConfig, pause: CreditPause | None = None
+) -> list[Finding]:
+    """What the admin panel's configuration check shows for one bot: its settings, whether
+    its generations are paused (`pause`: the running service's state), then every check of
+    its deployment."""
     model_ids = frozenset(model.id for model in load_catalog().models(visible_only=False))
     found = settings_findings([tenant], settings.trt_tenants is not None, model_ids)
+    if pause is not None:
+        found.append(pause_finding(tenant, pause))
     return found + await run_checks(settings, [tenant])
+
+
+def pause_finding(tenant: TenantConfig, pause: CreditPause) -> Finding:
+    """Whether the service paused this bot's generations because KIE is out of credits."""
+    subject = f"generations {tenant.tenant_id}"
+    view = pause.view
+    if view is None:
+        return Finding(OK, subject, "running")
+    since = datetime.datetime.fromtimestamp(view.since, datetime.UTC)
+    return Finding(
+        FAIL,
+        subject,
+        f"paused since {since:%Y-%m-%d %H:%M} UTC: KIE is out of credits ({view.reason}); "
+        "users are told generation is temporarily unavailable; top up at kie.ai — they "
+        f"resume by themselves (the balance is checked every {pause.check_every:g} s)",
+    )
 
 
 def _bound(
@@ -296,6 +321,16 @@ async def check_kie(settings: Settings) -> list[Finding]:
                 "kie",
                 f"cannot reach KIE at {settings.kie_api_base_url} ({_error(exc)}): check the "
                 "network and KIE_API_BASE_URL",
+            )
+        ]
+    if credits <= 0:
+        return [
+            Finding(
+                FAIL,
+                "kie",
+                f"out of credits ({float(credits):g} left): KIE refuses every task (402), so "
+                'the service pauses generations and users see "temporarily unavailable"; '
+                "top up at kie.ai — generations resume by themselves",
             )
         ]
     if credits <= LOW_CREDITS:

@@ -4,7 +4,8 @@ Open a `Store` with `open_store(url)` (or run `serve_store` as the `store` actor
 happens in transactions bound to one tenant: ``await store.run(tenant, fn)`` runs the
 synchronous ``fn(tx)`` in a worker thread, where ``tx`` (`Tx`) offers the repositories
 (users, sessions, inbox, ledger, payments, jobs, history, referrals, promos, quota,
-broadcasts, settings, audit). Raw updates enter through `Store.inbox` with group commit.
+free_bonus, free_holds, broadcasts, settings, audit). Raw updates enter through
+`Store.inbox` with group commit.
 
 Conventions: money is `int` minor units (kopecks, whole Stars); timestamps (``*_at``) are
 `int` Unix milliseconds; every error is a `StorageError`. docs/storage.md has the rest.
@@ -41,7 +42,7 @@ from ._migrate import SchemaStatus
 from ._money import CreditKind, Currency, LedgerKind
 from ._payments import Payment, PaymentMethod, Payments, PaymentStatus
 from ._promos import PromoCode, Promos
-from ._quota import FreeBonus, FreeQuota
+from ._quota import FreeBonus, FreeHold, FreeHolds, FreeQuota
 from ._referrals import Referral, Referrals
 from ._sessions import Session, Sessions
 from ._settings import TermOverrides
@@ -76,6 +77,8 @@ __all__ = [
     "Fenced",
     "Fences",
     "FreeBonus",
+    "FreeHold",
+    "FreeHolds",
     "FreeQuota",
     "History",
     "HistoryEvent",

@@ -1,15 +1,25 @@
-"""The free daily quota: how many free generations each user used on each day.
+"""Free generations: the daily quota, bonus generations, and the uses reserved at Confirm.
 
-The day is the caller's (its time zone, its rollover); storage keeps a counter per day.
+The day is the caller's (its time zone, its rollover); storage keeps a counter per day
+(`free_usage.used`: the uses reserved or spent that day), the bonus generations as signed
+rows (`free_bonus`), and each reservation as a hold (`free_holds`) that is captured when its
+job is delivered or released (the use given back) when it fails or is cancelled.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from typing import Literal
 
+from ._errors import NotFound
 from ._repo import Repo, check_text
+from ._sql import Row
 
-__all__ = ["FreeBonus", "FreeQuota"]
+__all__ = ["FreeBonus", "FreeHold", "FreeHolds", "FreeQuota"]
+
+FreeSource = Literal["quota", "bonus"]
+FreeHoldStatus = Literal["held", "captured", "released"]
 
 
 class FreeQuota(Repo):
@@ -121,3 +131,172 @@ class FreeBonus(Repo):
                 ),
             )
         )
+
+
+_HOLD_COLUMNS = "id, user_id, source, day, status, idempotency_key, job_id, created_at, settled_at"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FreeHold:
+    """One free generation reserved for one confirmation (`key`): taken from the quota of
+    `day` or from the bonus generations (`source`); `status` held, captured or released.
+    `replayed` is True when `FreeHolds.reserve` found it made before with the same key."""
+
+    id: int
+    user_id: int
+    source: FreeSource
+    day: datetime.date | None
+    status: FreeHoldStatus
+    key: str
+    job_id: int | None
+    created_at: int
+    settled_at: int | None
+    replayed: bool = False
+
+
+def _hold(row: Row) -> FreeHold:
+    day = row["day"]
+    return FreeHold(
+        id=row["id"],
+        user_id=row["user_id"],
+        source=row["source"],
+        day=datetime.date.fromisoformat(day) if day else None,
+        status=row["status"],
+        key=row["idempotency_key"],
+        job_id=row["job_id"],
+        created_at=row["created_at"],
+        settled_at=row["settled_at"],
+    )
+
+
+class FreeHolds(Repo):
+    """Free generations reserved at Confirm, the way money is held: reserve (one of the
+    day's quota uses, else one bonus generation), then capture (delivered: it stays used)
+    or release (failed or cancelled: given back), each at most once."""
+
+    def reserve(
+        self, user_id: int, *, key: str, day: datetime.date, per_day: int
+    ) -> FreeHold | None:
+        """Reserve one free generation for the confirmation `key`: one of `day`'s `per_day`
+        quota uses if any is left, else one bonus generation. None (nothing changed) when
+        the user has neither. The same `key` reserves once: a repeat — or a concurrent call
+        with the same key — returns the first hold with `replayed` True and takes nothing.
+
+        Atomic under concurrency: the user's row is locked first (PostgreSQL), so one
+        user's reservations take their turns — every lock after it is taken in the same
+        order, and no two of them deadlock — then the row is claimed by its key (a twin
+        finds it), then the quota counter is raised by one conditional upsert: of concurrent
+        reservations exactly as many succeed as uses were left."""
+        params = self._params(u=user_id, k=check_text("key", key))
+        locked = self._db.one(
+            "SELECT user_id FROM users WHERE tenant_id = :t AND user_id = :u"
+            + self._db.dialect.lock_rows,
+            params,
+        )
+        if locked is None:
+            raise NotFound("user", user_id)
+        hold_id = self._db.scalar(
+            """INSERT INTO free_holds (tenant_id, user_id, source, day, status,
+                                       idempotency_key, created_at)
+               VALUES (:t, :u, 'quota', NULL, 'held', :k, :now)
+               ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+               RETURNING id""",
+            params,
+        )
+        if hold_id is None:
+            existing = self.by_key(key)
+            if existing is None:  # the twin's transaction rolled back after we looked
+                raise NotFound("free hold", key)
+            return dataclasses.replace(existing, replayed=True)
+        quota = FreeQuota(self._db, self._tenant, self._now)
+        source: FreeSource
+        if per_day > 0 and quota.try_consume(user_id, day, limit=per_day) is not None:
+            source, held_day = "quota", day.isoformat()
+        elif FreeBonus(self._db, self._tenant, self._now).use(
+            user_id, key=_bonus_key(key), reason="generation"
+        ):
+            source, held_day = "bonus", None
+        else:
+            self._db.run(
+                "DELETE FROM free_holds WHERE tenant_id = :t AND id = :h",
+                self._params(h=hold_id),
+            )
+            return None
+        self._db.run(
+            "UPDATE free_holds SET source = :s, day = :d WHERE tenant_id = :t AND id = :h",
+            self._params(s=source, d=held_day, h=hold_id),
+        )
+        return self.get(hold_id)
+
+    def attach(self, hold_id: int, job_id: int) -> None:
+        """Record which job the hold is for (the job actor settles it by its job)."""
+        self._db.run(
+            "UPDATE free_holds SET job_id = :j WHERE tenant_id = :t AND id = :h",
+            self._params(j=job_id, h=hold_id),
+        )
+
+    def capture(self, hold_id: int) -> bool:
+        """The job was delivered: the use stays spent. False if it was settled before."""
+        return self._settle(hold_id, "captured") is not None
+
+    def release(self, hold_id: int) -> bool:
+        """The job failed or was cancelled: give the use back — to the quota of the day it
+        was taken from, or as a bonus generation. False (nothing given) if settled before."""
+        hold = self._settle(hold_id, "released")
+        if hold is None:
+            return False
+        if hold.source == "quota" and hold.day is not None:
+            FreeQuota(self._db, self._tenant, self._now).give_back(hold.user_id, hold.day)
+        else:
+            FreeBonus(self._db, self._tenant, self._now).give_back(
+                hold.user_id, used_key=_bonus_key(hold.key), key=f"release:{hold.key}"[:200]
+            )
+        return True
+
+    def get(self, hold_id: int) -> FreeHold:
+        row = self._db.one(
+            f"SELECT {_HOLD_COLUMNS} FROM free_holds WHERE tenant_id = :t AND id = :h",
+            self._params(h=hold_id),
+        )
+        if row is None:
+            raise NotFound("free hold", hold_id)
+        return _hold(row)
+
+    def by_key(self, key: str) -> FreeHold | None:
+        row = self._db.one(
+            f"""SELECT {_HOLD_COLUMNS} FROM free_holds
+                WHERE tenant_id = :t AND idempotency_key = :k""",
+            self._params(k=key),
+        )
+        return _hold(row) if row is not None else None
+
+    def of_job(self, job_id: int) -> FreeHold | None:
+        """The free generation reserved for job `job_id`, if it had one."""
+        row = self._db.one(
+            f"SELECT {_HOLD_COLUMNS} FROM free_holds WHERE tenant_id = :t AND job_id = :j",
+            self._params(j=job_id),
+        )
+        return _hold(row) if row is not None else None
+
+    def held(self, user_id: int) -> int:
+        """How many of the user's free generations are reserved and not yet settled."""
+        count = self._db.scalar(
+            """SELECT count(*) FROM free_holds
+               WHERE tenant_id = :t AND user_id = :u AND status = 'held'""",
+            self._params(u=user_id),
+        )
+        return int(count or 0)
+
+    def _settle(self, hold_id: int, to: FreeHoldStatus) -> FreeHold | None:
+        row = self._db.one(
+            f"""UPDATE free_holds SET status = :to, settled_at = :now
+                WHERE tenant_id = :t AND id = :h AND status = 'held'
+                RETURNING {_HOLD_COLUMNS}""",
+            self._params(h=hold_id, to=to),
+        )
+        return _hold(row) if row is not None else None
+
+
+def _bonus_key(key: str) -> str:
+    """The `free_bonus` key of the bonus generation a hold took."""
+    return f"hold:{key}"[:200]

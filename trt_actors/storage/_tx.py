@@ -32,7 +32,7 @@ from ._ledger import Ledger
 from ._operation_results import OperationResults
 from ._payments import Payments
 from ._promos import Promos
-from ._quota import FreeBonus, FreeQuota
+from ._quota import FreeBonus, FreeHolds, FreeQuota
 from ._referrals import Referrals
 from ._sessions import Sessions
 from ._settings import TermOverrides
@@ -102,6 +102,10 @@ class Tx:
     @functools.cached_property
     def free_bonus(self) -> FreeBonus:
         return FreeBonus(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def free_holds(self) -> FreeHolds:
+        return FreeHolds(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def broadcasts(self) -> Broadcasts:

@@ -17,10 +17,14 @@ Its state machine lives in storage (`jobs`), so a restart resumes it where it wa
   (by output kind) is replaced by a new one, at most `MAX_RESUBMITS` times (`_resubmit`
   says why that never pays for two tasks silently). A stored Cancel abandons the task.
 - **succeeded**: the result is sent with the send method of the model's output kind, by URL,
-  with its caption and buttons (Again, Change parameters, Main menu); the hold is captured
-  and the job marked delivered in one transaction; the progress message gets its last word.
+  with its caption and buttons (Again, Change parameters, Main menu); the hold (or the free
+  generation reserved at Confirm) is captured and the job marked delivered in one
+  transaction; the progress message gets its last word.
 - **failed** (KIE failed, the user cancelled, or the job's deadline per kind passed): the
-  hold is released, the job marked refunded, and the user told in plain words, with Retry.
+  hold is released (or the reserved free generation given back), the job marked refunded,
+  and the user told in plain words, with Retry. A 402 from KIE (out of credits) fails the
+  job as `PAUSED` and pauses the tenant's generations (`CreditPause`); the user is told
+  generation is paused and nothing was charged.
 - **delivered** with a stored "send again" request (History): the result is sent again,
   its links refreshed through KIE's download-url; nothing is charged.
 
@@ -50,20 +54,23 @@ from trt_actors.domain.screens.jobs import (
     KIE_REJECTED,
     MODEL_GONE,
     NOT_CONFIGURED,
+    PAUSED,
     TIMEOUT,
     UNDELIVERABLE,
 )
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.kie import (
+    CreditPause,
     KieClient,
     KieError,
+    KieOutOfCredits,
     KieProtocolError,
     KieResultError,
     KieValidationError,
     TaskState,
     TaskStatus,
 )
-from trt_actors.money import consume_free
+from trt_actors.money import consume_free, settle_free
 from trt_actors.observability.correlation import correlations, current_correlation
 from trt_actors.observability.metrics import metrics
 from trt_actors.storage import Job, JobState, Store, Tx
@@ -115,6 +122,7 @@ class JobRuntime:
     tariff: Tariff | None = None  # for the texts' money; the catalog's default when None
     wall_clock: Callable[[], float] = time.time  # Unix seconds (tests pass a virtual one)
     terms: TenantSettings = NO_SETTINGS  # free quota, its time zone, admins
+    pause: CreditPause | None = None  # the tenant's "KIE is out of credits" state
 
 
 class JobActor(Actor[str]):
@@ -202,12 +210,23 @@ class JobActor(Actor[str]):
             task_id = await self.kie.submit(request)
         except KieError as exc:
             metrics.kie_calls.labels(self.rt.tenant, "submit", type(exc).__name__).inc()
+            if isinstance(exc, KieOutOfCredits):
+                self._out_of_credits(exc)
+                return await self._fail(job, PAUSED)
             return await self._fail(job, kie_reason(exc))
         metrics.kie_calls.labels(self.rt.tenant, "submit", "ok").inc()
+        if self.rt.pause is not None:
+            self.rt.pause.resume("KIE accepted a task")
         correlations.record(self.rt.tenant, "kie_submit", task=task_id, model=job.model_id)
         return await self._tx(
             lambda tx: tx.jobs.transition(job.id, JobState.SUBMITTED, kie_task_id=task_id)
         )
+
+    def _out_of_credits(self, exc: KieOutOfCredits) -> None:
+        """KIE has no credits for this tenant's tasks: pause its generations (new orders
+        are refused; the credits watcher alerts the admins and resumes them)."""
+        if self.rt.pause is not None:
+            self.rt.pause.pause(exc.message)
 
     async def _request(self, job: Job) -> KieRequest:
         """The KIE request for the job: its media uploaded to KIE, its params from storage."""
@@ -290,6 +309,8 @@ class JobActor(Actor[str]):
             new_task = await self.kie.submit(await self._request(job))
         except KieError as exc:
             metrics.kie_calls.labels(self.rt.tenant, "resubmit", type(exc).__name__).inc()
+            if isinstance(exc, KieOutOfCredits):
+                self._out_of_credits(exc)
             log.warning("job.resubmit_failed", job=job.id, stuck_task=stuck, error=exc.message)
             return await self._job()
         metrics.kie_calls.labels(self.rt.tenant, "resubmit", "ok").inc()
@@ -326,7 +347,8 @@ class JobActor(Actor[str]):
     def _capture(self, tx: Tx, job: Job) -> Job:
         if job.hold_id is not None:
             tx.ledger.capture(job.hold_id, key=f"capture:job:{job.id}", actor="jobs")
-        elif job.price == 0:  # a free generation uses one free use (quota, else bonus), once
+        elif job.price == 0 and settle_free(tx, job.id, delivered=True) is None:
+            # a free job confirmed before free uses were reserved: its use is taken now
             now = datetime.datetime.fromtimestamp(self.rt.wall_clock(), datetime.UTC)
             consume_free(tx, self.rt.terms, job.user_id, job.id, now)
         return tx.jobs.transition(job.id, JobState.DELIVERED)
@@ -357,6 +379,8 @@ class JobActor(Actor[str]):
         def refund(tx: Tx) -> None:
             if job.hold_id is not None:
                 tx.ledger.release(job.hold_id, key=f"release:job:{job.id}", actor="jobs")
+            elif job.price == 0:  # its reserved free generation is given back, once
+                settle_free(tx, job.id, delivered=False)
             tx.jobs.transition(job.id, JobState.REFUNDED)
 
         await self._tx(refund)

@@ -236,10 +236,21 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class GenerationsPaused:
+    """Generations are paused because KIE answered it is out of credits (402): since when,
+    KIE's words, and how often the balance is checked to resume them."""
+
+    since: datetime.datetime
+    reason: str
+    check_every: float
+
+
+@dataclass(frozen=True, slots=True)
 class DiagnosticsFacts:
     checks: list[Check]
     inbox: dict[str, int]
     last_errors: list[tuple[datetime.datetime, str, str]]
+    paused: GenerationsPaused | None = None  # None: generations run
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from .facts import (
     CorrelationTrail,
     Diagnostics,
     DiagnosticsFacts,
+    GenerationsPaused,
     JobDetail,
     JobFacts,
     JobsPage,
@@ -242,7 +243,31 @@ def diagnostics(turn: Turn, state: JourneyState) -> Screen:
         inbox=inbox or "—",
         errors=errors or "—",
     )
-    return Screen(text, rows)
+    return Screen(f"{generations_line(turn, facts.paused)}\n\n{text}", rows)
+
+
+def generations_line(turn: Turn, paused: GenerationsPaused | None) -> str:
+    """Whether generations run, or since when they are paused (KIE out of credits)."""
+    if paused is None:
+        return turn.t("adm_generations_running")
+    return turn.t(
+        "adm_generations_paused",
+        since=_at(turn, paused.since, "%m-%d %H:%M"),
+        reason=paused.reason or "—",
+        every=max(1, round(paused.check_every / 60)),
+    )
+
+
+def credits_alert(turn: Turn, paused: GenerationsPaused) -> Screen:
+    """The one message every admin gets when KIE runs out of credits: what happened, what
+    users see, what to do; the diagnostics a press away."""
+    text = turn.t(
+        "adm_credits_alert",
+        since=_at(turn, paused.since, "%H:%M"),
+        reason=paused.reason or "—",
+        every=max(1, round(paused.check_every / 60)),
+    )
+    return Screen(text, ((Button(turn.t("adm_btn_diagnostics"), encode("ad")),),))
 
 
 def selftest(turn: Turn, state: JourneyState) -> Screen:

@@ -35,9 +35,13 @@ MODEL_GONE = "model_gone"
 CANCELLED = "cancelled"
 UNDELIVERABLE = "undeliverable"  # made, but Telegram would not take it, attempt after attempt
 FILE_TOO_BIG = "file_too_big"  # a file of the user's is over what a bot may download
+PAUSED = "paused"  # KIE is out of credits: generations are paused until they come back
 KNOWN_REASONS = frozenset(
-    {TIMEOUT, INTERRUPTED, NOT_CONFIGURED, MODEL_GONE, UNDELIVERABLE, FILE_TOO_BIG}
+    {TIMEOUT, INTERRUPTED, NOT_CONFIGURED, MODEL_GONE, UNDELIVERABLE, FILE_TOO_BIG, PAUSED}
 )
+# Why a confirmed generation was not opened at all (nothing held, nothing charged).
+FREE_GONE = "free_gone"  # no free generation left to reserve: other orders took them
+NO_MONEY = "no_money"  # the balance no longer covers the price
 KIE_FAILED = "kie:"  # the model failed: KIE's message follows
 KIE_REJECTED = "rejected:"  # KIE refused the request (validation): its message follows
 
@@ -203,12 +207,32 @@ def failure(turn: Turn, job_id: int, model_id: str, error: str | None) -> Screen
     name = _name(turn, model_id)
     if error == CANCELLED:
         body = turn.t("job_cancelled", model=name)
+    elif error == PAUSED:
+        body = turn.t("job_paused", model=name)
     else:
         body = turn.t("job_failed", model=name, reason=reason_text(turn, error))
     support = support_button(turn)
     rows = (
         (Button(turn.t("job_btn_retry"), encode("ja", job_id)),),
         (menu_button(turn), *((support,) if support else ())),
+    )
+    return Screen(body, rows)
+
+
+def not_started(turn: Turn, model_id: str, why: str, price_kopecks: int) -> Screen:
+    """A confirmed generation that was not started after all (`FREE_GONE`: its free
+    generation was taken by another order meanwhile; `NO_MONEY`: the balance no longer
+    covers it): nothing was held or charged; Top up, the model again (its order check
+    shows the price now), the main menu."""
+    name = _name(turn, model_id)
+    if why == FREE_GONE:
+        body = turn.t("job_not_started_free_gone", model=name, price=turn.money(price_kopecks))
+    else:
+        body = turn.t("job_not_started_no_money", model=name, price=turn.money(price_kopecks))
+    rows = (
+        (Button(turn.t("btn_topup"), encode("u")),),
+        (Button(turn.t("job_btn_again"), encode("c", model_id)),),
+        (menu_button(turn),),
     )
     return Screen(body, rows)
 

@@ -48,9 +48,9 @@ def _verdict(turn: Turn, order: Order) -> str:
         left = (turn.context.allowance_left or 0) - order.price.kopecks
         price = turn.money(order.price.kopecks)
         return turn.t("pay_confirm_allowance", price=price, left=turn.money(left))
-    if order.free:
-        left = turn.context.free_left_today + turn.context.free_bonus_left
-        return turn.t("confirm_free", left=left)
+    if order.free:  # what is left once this order has taken its free generation
+        left = turn.context.free_left_today + turn.context.free_bonus_left - 1
+        return turn.t("confirm_free", left=max(left, 0))
     lines = [turn.t("confirm_price", price=turn.money(order.price.kopecks))]
     if order.free_used_up:
         lines.insert(0, free_reset_line(turn))
@@ -82,24 +82,29 @@ def free_reset_line(turn: Turn) -> str:
 
 
 def confirmation(turn: Turn, model: Model, draft: Draft) -> Screen:
-    """Every parameter, the price (or the free generation), the balance after; Confirm and
-    Edit — or, without enough money, the missing amount and Top-up."""
+    """Every parameter, the price (or the free generation, and how many are left after this
+    one), the balance after; Confirm and Edit — or, without enough money, the missing amount
+    and Top-up; or, while generations are paused, that they are temporarily unavailable."""
     order = assess(turn, model, draft)
-    body = "\n\n".join(
-        (
-            turn.t("confirm_title", model=model.name),
-            _parameter_lines(turn, model, draft),
-            _verdict(turn, order),
-        )
-    )
+    paused = turn.context.generation_paused
+    parts = [
+        turn.t("confirm_title", model=model.name),
+        _parameter_lines(turn, model, draft),
+        _verdict(turn, order),
+    ]
+    if paused:  # KIE is out of credits: no Confirm until generations resume
+        parts.append(turn.t("confirm_paused"))
+    body = "\n\n".join(parts)
     edit = Button(turn.t("btn_edit"), encode("ed", draft.serial))
-    if order.ready and order.price is not None:
+    if paused:
+        first: tuple[Button, ...] = ()
+    elif order.ready and order.price is not None:
         label = (
             turn.t("btn_confirm_free")
             if order.free
             else turn.t("btn_confirm", price=turn.money(order.price.kopecks))
         )
-        first: tuple[Button, ...] = (Button(label, encode("ok", draft.serial)),)
+        first = (Button(label, encode("ok", draft.serial)),)
     elif order.shortfall:
         first = (Button(turn.t("btn_topup"), encode("u")),)
     else:
