@@ -163,7 +163,7 @@ def missing(targets: Sequence[Target], modes: Sequence[Mode]) -> list[str]:
         absent = sorted({m for mode in modes for m in NEEDS[target][mode] if not _importable(m)})
         if absent:
             problems.append(
-                f"{NAMES[target]} is not installed (no {', '.join(absent)}): "
+                f"{NAMES[target]} cannot run here: {', '.join(absent)} not installed; "
                 f"pip install -e '.[bench]' (or pip install {INSTALL[target]}), "
                 f"or leave it out with --targets"
             )
