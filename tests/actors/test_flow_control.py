@@ -20,6 +20,7 @@ from structlog.testing import capture_logs
 from trio.testing import MockClock
 
 from trt_actors.actors import ActorRef, actor_child
+from trt_actors.actors._outbound_lanes import Lanes
 from trt_actors.actors.dispatcher import (
     BACKLOG_HIGH,
     EPISODE_QUIET,
@@ -29,7 +30,7 @@ from trt_actors.actors.dispatcher import (
     Take,
 )
 from trt_actors.actors.inbox_update import InboxUpdate
-from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad
+from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad, Priority
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.catalog import load_catalog
 from trt_actors.cluster import PARTITIONS
@@ -306,6 +307,23 @@ def test_refusing_is_logged_once_when_it_starts_and_once_when_it_ends() -> None:
     events = [(e["event"], e["state"], e.get("refused")) for e in logs]
     assert events == [("load.shedding", "started", None), ("load.shedding", "ended", 50)]
     assert backlog.refused == 50 and not backlog.shedding
+
+
+def test_the_time_to_drain_counts_updates_in_sessions_whose_reply_is_not_queued_yet() -> None:
+    """A burst's start: sessions hold 51 updates and only 3 of their replies are queued; 25
+    wait. What waits is about 76 messages, not 28 (the figure once said 1.0 s here)."""
+    load = OutboundLoad()
+    metered = Lanes(lambda lane, call, now: 0.0, lambda call: None, int(Priority.BULK))
+    load.attach(metered, Lanes(lambda lane, call, now: 0.0, lambda call: None, int(Priority.BULK)))
+    backlog = Backlog(TENANT)
+    backlog.counted(waiting=25, in_flight=51)
+    metered.counts[Priority.REPLY] = 3
+    assert backlog.drain_seconds(load, 0.0) == pytest.approx((25 + 51) / load.rate)
+    metered.counts[Priority.REPLY] = 60  # every session's reply queued, and some jobs' too
+    assert backlog.drain_seconds(load, 0.0) == pytest.approx((25 + 60) / load.rate)
+    backlog.counted(waiting=0, in_flight=0)
+    metered.counts[Priority.REPLY] = 0
+    assert backlog.drain_seconds(load, 0.0) == 0
 
 
 async def test_a_database_outage_is_waited_out_without_a_crash_or_an_attempt(

@@ -104,6 +104,15 @@ class Backlog:
     def size(self) -> int:
         return self.waiting + self.in_flight
 
+    def drain_seconds(self, outbound: OutboundLoad, now: float) -> float:
+        """Seconds Telegram's message budget needs to answer what waits (`trt_drain_seconds`,
+        `trt top`): each update waiting here or in a session's hands is answered by about
+        one message, and a session's may already be queued at the outbound — so the updates
+        in sessions' hands count only past the replies queued (at a burst's start sessions
+        hold many updates and few of their replies are queued yet)."""
+        not_queued_yet = max(0, self.in_flight - outbound.replies_queued)
+        return outbound.drain_seconds(now) + (self.waiting + not_queued_yet) / outbound.rate
+
     def admit(self) -> bool:
         """Whether the intake may take one more update now; counts a refusal, and logs when
         refusing starts and ends (`load.shedding`)."""

@@ -550,11 +550,7 @@ class Tree:
                     "bulk": outbound.queued(Priority.BULK),
                     "unmetered": outbound.unmetered_queued,
                 },
-                # replies queued at the outbound and updates still waiting, at the budget's
-                # pace (each update answered by about one message)
-                "drain_seconds": round(
-                    outbound.drain_seconds(now) + backlog.waiting / outbound.rate, 1
-                ),
+                "drain_seconds": round(backlog.drain_seconds(outbound, now), 1),
                 "backpressure": backlog.backpressure,
                 "shedding": backlog.shedding,
                 "refused": backlog.refused,

@@ -7,13 +7,15 @@ source address gets a few HTTP/1.1 connections (raw trio sockets, answers parsed
 httptools: tens of microseconds a request, where an httpx client costs hundreds), the
 updates are offered at their scheduled times, and an update answered 429 or 503 is offered
 again after its Retry-After (with `retry`), as Telegram would. Latency is measured from the
-scheduled time, so a slow server is not hidden by requests waiting for a free connection.
+scheduled time, so a slow server is not hidden by requests waiting for a free connection
+(`answered_in` is each request's own time, for a closed loop: `rate=None`).
 
     results = await post_updates("127.0.0.1", port, "/webhook/default", secret, bodies,
                                  rate=1000, addresses=("127.0.0.1", "127.0.0.2"))
     acked = sum(r.status == 200 for r in results)
 
-Used by `scripts/bench_burst.py` and by the burst tests (tests/e2e/test_burst.py).
+Used by `scripts/bench_burst.py`, `scripts/bench_peers.py` and by the burst tests
+(tests/e2e/test_burst.py).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class Posted:
     status: int = 0  # of the last attempt; 0: no answer (connection failed or timed out)
     first_latency: float = math.nan  # seconds from the schedule to the first answer
     acked_after: float = math.nan  # seconds from the schedule to the 200
+    scheduled_at: float = math.nan  # when it was due (`time.perf_counter()`: CLOCK_MONOTONIC)
+    answered_in: float = math.nan  # seconds the last attempt took, from its send to its answer
     refused: int = 0  # 429/503 answers before it was taken
     retry_after: list[float] = field(default_factory=list)
 
@@ -223,11 +227,13 @@ class _Poster:
         try:
             async for index, scheduled in self.receive:
                 status, retry_after = 0, None
+                sent = time.perf_counter()
                 with trio.move_on_after(self.request_deadline):
                     try:
                         status, retry_after = await connection.exchange(self.requests[index])
                     except (OSError, trio.BrokenResourceError, trio.TooSlowError):
                         status = 0
+                self.results[index].answered_in = time.perf_counter() - sent
                 delay = self._answered(index, scheduled, status, retry_after)
                 if delay is None:
                     self._settle()
@@ -243,6 +249,7 @@ class _Poster:
         elapsed = time.perf_counter() - scheduled
         posted = self.results[index]
         posted.status = status
+        posted.scheduled_at = scheduled
         if math.isnan(posted.first_latency):
             posted.first_latency = elapsed
         if status == 200:
