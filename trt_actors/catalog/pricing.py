@@ -168,7 +168,11 @@ class Tariff:
 
     def kopecks(self, credits: Fraction) -> int:
         """`credits` in kopecks, rounded up to a whole kopeck (exactly, no float)."""
-        return ceil_fraction(credits * self.credit_usd * self.rub_per_usd * self.markup * 100)
+        return ceil_fraction(self.exact_kopecks(credits))
+
+    def exact_kopecks(self, credits: Fraction) -> Fraction:
+        """`credits` in kopecks, exactly (a price per unit may hold a fraction of a kopeck)."""
+        return credits * self.credit_usd * self.rub_per_usd * self.markup * 100
 
 
 def _missing(spec: Input) -> Unavailable:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from trt_actors.catalog import EnumInput, MediaInput, Model, Sku, Unavailable
 
 from ..callbacks import encode
+from ..money import unit_money
 from ..quota import next_reset
 from ..state import JourneyState
 from ..turn import Turn
@@ -35,7 +36,17 @@ def price_phrase(turn: Turn, model: Model) -> str:
         phrase = turn.t("price_range", low=low, high=high)
     if found.unit in PER_UNIT:
         phrase += " " + turn.t("price_per_unit", unit=turn.unit_name(found.unit))
+        phrase += "\n" + unit_prices(turn, model)
     return phrase
+
+
+def unit_prices(turn: Turn, model: Model) -> str:
+    """ "Per second: 2.40 ₽" (or a range when the SKUs differ): the price of one unit."""
+    tariff = turn.context.tariff
+    prices = sorted({tariff.exact_kopecks(sku.credits) for sku in model.pricing.skus})
+    low, high = unit_money(prices[0], turn.language), unit_money(prices[-1], turn.language)
+    shown = low if len(prices) == 1 else turn.t("price_range", low=low, high=high)
+    return turn.t("card_unit_price", unit=turn.unit_name(model.pricing.unit), price=shown)
 
 
 def needs(turn: Turn, model: Model) -> str:

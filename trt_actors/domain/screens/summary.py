@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from trt_actors.catalog import Model
+from decimal import Decimal
+from fractions import Fraction
+
+from trt_actors.catalog import Model, Price
 
 from ..callbacks import encode
+from ..money import unit_money
 from ..order import Order, assess
 from ..quota import next_reset
 from ..state import Draft, JourneyState
 from ..turn import Turn
 from ..view import Button, Screen, grid, stack
 from .home import menu_button
+from .models import PER_UNIT
 from .steps import nav_row
 from .values import BUTTON_VALUE, shown_value
 
@@ -52,6 +57,8 @@ def _verdict(turn: Turn, order: Order) -> str:
         left = turn.context.free_left_today + turn.context.free_bonus_left - 1
         return turn.t("confirm_free", left=max(left, 0))
     lines = [turn.t("confirm_price", price=turn.money(order.price.kopecks))]
+    if (items := itemised(turn, order.price)) is not None:
+        lines.append(items)
     if order.free_used_up:
         lines.insert(0, free_reset_line(turn))
     if order.shortfall:
@@ -65,6 +72,30 @@ def _verdict(turn: Turn, order: Order) -> str:
     else:
         lines.append(turn.t("confirm_balance_after", balance=turn.money(balance - order.charge)))
     return "\n".join(lines)
+
+
+def quantity_text(quantity: Fraction, language: str) -> str:
+    """A number of units as users read it: "10", "2.5", "1.234" ("2,5" in Russian)."""
+    if quantity.denominator == 1:
+        return str(quantity.numerator)
+    value = Decimal(quantity.numerator) / Decimal(quantity.denominator)
+    shown = f"{value.quantize(Decimal('0.001')):f}".rstrip("0").rstrip(".")
+    return shown.replace(".", ",") if language == "ru" else shown
+
+
+def itemised(turn: Turn, price: Price) -> str | None:
+    """ "10 s x 2.40 ₽ = 24 ₽" for a per-unit price (seconds, minutes, thousands of
+    characters, megapixels), from what the user gave; None for a price per request."""
+    if price.unit not in PER_UNIT:
+        return None
+    unit_kopecks = turn.context.tariff.exact_kopecks(price.unit_credits)
+    return turn.t(
+        "confirm_itemised",
+        quantity=quantity_text(price.quantity, turn.language),
+        unit=turn.t(f"unit_short_{price.unit}"),
+        unit_price=unit_money(unit_kopecks, turn.language),
+        total=turn.money(price.kopecks),
+    )
 
 
 def free_reset_line(turn: Turn) -> str:
