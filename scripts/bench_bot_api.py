@@ -32,8 +32,9 @@ import h11
 import httpx
 import trio
 
-from trt_actors.telegram.bot_api import BotApi, PtbBotApi
+from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.http_bot_api import HttpBotApi
+from trt_actors.telegram.ptb_bot_api import PtbBotApi
 
 USERS = 64
 CONCURRENCY = 32

@@ -22,8 +22,8 @@ from trt_actors.emulators.telegram import (
     open_telegram_emulator,
 )
 from trt_actors.supervisors import Supervisor
-from trt_actors.telegram.bot_api import PtbBotApi
 from trt_actors.telegram.pacing import Limits
+from trt_actors.telegram.ptb_bot_api import PtbBotApi
 from trt_actors.testing.kit import running_bot
 
 SCALE = 10.0

@@ -26,7 +26,7 @@ from trt_actors.kie import KieClient
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.storage import CreditKind, Currency, JobState, Store, open_store
 from trt_actors.supervisors import Restart, Supervisor
-from trt_actors.telegram.bot_api import PtbBotApi
+from trt_actors.telegram.ptb_bot_api import PtbBotApi
 
 TENANT = "default"
 

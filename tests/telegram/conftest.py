@@ -15,8 +15,9 @@ import pytest
 import telegram
 
 from trt_actors.emulators.telegram import TelegramEmulator, User
-from trt_actors.telegram.bot_api import BotApi, PtbBotApi
+from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.http_bot_api import HttpBotApi, telegram_file
+from trt_actors.telegram.ptb_bot_api import PtbBotApi
 
 #: How each implementation takes a file to upload: (file name, bytes, MIME type) -> parameter.
 Upload = Callable[[str, bytes, str], Any]

@@ -16,7 +16,6 @@ import pytest
 import trio
 
 from trt_actors.emulators.telegram import FaultKind, TelegramEmulator
-from trt_actors.telegram.bot_api import PtbBotApi
 from trt_actors.telegram.errors import (
     BadRequest,
     BotBlocked,
@@ -28,6 +27,7 @@ from trt_actors.telegram.errors import (
     harmless,
 )
 from trt_actors.telegram.http_bot_api import HttpBotApi
+from trt_actors.telegram.ptb_bot_api import PtbBotApi
 
 from .conftest import IMPLEMENTATIONS, Sender
 

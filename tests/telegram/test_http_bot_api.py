@@ -13,7 +13,7 @@ import trio
 
 from trt_actors.outgoing_tls import outgoing_tls
 from trt_actors.telegram import _http1, http_bot_api
-from trt_actors.telegram.bot_api import BotApi, PtbBotApi
+from trt_actors.telegram.bot_api import BotApi
 from trt_actors.telegram.client import with_bot_api
 from trt_actors.telegram.errors import (
     BadRequest,
@@ -25,6 +25,7 @@ from trt_actors.telegram.errors import (
     TransientError,
 )
 from trt_actors.telegram.http_bot_api import HttpBotApi, environment_proxy, telegram_file
+from trt_actors.telegram.ptb_bot_api import PtbBotApi
 
 from .fake_server import FakeBotApi, Reply, self_signed, serve
 

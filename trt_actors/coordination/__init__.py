@@ -15,6 +15,8 @@ Leader-only actors use `leadership` (async context manager) or `run_as_leader`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trt_actors.observability.redaction import redact_url
 
 from ._backend import Backend
@@ -33,9 +35,26 @@ from ._leadership import DEFAULT_LEASE_TTL, Leader, leadership, run_as_leader
 from ._lease import Lease, Origin, default_owner
 from ._local import LocalBackend
 from ._lock import HeldLock
-from ._redis import RedisBackend
-from ._redis_client import RedisClient
 from ._settings import RedisSettings
+
+if TYPE_CHECKING:
+    from ._redis import RedisBackend
+    from ._redis_client import RedisClient
+
+
+def __getattr__(name: str) -> object:
+    """`RedisBackend` and `RedisClient` load the redis library on first use, so a deployment
+    without ``REDIS_URL`` never imports it."""
+    if name == "RedisBackend":
+        from ._redis import RedisBackend  # noqa: PLC0415
+
+        return RedisBackend
+    if name == "RedisClient":
+        from ._redis_client import RedisClient  # noqa: PLC0415
+
+        return RedisClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_LEASE_TTL",

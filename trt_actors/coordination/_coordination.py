@@ -19,7 +19,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import trio
 
@@ -29,7 +29,9 @@ from ._health import RedisHealth
 from ._lease import Lease, Origin
 from ._local import LocalBackend
 from ._lock import HeldLock, hold_lock
-from ._redis import RedisBackend
+
+if TYPE_CHECKING:  # the redis library is loaded only with REDIS_URL (`open_coordination`)
+    from ._redis import RedisBackend
 
 __all__ = ["Coordination", "CoordinationStatus"]
 

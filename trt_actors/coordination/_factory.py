@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import structlog
 import trio
@@ -17,9 +18,10 @@ from ._coordination import Coordination
 from ._errors import RedisUnavailable
 from ._groups import collapse_single_group
 from ._health import RedisHealth
-from ._redis import RedisBackend
-from ._redis_client import RedisClient
 from ._settings import RedisSettings
+
+if TYPE_CHECKING:
+    from ._redis import RedisBackend
 
 __all__ = ["open_coordination"]
 
@@ -50,6 +52,10 @@ async def open_coordination(
         log.info("coordination.opened", mode="local")
         yield Coordination()
         return
+    # the redis library (about 50 ms at start) is loaded only when REDIS_URL is set
+    from ._redis import RedisBackend  # noqa: PLC0415
+    from ._redis_client import RedisClient  # noqa: PLC0415
+
     settings = settings or RedisSettings()
     client = RedisClient(redis_url, settings)
     try:

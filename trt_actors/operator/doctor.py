@@ -28,11 +28,10 @@ from fractions import Fraction
 from typing import Any
 
 import trio
-from redis.exceptions import RedisError
 
 from trt_actors import storage
 from trt_actors.catalog import load_catalog
-from trt_actors.coordination import RedisClient, RedisSettings, RedisUnavailable
+from trt_actors.coordination import RedisSettings, RedisUnavailable
 from trt_actors.kie import CreditPause, KieAuthError, KieClient, KieError
 from trt_actors.settings import Settings
 from trt_actors.telegram.bot_api import BotApi
@@ -192,6 +191,10 @@ async def check_database(settings: Settings) -> list[Finding]:
 async def check_redis(settings: Settings) -> list[Finding]:
     if settings.redis_url is None:
         return [Finding(OK, "redis", "not configured: one instance, in-process coordination")]
+    from redis.exceptions import RedisError  # noqa: PLC0415  (redis: loaded only when set)
+
+    from trt_actors.coordination import RedisClient  # noqa: PLC0415
+
     client = RedisClient(settings.redis_url.get_secret_value(), RedisSettings())
     try:
         with trio.fail_after(CHECK_DEADLINE):

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from .bot_api import BotApi, PtbBotApi
+from .bot_api import BotApi
 from .http_bot_api import HttpBotApi, environment_proxy
 
 __all__ = ["with_bot_api"]
@@ -30,6 +30,8 @@ async def with_bot_api(
         api = HttpBotApi(token, base_url)
     else:
         log.info("tenant.bot_api_via_proxy", client="PtbBotApi", proxy=proxy)
+        from .ptb_bot_api import PtbBotApi  # noqa: PLC0415  (python-telegram-bot: only here)
+
         api = PtbBotApi(token, base_url)
     try:
         await body(api)
