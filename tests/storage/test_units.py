@@ -10,7 +10,8 @@ import pytest
 import trio
 
 from trt_actors.storage import DEFAULT_URL, redact_url
-from trt_actors.storage._dialect import POSTGRESQL, SQLITE
+from trt_actors.storage._dialect import SQLITE
+from trt_actors.storage._postgres import POSTGRESQL
 from trt_actors.storage._threads import CancelFlag, run_in_thread
 from trt_actors.storage._url import parse_url
 

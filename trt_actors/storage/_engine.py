@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from ._dialect import Dialect
-from ._postgres import PostgresEngine
 from ._sql import SqlConn
 from ._sqlite import SqliteEngine
 from ._url import DatabaseUrl, parse_url
@@ -76,4 +75,6 @@ async def open_engine(url: str | DatabaseUrl) -> Engine:
     parsed = url if isinstance(url, DatabaseUrl) else parse_url(url)
     if parsed.backend == "sqlite":
         return await SqliteEngine.open(parsed)
+    from ._postgres import PostgresEngine  # noqa: PLC0415  (psycopg: loaded only for PostgreSQL)
+
     return await PostgresEngine.open(parsed)
