@@ -3,9 +3,9 @@
 Queries are written once with ``:name`` placeholders (SQLite's native style); the PostgreSQL
 dialect (`_postgres.POSTGRESQL`, beside its engine, so SQLite deployments never load psycopg)
 rewrites them to psycopg's ``%(name)s`` (`to_pyformat`). Schema scripts use a few
-``$macros`` for the column types that differ (see `DDL_MACROS`). Driver errors become the layer's typed errors
-here, so repositories and callers never see `sqlite3` or `psycopg` exceptions for expected
-failures.
+``$macros`` for the column types that differ (see `DDL_MACROS`). Driver errors become the
+layer's typed errors here, so repositories and callers never see `sqlite3` or `psycopg`
+exceptions for expected failures.
 """
 
 from __future__ import annotations
