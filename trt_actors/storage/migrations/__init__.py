@@ -24,6 +24,7 @@ from . import (
     m0010_instances,
     m0011_partitions,
     m0012_operation_results,
+    m0013_imports,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -70,5 +71,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=10, name="instances", shared=m0010_instances.SHARED),
     Migration(version=11, name="partitions", shared=m0011_partitions.SHARED),
     Migration(version=12, name="operation_results", shared=m0012_operation_results.SHARED),
+    Migration(
+        version=13,
+        name="imports",
+        shared=m0013_imports.SHARED,
+        sqlite=m0013_imports.SQLITE,
+        postgresql=m0013_imports.POSTGRESQL,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
