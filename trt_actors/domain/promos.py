@@ -5,7 +5,8 @@
 - `/newpromo CODE AMOUNT_RUB [USES] [DAYS]` (admins) is `CreatePromo` — the minimal way to
   make codes until the admin panel comes.
 - `/start` of a user storage does not know yet (looked up before handling) carries
-  `JoinWithReferral` when the deep link is ``ref_<code>`` of another user, and `WelcomeBonus`
+  `JoinWithReferral` when the deep link is ``ref_<code>`` of another user (or a link of the
+  old bot, ``ref_<id>``, whose referrer came over with `trt import`), and `WelcomeBonus`
   when the tenant gives one.
 """
 
@@ -28,7 +29,7 @@ from .money_effects import (
     WelcomeBonus,
 )
 from .moves import Move
-from .referral_code import payload_referrer
+from .referral_code import old_link_referrer, payload_referrer
 from .state import JourneyState
 from .turn import Turn
 from .view import Button, Screen
@@ -86,9 +87,13 @@ def start_with_bonuses(turn: Turn, state: JourneyState, argument: str) -> Move:
         return move
     terms = turn.context.settings
     effects: list[Operation] = []
-    referrer = payload_referrer(turn.context.secret, argument.strip())
+    payload = argument.strip()
+    referrer, old_link = payload_referrer(turn.context.secret, payload), False
+    if referrer is None:  # not one of our codes: perhaps a link of the old bot
+        referrer, old_link = old_link_referrer(payload), True
     if referrer is not None and referrer != turn.user_id:
-        effects.append(JoinWithReferral(turn.user_id, referrer, terms.referral_bonus_free, True))
+        bonus = terms.referral_bonus_free
+        effects.append(JoinWithReferral(turn.user_id, referrer, bonus, True, old_link))
     if terms.welcome_bonus_kopecks > 0:
         effects.append(WelcomeBonus(turn.user_id, terms.welcome_bonus_kopecks, True))
     return Move(move.state, note=move.note, effects=(*move.effects, *effects))
