@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from trt_actors.catalog import load_catalog
 from trt_actors.importer import Extract, PartnerData, decode_document, extract
+from trt_actors.importer._models import model_ids
 from trt_actors.storage import Currency, PaymentMethod, PaymentStatus
 
 from .old_bot import (
@@ -117,6 +119,18 @@ def test_mixed_history_sorted_by_time_each_generation_once() -> None:
     ]
     assert found.found["generation"] == len(ann) + len(bob) + len(reasons)
     assert any("still running in the old bot" in note for note in found.findings.notes)
+
+
+def test_old_model_ids_become_our_catalogs() -> None:
+    models = model_ids(load_catalog().models(visible_only=False))
+    assert models["flux-2/pro-text-to-image"] == "flux-2-pro"
+    assert models["flux-2-pro"] == "flux-2-pro"
+    documents = partner_01()
+    history = documents["generations_history.json"]
+    history[str(BOB)][0]["model_id"] = "retired/model-v1"
+    found = extract(data("partner-01", documents), TODAY, models)
+    assert {g.model_id for g in found.generations} == {"flux-2-pro", "retired/model-v1"}
+    assert any("retired/model-v1" in note for note in found.findings.notes)
 
 
 def test_referrals_from_the_table_the_events_and_three_mixed_file_shapes() -> None:

@@ -168,10 +168,10 @@ async def test_what_comes_over(url: str, source: Path) -> None:
     jobs = got["jobs"]
     assert isinstance(jobs, list)
     assert [(j.model_id, j.price, j.state.value) for j in jobs] == [
-        ("flux-2/pro-text-to-image", 300, "delivered"),
-        ("flux-2/pro-text-to-image", 2400, "delivered"),
-        ("flux-2/pro-text-to-image", 712, "delivered"),
-        ("flux-2/pro-text-to-image", 1250, "delivered"),
+        ("flux-2-pro", 300, "delivered"),  # KIE's flux-2/pro-text-to-image: our flux-2-pro
+        ("flux-2-pro", 2400, "delivered"),
+        ("flux-2-pro", 712, "delivered"),
+        ("flux-2-pro", 1250, "delivered"),
     ]  # History: newest first
     assert all(j.imported_at is not None and j.hold_id is None for j in jobs)
     assert [j.created_at for j in jobs] == sorted((j.created_at for j in jobs), reverse=True)

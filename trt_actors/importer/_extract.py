@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -89,15 +90,18 @@ class Extract:
         return grouped
 
 
-def extract(data: PartnerData, today: datetime.date) -> Extract:
+def extract(
+    data: PartnerData, today: datetime.date, models: Mapping[str, str] | None = None
+) -> Extract:
     """Read every record of `data`; `today` is the destination's quota day (whose free uses
-    are carried over)."""
+    are carried over); `models` maps the old bot's model ids to our catalog's (`model_ids`;
+    none: every old id is kept)."""
     findings = Findings()
     found: Counter[str] = Counter()
     people = People(findings, found)
     read_people(data, people)
     payments = read_payments(data, people, source_name(data.partner))
-    generations = read_generations(data, people)
+    generations = read_generations(data, people, models or {})
     referrals = read_referrals(data, people)
     read_bonus_bank(data, people)
     read_free_today(data, people, today)

@@ -17,6 +17,7 @@ identified by its task id (else by its whole entry) and comes over once; the rep
 reported. Stored order is not chronological: entries are sorted by their time. An entry
 without a readable time or model is skipped. Result links point at the provider's temporary
 hosting and have likely expired: they are kept, and sending one again says so if it fails.
+Model ids are KIE's; each becomes our catalog's model when one is routed to it (`model_ids`).
 
 `generation_jobs.json` is the old bot's work queue, not history: generations it was still
 running are reported (they cannot be resumed here), the finished ones are already in History.
@@ -74,9 +75,11 @@ def _urls(entry: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 class _Reader:
-    def __init__(self, people: People) -> None:
+    def __init__(self, people: People, models: Mapping[str, str]) -> None:
         self.people = people
         self.findings = people.findings
+        self.models = models
+        self.unknown_models: set[str] = set()
         self.records: dict[str, GenerationRecord] = {}
 
     def entry(self, user_id: int, entry: object, where: str, seen_tasks: set[str]) -> None:
@@ -102,6 +105,8 @@ class _Reader:
         if model is None:
             self.findings.skip(KIND, key, f"no model ({where})")
             return
+        if model not in self.models:
+            self.unknown_models.add(model)
         price = 0
         if fields.get("is_free") is not True:
             price = self.findings.rubles(KIND, key, fields.get("price", 0)).kopecks
@@ -111,7 +116,7 @@ class _Reader:
         self.records[key] = GenerationRecord(
             key=key,
             user_id=user_id,
-            model_id=model,
+            model_id=self.models.get(model, model),
             created_at=created,
             price=price,
             params=dict(params) if isinstance(params, Mapping) else {},
@@ -145,11 +150,19 @@ def _unfinished_jobs(data: PartnerData, people: People) -> None:
         )
 
 
-def read_generations(data: PartnerData, people: People) -> list[GenerationRecord]:
-    """The generations of the history files, once each, sorted by user and time."""
-    reader = _Reader(people)
+def read_generations(
+    data: PartnerData, people: People, models: Mapping[str, str]
+) -> list[GenerationRecord]:
+    """The generations of the history files, once each, sorted by user and time; `models`
+    maps the old bot's model ids to our catalog's (`model_ids`)."""
+    reader = _Reader(people, models)
     tasks: dict[int, set[str]] = {}
     reader.file(data.document("generations_history.json"), "generations_history.json", tasks)
     reader.file(data.document("history_events.json"), "history_events.json", tasks)
+    if reader.unknown_models:
+        people.findings.note(
+            "generations of models this catalog does not have keep their old model id in"
+            f" History: {', '.join(sorted(reader.unknown_models))}"
+        )
     _unfinished_jobs(data, people)
     return sorted(reader.records.values(), key=lambda r: (r.user_id, r.created_at, r.key))

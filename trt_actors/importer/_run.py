@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 
 import trio
 
+from trt_actors.catalog import CatalogError, load_catalog
 from trt_actors.storage import Store, open_store, status
 
 from ._database import DatabaseSource
 from ._directory import DirectorySource
 from ._extract import Extract, extract
+from ._models import model_ids
 from ._report import MoneyCheck, PartnerReport, Report
 from ._source import PartnerData, Source, SourceError
 from ._writer import DEFAULT_BATCH, Progress, Written, write_extract
@@ -174,7 +176,12 @@ async def run_import(plan: ImportPlan, *, progress: Progress | None = None) -> R
         for partner, tenant in mapping.items():
             data = await _in_thread(functools.partial(source.load, partner), SOURCE_DEADLINE)
             loaded.append((data, tenant))
-    extracts = [(extract(data, plan.today), tenant) for data, tenant in loaded]
+    try:
+        catalog = await _in_thread(load_catalog, SOURCE_DEADLINE)
+    except CatalogError as exc:
+        raise ImportFailed(f"the model catalog cannot be read: {exc}") from None
+    models = model_ids(catalog.models(visible_only=False))
+    extracts = [(extract(data, plan.today, models), tenant) for data, tenant in loaded]
     unreadable = [(e.partner, name, why) for e, _ in extracts for name, why in e.unreadable]
     if unreadable and not plan.dry_run and not plan.skip_unreadable:
         listed = "; ".join(f"{p}/{name}: {why}" for p, name, why in unreadable)
