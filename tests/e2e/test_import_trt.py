@@ -90,6 +90,16 @@ async def test_an_imported_user_finds_their_balance_and_history(
         assert (await ann.answer_to(query))["text"] == text("en", "job_redelivering")
         told = await ann.next_message()
         assert told["text"] == text("en", "job_resend_failed", job=job_id)
+
+        # Again, on the oldest (the legacy shape): its model and prompt, ready to confirm.
+        await ann.send("/history")
+        await ann.next_message()
+        await ann.press(opened[-1]["text"])
+        oldest = await ann.next_edit()
+        await ann.press(text("en", "job_btn_again"), oldest)
+        again = await ann.next_edit()
+        assert "Flux 2 Pro" in again["text"] and "a lighthouse" in again["text"]
+        assert "148.37 ₽" in again["text"]  # her old balance, less the price here
         assert bot.failures() == []
 
 
