@@ -146,11 +146,11 @@ def import_trt(args: argparse.Namespace, settings: Settings) -> int:
         message = " ".join(str(exc).split())
         print(f"trt import: {type(exc).__name__}: {message}", file=sys.stderr)
         return EXIT_FAILED
-    print(report.text())
-    if args.report_json is not None:
+    if args.report_json is not None:  # first: it is written even if nobody reads the text
         args.report_json.write_text(
             json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
+    print(report.text())
     if not report.money_agrees:
         print("trt import: the money does not agree: see the report", file=sys.stderr)
         return EXIT_FAILED
