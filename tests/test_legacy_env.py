@@ -3,11 +3,12 @@ ours), or not read (with what to set instead) — never ignored silently."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
-from trt_actors.cli import main
+from trt_actors.cli.config_cmd import check_config
 from trt_actors.legacy_env import ALIASES, HOST_VARIABLES, NOT_READ, review
 from trt_actors.settings import ConfigError, Settings, load_settings, our_variables
 
@@ -193,7 +194,7 @@ def test_config_check_names_each_old_variable_and_what_to_set(
     monkeypatch.setenv("ADMIN_ID", "111")
     monkeypatch.setenv("STORAGE_MODE", "postgres")
     monkeypatch.setenv("KIE_TIMEOUT_SECONDS", "30")
-    assert main(["config", "check"]) == 0
+    assert check_config(argparse.Namespace(), load_settings()) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("old variable: ")]
     assert [line.split()[2] for line in lines] == [

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
+from trt_actors.cli import import_cmd
 from trt_actors.importer import ImportPlan
+from trt_actors.settings import Settings
 
 from .old_bot import TODAY
 
@@ -55,3 +58,14 @@ def rows(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
             return conn.execute(query, params).fetchall()
     with psycopg.connect(url) as conn:
         return conn.execute(query.replace("?", "%s"), params).fetchall()
+
+
+def command(argv: list[str], database_url: str, tenant: str = "default") -> int:
+    """`trt import …` through the handler the `trt` command wires in (in-process, so the
+    test's logging is left as it is)."""
+    parser = argparse.ArgumentParser(prog="trt")
+    import_cmd.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    settings = Settings(_env_file=None, database_url=database_url, tenant_id=tenant)
+    code: int = args.func(args, settings)
+    return code

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from trt_actors.cli import main
 from trt_actors.domain.money_effects import JoinWithReferral, MoneyOutcome, RefundStars
 from trt_actors.domain.state import JourneyState
 from trt_actors.importer import ImportFailed, Report, run_import
 from trt_actors.money import perform
-from trt_actors.settings import Settings
 from trt_actors.storage import Currency, PaymentMethod, PaymentStatus, Tx, open_store
 
 from .old_bot import (
@@ -31,7 +29,7 @@ from .old_bot import (
     UNREADABLE,
     write_directory,
 )
-from .support import dump, plan, rows, sqlite_url
+from .support import command, dump, plan, rows, sqlite_url
 
 TENANT = "acme"
 
@@ -263,20 +261,11 @@ async def test_choosing_a_partner(url: str, source: Path) -> None:
 
 
 def test_the_command_prints_the_report_and_writes_its_json(
-    url: str,
-    source: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    url: str, source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("TENANT_ID", TENANT)
-    monkeypatch.chdir(tmp_path)
     report_path = tmp_path / "report.json"
     argv = ["import", "trt", "--from-dir", str(source), "--partner", "partner-01"]
-    assert main([*argv, "--report-json", str(report_path)]) == 0
+    assert command([*argv, "--report-json", str(report_path)], url, TENANT) == 0
     printed = capsys.readouterr()
     assert "partner partner-01 → tenant acme" in printed.out
     assert "users batch 1 done (7/7)" in printed.err
@@ -290,7 +279,7 @@ def test_the_command_prints_the_report_and_writes_its_json(
     assert {"kind": "balance", "key": str(CID), "original": "-5.0", "kopecks": 0,
             "reason": "negative"} in partner["adjustments"]  # fmt: skip
 
-    assert main([*argv, "--dry-run"]) == 0
+    assert command([*argv, "--dry-run"], url, TENANT) == 0
     assert "would bring      0" in capsys.readouterr().out
-    assert main(["import", "trt", "--from-dir", str(source)]) == 1  # two partners: choose
-    assert "--all-partners" in capsys.readouterr().err
+    assert command(["import", "trt", "--from-dir", str(source)], url, TENANT) == 1
+    assert "--all-partners" in capsys.readouterr().err  # two partners: choose
