@@ -251,6 +251,17 @@ async def test_a_file_that_cannot_be_read_stops_the_import_before_anything_is_wr
     assert both == [("partner-01", 15237), ("partner-02", 700)]
 
 
+async def test_files_beside_the_partner_directories_are_named_not_read(
+    url: str, source: Path
+) -> None:
+    (source / "user_balances.json").write_text('{"1": 5.0}', encoding="utf-8")
+    report = await one_partner(url, source, dry_run=True)
+    assert any("1 file(s) beside the partner directories" in note for note in report.notes)
+    assert "not read" in report.text()
+    alone = await run_import(plan(url, source_dir=source / "partner-02", skip_unreadable=True))
+    assert [p.partner for p in alone.partners] == ["partner-02"]  # a directory of its own files
+
+
 async def test_choosing_a_partner(url: str, source: Path) -> None:
     with pytest.raises(ImportFailed, match="holds 2 partners"):
         await run_import(plan(url, source_dir=source))

@@ -120,6 +120,9 @@ class DatabaseSource:
             if row["partner_id"] and row["partner_id"] != DIAGNOSTICS_PARTNER
         ]
 
+    def notes(self) -> list[str]:
+        return []
+
     def load(self, partner: str) -> PartnerData:
         rows = self._rows(
             "SELECT filename, payload FROM storage_json WHERE partner_id = %s ORDER BY filename",

@@ -57,6 +57,21 @@ class DirectorySource:
     def partners(self) -> list[str]:
         return list(self._partner_dirs())
 
+    def notes(self) -> list[str]:
+        """Files lying in the directory itself beside partner directories are the old bot's
+        untenanted leftovers: not read, and said so."""
+        partners = self._partner_dirs()
+        loose = (
+            [p.name for p in _documents(self.root)] if self.root not in partners.values() else []
+        )
+        if not loose:
+            return []
+        return [
+            f"{self.root}: {len(loose)} file(s) beside the partner directories (the old bot's"
+            " files from before partners) are not read; give that directory as --from-dir"
+            " (with --partner) to bring them over"
+        ]
+
     def load(self, partner: str) -> PartnerData:
         directory = self._partner_dirs().get(partner)
         if directory is None:

@@ -171,6 +171,7 @@ async def run_import(plan: ImportPlan, *, progress: Progress | None = None) -> R
     async with _opened(plan) as source:
         report = Report(source.description, plan.dry_run)
         partners = await _in_thread(source.partners, SOURCE_DEADLINE)
+        report.notes += await _in_thread(source.notes, SOURCE_DEADLINE)
         mapping = choose(plan, partners)
         loaded: list[tuple[PartnerData, str]] = []
         for partner, tenant in mapping.items():
