@@ -25,7 +25,7 @@ CREATE TABLE imported_rows (
     imported_at  $i64 NOT NULL,
     PRIMARY KEY (tenant_id, source, kind, source_key)
 ) $strict;
-CREATE INDEX imported_rows_by_target ON imported_rows (tenant_id, kind, target_id);
+CREATE INDEX imported_rows_by_target ON imported_rows (tenant_id, target_id);
 ALTER TABLE jobs ADD COLUMN imported_at $i64;
 """
 
