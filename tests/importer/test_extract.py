@@ -133,6 +133,31 @@ def test_old_model_ids_become_our_catalogs() -> None:
     assert any("retired/model-v1" in note for note in found.findings.notes)
 
 
+def test_an_event_of_the_same_model_at_the_same_time_is_the_same_generation() -> None:
+    documents = partner_01()
+    events = documents["history_events.json"][str(ANN)]
+    for event_id, at in (
+        ("ev-uuid-1", "2026-01-18T08:00:40"),
+        ("ev-uuid-2", "2026-01-18T08:05:00"),
+    ):
+        events.append(
+            {
+                "event_id": event_id,
+                "kind": "generation",
+                "payload": {"model_id": "flux-2/pro-text-to-image", "price": 7.125},
+                "created_at": at,
+            }
+        )  # the GitHub-shaped entry of the history was made at 08:00:00
+    found = extract(data("partner-01", documents), TODAY)
+    keys = {g.key for g in found.generations}
+    assert f"{ANN}:ev-uuid-1" not in keys and f"{ANN}:ev-uuid-2" in keys
+    reasons = [s.reason for s in found.findings.skipped if s.key == f"{ANN}:ev-uuid-1"]
+    assert reasons == [
+        "the same generation again (history_events.json: same model, within 120 s of one in"
+        " the history)"
+    ]
+
+
 def test_referrals_from_the_table_the_events_and_three_mixed_file_shapes() -> None:
     found = partner_one()
     got = {(r.referred_id, r.referrer_id, r.origin) for r in found.referrals}

@@ -10,7 +10,8 @@ generations of entries, mixed in one file:
 
 `history_events.json` (``{"<uid>": [{"event_id", "kind": "generation", "payload":
 {"model_id", "model_name", "price", "result_urls"}, "created_at"}]}``) adds the generations
-the history file does not have (an event whose id is a task of the history is the same one).
+the history file does not have: an event whose id is a task of the history, or of the same
+model within two minutes of one (both are written at delivery), is that same generation.
 
 The old bot appended unconditionally, so one task can appear more than once: a generation is
 identified by its task id (else by its whole entry) and comes over once; the repeats are
@@ -39,6 +40,7 @@ __all__ = ["read_generations"]
 
 KIND = "generation"
 MAX_URLS = 10
+SAME_WITHIN_MS = 120_000  # an event this close to a history entry of its model is that one
 MAX_KEY = 200
 _FINISHED = frozenset(
     {
@@ -81,6 +83,7 @@ class _Reader:
         self.models = models
         self.unknown_models: set[str] = set()
         self.records: dict[str, GenerationRecord] = {}
+        self.made: dict[tuple[int, str], list[int]] = {}  # (user, model) -> times, history file
 
     def entry(self, user_id: int, entry: object, where: str, seen_tasks: set[str]) -> None:
         self.people.found[KIND] += 1
@@ -107,6 +110,14 @@ class _Reader:
             return
         if model not in self.models:
             self.unknown_models.add(model)
+        if fields is not entry and self._near(user_id, model, created):
+            self.findings.skip(
+                KIND,
+                key,
+                f"the same generation again ({where}: same model,"
+                f" within {SAME_WITHIN_MS // 1000} s of one in the history)",
+            )
+            return
         price = 0
         if fields.get("is_free") is not True:
             price = self.findings.rubles(KIND, key, fields.get("price", 0)).kopecks
@@ -124,6 +135,13 @@ class _Reader:
         )
         if task is not None:
             seen_tasks.add(task)
+        if fields is entry:
+            self.made.setdefault((user_id, model), []).append(created)
+
+    def _near(self, user_id: int, model: str, at: int) -> bool:
+        """A generation of the history file with this user and model made within
+        `SAME_WITHIN_MS` of `at`: an event recorded at its delivery is that generation."""
+        return any(abs(at - made) <= SAME_WITHIN_MS for made in self.made.get((user_id, model), ()))
 
     def file(self, document: Mapping[str, Any], where: str, tasks: dict[int, set[str]]) -> None:
         for user, entries in self.people.keyed(document, kind=KIND, where=where):
