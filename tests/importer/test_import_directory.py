@@ -267,6 +267,8 @@ async def test_choosing_a_partner(url: str, source: Path) -> None:
         await run_import(plan(url, source_dir=source))
     with pytest.raises(ImportFailed, match="no partner 'nope'"):
         await run_import(plan(url, source_dir=source, partner="nope"))
+    with pytest.raises(ImportFailed, match="'Acme Bot' is not a tenant id"):
+        await run_import(plan(url, source_dir=source, partner="partner-01", tenant="Acme Bot"))
     with pytest.raises(ImportFailed, match="not a directory"):
         await run_import(plan(url, source_dir=source / "missing", partner="partner-01"))
 

@@ -109,6 +109,8 @@ def choose(plan: ImportPlan, partners: list[str]) -> dict[str, str]:
         if not partners:
             raise ImportFailed("the source holds no partner")
         return {p: p for p in partners}
+    if not _TENANT.match(plan.tenant):
+        raise ImportFailed(f"{plan.tenant!r} is not a tenant id here (1-32 of a-z 0-9 _ -)")
     if plan.partner is not None:
         if plan.partner not in partners:
             raise ImportFailed(f"the source holds no partner {plan.partner!r} (it holds: {held})")
