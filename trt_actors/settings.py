@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from trt_actors.legacy_env import ALIASES, environment, review
 from trt_actors.observability.redaction import redact_url, redactor
 
 
@@ -173,8 +174,8 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        if isinstance(value, str):  # "1,2", "1, 2" or the old bot's "1 2"
+            return tuple(int(part) for part in re.split(r"[,\s]+", value) if part)
         return value
 
     @field_validator("ops_token")
@@ -267,20 +268,43 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+def our_variables() -> frozenset[str]:
+    """The names of every variable the settings read."""
+    return frozenset(name.upper() for name in Settings.model_fields)
+
+
 def load_settings(env_file: str | Path | None = ".env", *, bot: bool = True) -> Settings:
     """Read, validate and return the settings; raises `ConfigError` with every problem.
 
+    The old bot's names are understood (`trt_actors.legacy_env`): an alias fills our variable
+    when it is not set; one whose value does not fit is a problem naming the old variable.
     With `bot=False` (commands that never talk to Telegram, such as `trt db`), a missing bot
     token is not a problem."""
+    old = review(environment(env_file), our_variables())
     try:
-        settings = Settings(_env_file=env_file)
+        settings = Settings(_env_file=env_file, **old.values)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc)) from None
+        raise ConfigError(_old_names(_problems(exc), old.values)) from None
+    problems = [Problem(name, expected) for name, expected in old.problems]
+    if problems:
+        raise ConfigError(problems)
     problems = _cross_checks(settings) if bot else []
     if problems:
         raise ConfigError(problems)
     redactor.register(settings.secrets())
     return settings
+
+
+def _old_names(problems: list[Problem], aliased: dict[str, Any]) -> list[Problem]:
+    """Problems of values read through an old name, said of that old name too."""
+    said = []
+    for problem in problems:
+        variable = problem.variable
+        if variable.lower() in aliased:
+            olds = " or ".join(old for old, new in ALIASES.items() if new == variable)
+            variable = f"{variable} (from {olds})"
+        said.append(Problem(variable, problem.expected))
+    return said
 
 
 def _problems(exc: ValidationError) -> list[Problem]:

@@ -202,6 +202,11 @@ def test_start_bonuses_only_for_a_user_storage_does_not_know() -> None:
     assert journey()({}, read(own), new).effects == [WelcomeBonus(CHAT, 5_000, True)]
     forged = text_update("en", f"/start ref_{CHAT}")  # a raw id is not a code
     assert journey()({}, read(forged), new).effects == [WelcomeBonus(CHAT, 5_000, True)]
+    old = text_update("en", "/start ref_77")  # the old bot's link: honoured for its users only
+    assert journey()({}, read(old), new).effects == [
+        JoinWithReferral(CHAT, 77, 10, True, old_link=True),
+        WelcomeBonus(CHAT, 5_000, True),
+    ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

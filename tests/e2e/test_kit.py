@@ -15,7 +15,7 @@ async def test_a_conversation_through_the_kit(bot_service: BotService) -> None:
     assert "Hi, Ann" in (await ann.next_edit())["text"]  # the main menu, edited in place
     await ann.press("🎨 Text to image")
     assert "choose a model" in (await ann.next_edit())["text"]
-    await ann.press("Z-Image · from 0.64 ₽")
+    await ann.press("🎁 Z-Image · from 0.64 ₽")  # a free model, marked
     assert "Price: 0.64 ₽" in (await ann.next_edit())["text"]
     await ann.press("▶ Start")
     assert "Prompt" in (await ann.next_edit())["text"]
@@ -24,7 +24,7 @@ async def test_a_conversation_through_the_kit(bot_service: BotService) -> None:
     await ann.press("Continue ▶")
     confirmation = await ann.next_edit()
     assert "a red fox in the snow" in confirmation["text"]
-    assert "Free: 5 free generations left today" in confirmation["text"]
+    assert "Free. After this one: 4 free generations left today" in confirmation["text"]
     await ann.press("✅ Start for free")
     assert "Starting Z-Image" in (await ann.next_edit())["text"]
     result = await bot_service.emulator.ctl.wait_for(  # the KIE emulator makes a real PNG

@@ -127,7 +127,7 @@ async def test_a_generation_through_the_page_interface(sandbox: SandboxProcess) 
             view = (await next_matching(ws, lambda e: bot_change(e) and keyboard(e["message"])))[
                 "message"
             ]
-            for label in ("Skip", "🎨 Text to image", "Z-Image", "▶ Start"):
+            for label in ("Skip", "🎨 Text to image", "🎁 Z-Image", "▶ Start"):
                 view = await press(view, label)
             await post(client, "send", {"user_id": chen["user_id"], "text": "a lighthouse"})
             view = (await next_matching(ws, lambda e: bot_change(e) and keyboard(e["message"])))[

@@ -62,7 +62,7 @@ async def generate(user: Conversation, prompt: str) -> None:
     await user.next_edit()
     await user.press("🎨 Text to image")
     await user.next_edit()
-    await user.press("Z-Image · from 0.64 ₽")
+    await user.press("🎁 Z-Image · from 0.64 ₽")  # a free model, marked
     await user.next_edit()
     await user.press("▶ Start")
     await user.next_edit()

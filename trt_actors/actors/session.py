@@ -76,6 +76,7 @@ from trt_actors.telegram.errors import (
     CallTimeout,
     TelegramError,
     TransientError,
+    chat_unreachable,
     edit_unreachable,
 )
 from trt_actors.tenants.bot_identity import BotIdentity
@@ -370,12 +371,7 @@ class SessionActor(Actor[InboxUpdate]):
         if early is not None and early.answered:
             metrics.presses_answered_early.labels(self.tenant).inc()
             outcome = replace(outcome, calls=early.without_answer(outcome.calls))
-        for call in outcome.calls:
-            try:
-                await self._send(message, call)
-            except BotBlocked:
-                outcome = replace(outcome, user_blocked=True)
-                break
+        outcome = await self._make_calls(message, incoming, outcome)
         recent = self.state.get(RECENT_UPDATES)
         handled = [*(recent if isinstance(recent, list) else []), message.update_id]
         state = {**outcome.state, RECENT_UPDATES: handled[-RECENT_KEPT:]}
@@ -443,6 +439,26 @@ class SessionActor(Actor[InboxUpdate]):
             await self._send(message, send(effect.chat_id, screen))
         except TelegramError as exc:
             log.warning("session.start_refused_unsent", error=f"{type(exc).__name__}: {exc}")
+
+    async def _make_calls(
+        self, message: InboxUpdate, incoming: Incoming, outcome: Outcome
+    ) -> Outcome:
+        """Make the outcome's calls in order; the outcome, marked when the user blocked the
+        bot. A notice to someone else (a referrer, an admin) who blocked the bot, never wrote
+        to it or is gone is their loss, not this update's failure: it is logged and skipped
+        (any other failure of it fails the update, which is tried again)."""
+        for call in outcome.calls:
+            try:
+                await self._send(message, call)
+            except (BotBlocked, BadRequest) as exc:
+                elsewhere = _to_another_chat(call, incoming.chat_id, self.user_id)
+                if elsewhere and chat_unreachable(exc):
+                    log.info("session.notice_undelivered", method=call.method, error=str(exc))
+                    continue
+                if elsewhere or not isinstance(exc, BotBlocked):
+                    raise
+                return replace(outcome, user_blocked=True)
+        return outcome
 
     async def _send(self, message: InboxUpdate, call: BotCall) -> None:
         """Make one of the outcome's calls. Telegram out of reach (the call failed after its
@@ -711,6 +727,13 @@ def _results_of(kept: bytes | None, operations: list[Operation]) -> tuple[object
     if earlier_operations != operations or not isinstance(results, tuple):
         return None  # the handler asked for other operations this time
     return results
+
+
+def _to_another_chat(call: BotCall, chat_id: int | None, user_id: int) -> bool:
+    """Whether `call` goes to a chat other than the update's and the user's own: a notice
+    to someone else (a referrer, an admin)."""
+    chat = call.params.get("chat_id")
+    return isinstance(chat, int) and chat not in (chat_id, user_id)
 
 
 def _fence(tx: Tx, message: InboxUpdate) -> None:

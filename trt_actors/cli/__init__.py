@@ -18,7 +18,7 @@ from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
 from trt_actors.tenants.config import load_tenants
 
-from . import catalog, config_cmd, db, doctor, run_cmd, sandbox, top
+from . import catalog, config_cmd, db, doctor, import_cmd, run_cmd, sandbox, top
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.register(commands)
     run_cmd.register(commands)
     db.register(commands)
+    import_cmd.register(commands)
     catalog.register(commands)
     top.register(commands)
     sandbox.register(commands)

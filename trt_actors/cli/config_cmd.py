@@ -1,11 +1,13 @@
 """`trt config check`: print the resolved settings (and each bot of `TRT_TENANTS`), secrets
-masked; exit 0, or 2 when invalid."""
+masked, and a line for each of the old bot's variables found (read through an alias, or not
+read and what to set instead); exit 0, or 2 when invalid."""
 
 from __future__ import annotations
 
 import argparse
 
-from trt_actors.settings import Settings
+from trt_actors.legacy_env import environment, review
+from trt_actors.settings import Settings, our_variables
 from trt_actors.tenants.config import load_tenants
 
 
@@ -17,6 +19,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def check_config(args: argparse.Namespace, settings: Settings) -> int:
+    for notice in review(environment(), our_variables()).notices:
+        print(f"old variable: {notice}")
     rows = settings.redacted()
     width = max(len(name) for name in rows)
     for name, value in rows.items():

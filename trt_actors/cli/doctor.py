@@ -11,8 +11,16 @@ import argparse
 import trio
 
 from trt_actors.catalog import load_catalog
-from trt_actors.operator.doctor import FAIL, WARN, Finding, run_checks, settings_findings
-from trt_actors.settings import ConfigError, Settings, load_settings
+from trt_actors.legacy_env import environment, review
+from trt_actors.operator.doctor import (
+    FAIL,
+    WARN,
+    Finding,
+    old_variable_findings,
+    run_checks,
+    settings_findings,
+)
+from trt_actors.settings import ConfigError, Settings, load_settings, our_variables
 from trt_actors.tenants.config import configured_tenants
 
 EXIT_HEALTHY = 0
@@ -52,4 +60,5 @@ def diagnose() -> list[Finding]:
         return [Finding(FAIL, "settings", str(problem)) for problem in exc.problems]
     model_ids = frozenset(model.id for model in load_catalog().models(visible_only=False))
     found = settings_findings(tenants, settings.trt_tenants is not None, model_ids)
+    found += old_variable_findings(review(environment(), our_variables()).notices)
     return found + trio.run(run_checks, settings, tenants)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+import structlog
 import trio
 
 from trt_actors.app.tree import build_root
+from trt_actors.legacy_env import environment, review
 from trt_actors.service import serve_until_signalled
-from trt_actors.settings import Settings
+from trt_actors.settings import Settings, our_variables
+
+log = structlog.get_logger("trt.run")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +26,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_service(args: argparse.Namespace, settings: Settings) -> int:
+    for notice in review(environment(), our_variables()).notices:
+        log.warning("settings.old_variable", notice=notice)
     root = build_root(settings)
     code: int = trio.run(serve_until_signalled, root, settings.shutdown_grace_seconds)
     return code

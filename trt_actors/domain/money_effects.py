@@ -108,12 +108,15 @@ class CreatePromo(Operation):
 
 @dataclass(frozen=True, slots=True)
 class JoinWithReferral(Operation):
-    """A new user came through `referrer_id`'s link: both get `bonus_free` generations."""
+    """A new user came through `referrer_id`'s link: both get `bonus_free` generations.
+    `old_link`: the link is in the old bot's format (it names the referrer's id), honoured
+    only for a referrer brought over from the old bot."""
 
     user_id: int
     referrer_id: int
     bonus_free: int
     new_user: bool
+    old_link: bool = False
 
 
 @dataclass(frozen=True, slots=True)

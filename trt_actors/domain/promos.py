@@ -5,7 +5,9 @@
 - `/newpromo CODE AMOUNT_RUB [USES] [DAYS]` (admins) is `CreatePromo` — the minimal way to
   make codes until the admin panel comes.
 - How the welcome and referral bonuses are answered (`settle_welcome`, `settle_referral`);
-  `/start` asks for them (`welcome.start_with_bonuses`).
+  `/start` asks for them (`areas.welcome.start_with_bonuses`: a ``ref_<code>`` deep link of
+  another user, or a link of the old bot, ``ref_<id>``, whose referrer came over with
+  `trt import`).
 """
 
 from __future__ import annotations

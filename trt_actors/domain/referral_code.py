@@ -4,17 +4,25 @@ The code is the user id enciphered with a small keyed Feistel permutation (four 
 HMAC-SHA256 over two 32-bit halves) plus a 24-bit tag, in lowercase base32: the same user
 always gets the same code, the code reveals nothing about the id, a code made up or altered
 by hand is rejected, and no table is needed to map a code back to its user. Pure.
+
+The old bot's links (`trt import` brings its users over) named the referrer openly:
+``ref_<id>`` or ``ref_`` + unpadded URL-safe base64 of ``u:<id>``. `old_link_referrer` reads
+them; they are honoured only for referrers brought over from the old bot (`JoinWithReferral`
+with `old_link`), so a made-up id refers nobody.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 
 from .invoice import derive_key
 
 PREFIX = "ref_"
+OLD_PAYLOAD_PREFIX = "u:"  # the old bot's base64 payload: "u:<id>"
+MAX_OLD_TOKEN = 40  # longer than any old link's token
 ROUNDS = 4
 _MASK = 0xFFFFFFFF
 
@@ -65,3 +73,25 @@ def payload_referrer(secret: bytes, payload: str | None) -> int | None:
     if not payload or not payload.startswith(PREFIX):
         return None
     return referrer_of(secret, payload[len(PREFIX) :])
+
+
+def old_link_referrer(payload: str | None) -> int | None:
+    """The referrer an old bot's deep link names (``ref_<id>`` or ``ref_<base64 of u:<id>>``),
+    or None when `payload` is not such a link."""
+    if not payload or not payload.startswith(PREFIX):
+        return None
+    token = payload[len(PREFIX) :]
+    if not token or len(token) > MAX_OLD_TOKEN:
+        return None
+    if not token.isdigit():
+        try:
+            decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+        except (binascii.Error, ValueError):
+            return None
+        if not decoded.startswith(OLD_PAYLOAD_PREFIX):
+            return None
+        token = decoded[len(OLD_PAYLOAD_PREFIX) :]
+    if not token.isascii() or not token.isdigit():
+        return None
+    user_id = int(token)
+    return user_id if 0 < user_id < 2**63 else None

@@ -96,17 +96,20 @@ def _refund_stars(tx: Tx, op: RefundStars) -> MoneyResult:
         )
     actor = "telegram" if op.actor_id is None else f"admin:{op.actor_id}"
     outcome, taken = MoneyOutcome.NOT_COVERED, 0
-    if credit is not None:
+    # A payment brought over from the old bot was credited there: its money is part of the
+    # user's opening balance, and what it credited is remembered with the import.
+    credited = credit.amount if credit is not None else tx.imports.payment_credit(payment.id)
+    if credited:
         try:
             tx.ledger.debit(
                 payment.user_id,
-                credit.amount,
+                credited,
                 Currency.RUB,
                 key=f"stars-refund:{op.charge_id}",
                 actor=actor,
                 reference=f"payment:{payment.id}",
             )
-            outcome, taken = MoneyOutcome.REFUNDED, credit.amount
+            outcome, taken = MoneyOutcome.REFUNDED, credited
         except InsufficientFunds:  # spent already: Telegram returned the Stars; recorded
             pass
     tx.audit.record(
@@ -243,6 +246,10 @@ def _create_promo(tx: Tx, op: CreatePromo) -> MoneyResult:
 
 def _join_with_referral(tx: Tx, op: JoinWithReferral) -> MoneyResult:
     if op.referrer_id == op.user_id or not tx.users.exists(op.referrer_id):
+        return MoneyResult(op, MoneyOutcome.REFUSED)
+    if op.old_link and not tx.imports.is_imported_user(op.referrer_id):
+        # The old bot's links name a raw user id: only its own users (brought over by
+        # `trt import`) are referrers through them; a made-up id refers nobody.
         return MoneyResult(op, MoneyOutcome.REFUSED)
     if not tx.referrals.record(op.referrer_id, op.user_id):
         return MoneyResult(op, MoneyOutcome.DUPLICATE)

@@ -6,7 +6,8 @@ concurrently and are reported in a fixed order. Secrets are never part of a find
 redacted, tokens are named by where they come from.
 
 What is checked:
-- settings: the environment and every bot of `TRT_TENANTS` (the same errors as at start);
+- settings: the environment and every bot of `TRT_TENANTS` (the same errors as at start),
+  and the old bot's variables found in it (each read through an alias, or not read);
 - the database: reachable, and its schema version against this program's migrations;
 - Redis, when `REDIS_URL` is set: a PING;
 - per bot: Telegram answers getMe with this token (401: revoked or mistyped);
@@ -150,6 +151,12 @@ def settings_findings(
                 )
             )
     return findings
+
+
+def old_variable_findings(notices: list[str]) -> list[Finding]:
+    """The old bot's variables in the environment: each read through an alias, or not read
+    (`trt_actors.legacy_env`); a warning each, saying what to set instead."""
+    return [Finding(WARN, "old variable", notice) for notice in notices]
 
 
 async def check_database(settings: Settings) -> list[Finding]:

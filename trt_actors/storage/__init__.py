@@ -4,7 +4,7 @@ Open a `Store` with `open_store(url)` (or run `serve_store` as the `store` actor
 happens in transactions bound to one tenant: ``await store.run(tenant, fn)`` runs the
 synchronous ``fn(tx)`` in a worker thread, where ``tx`` (`Tx`) offers the repositories
 (users, sessions, inbox, ledger, payments, jobs, history, referrals, promos, quota,
-free_bonus, free_holds, broadcasts, settings, audit). Raw updates enter through
+free_bonus, free_holds, broadcasts, settings, audit, imports). Raw updates enter through
 `Store.inbox` with group commit.
 
 Conventions: money is `int` minor units (kopecks, whole Stars); timestamps (``*_at``) are
@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._fences import Fences
 from ._history import History, HistoryEvent
+from ._imports import ImportedRow, Imports
 from ._inbox import AppendResult, Inbox, Payload
 from ._inbox_rows import InboxEntry, InboxRows, InboxState
 from ._instances import InstanceRow, Instances
@@ -85,6 +86,8 @@ __all__ = [
     "Hold",
     "HoldStatus",
     "IdempotencyConflict",
+    "ImportedRow",
+    "Imports",
     "Inbox",
     "InboxEntry",
     "InboxRows",

@@ -29,7 +29,7 @@ __all__ = ["Job", "JobState", "Jobs"]
 _COLUMNS = (
     "id, user_id, model_id, params, state, kie_task_id, price, currency, hold_id, result_urls,"
     " error, deadline_at, created_at, updated_at, submitted_at, finished_at, submit_started_at,"
-    " resubmits, progress_message_id, cancel_requested_at, redeliver_requested_at"
+    " resubmits, progress_message_id, cancel_requested_at, redeliver_requested_at, imported_at"
 )
 
 
@@ -68,6 +68,7 @@ class Job:
     progress_message_id: int | None = None  # the chat message showing its progress
     cancel_requested_at: int | None = None  # the user pressed Cancel
     redeliver_requested_at: int | None = None  # the user asked for the result again
+    imported_at: int | None = None  # brought over from another system: a past item, never run
 
     @property
     def submission_interrupted(self) -> bool:
@@ -102,6 +103,7 @@ def _job(row: Row) -> Job:
         progress_message_id=row["progress_message_id"],
         cancel_requested_at=row["cancel_requested_at"],
         redeliver_requested_at=row["redeliver_requested_at"],
+        imported_at=row["imported_at"],
     )
 
 

@@ -25,6 +25,7 @@ class CreditKind(enum.StrEnum):
     PROMO = "promo"
     REFERRAL = "referral"
     ADMIN = "admin"
+    OPENING = "opening"  # a balance brought over from another system (`trt import`)
 
 
 class LedgerKind(enum.StrEnum):
@@ -46,6 +47,7 @@ class LedgerKind(enum.StrEnum):
     PROMO = "promo"
     REFERRAL = "referral"
     ADMIN = "admin"
+    OPENING = "opening"
     DEBIT = "debit"
     HOLD = "hold"
     CAPTURE = "capture"

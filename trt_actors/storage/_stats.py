@@ -97,10 +97,12 @@ class Stats(Repo):
 
     def allowance_spent(self, user_id: int) -> int:
         """Kopecks a limited admin's generations drew on their allowance: jobs with a price
-        and no hold, not failed or refunded (a failed one gives its share back)."""
+        and no hold, not failed or refunded (a failed one gives its share back). Generations
+        brought over from another system did not run here and draw nothing."""
         spent = self._db.scalar(
             """SELECT COALESCE(SUM(price), 0) FROM jobs
                WHERE tenant_id = :t AND user_id = :u AND hold_id IS NULL AND price > 0
+                 AND imported_at IS NULL
                  AND state IN ('created', 'submitted', 'succeeded', 'delivered')""",
             self._params(u=user_id),
         )

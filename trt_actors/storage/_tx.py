@@ -25,6 +25,7 @@ from ._broadcasts import Broadcasts
 from ._correlations import Correlations
 from ._fences import Fences
 from ._history import History
+from ._imports import Imports
 from ._inbox_rows import InboxRows
 from ._jobs import Jobs
 from ._knowledge import KnowledgeBase
@@ -122,6 +123,10 @@ class Tx:
     @functools.cached_property
     def correlations(self) -> Correlations:
         return Correlations(self._db, self.tenant_id, self.now)
+
+    @functools.cached_property
+    def imports(self) -> Imports:
+        return Imports(self._db, self.tenant_id, self.now)
 
     @functools.cached_property
     def knowledge(self) -> KnowledgeBase:

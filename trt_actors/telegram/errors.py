@@ -59,6 +59,20 @@ EDIT_UNREACHABLE = (
 )
 
 
+# Descriptions of 400s that mean the chat cannot be written to (the user never wrote to the
+# bot, or deleted their account): trying again will not reach them.
+CHAT_UNREACHABLE = ("chat not found", "user is deactivated", "peer_id_invalid")
+
+
+def chat_unreachable(error: TelegramError) -> bool:
+    """The call's chat cannot be reached: the user blocked the bot (403), never wrote to it
+    or is gone (400)."""
+    if isinstance(error, BotBlocked):
+        return True
+    text = error.description.lower() if isinstance(error, BadRequest) else ""
+    return any(phrase in text for phrase in CHAT_UNREACHABLE)
+
+
 def harmless(error: BadRequest) -> bool:
     """A 400 that needs no action: an edit to what is already shown, an expired callback."""
     text = error.description.lower()

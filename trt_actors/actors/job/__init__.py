@@ -355,9 +355,12 @@ class JobActor(Actor[str]):
 
     async def _redeliver(self, job: Job) -> None:
         """Send a delivered result again, each link refreshed first when KIE can (its links
-        expire; download-url renews them); nothing is charged."""
+        expire; download-url renews them); nothing is charged. When it cannot be sent (its
+        files are gone: an old generation, or one brought over from the old bot), the user
+        is told so instead of hearing nothing."""
         urls = [await self._fresh(url) for url in job.result_urls]
-        await self.messages.result(urls)
+        if not await self.messages.result(urls):
+            await self.messages.resend_failed()
         await self._tx(lambda tx: tx.jobs.redelivered(job.id, urls))
 
     async def _fresh(self, url: str) -> str:

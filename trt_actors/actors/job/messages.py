@@ -183,6 +183,11 @@ class JobMessages:
             params["reply_markup"] = markup(Screen("", screens.result_buttons(turn, job.id)))
         return params
 
+    async def resend_failed(self) -> None:
+        """Send again could not send the result: say so, with History and the menu."""
+        call = send(self.job.user_id, screens.resend_failed(self.turn(), self.job.id))
+        await self._call(call.method, call.params)
+
     async def failure(self, error: str | None) -> None:
         """What went wrong in plain words, the hold released, and Try again."""
         screen = screens.failure(self.turn(), self.job.id, self.job.model_id, error)

@@ -12,7 +12,7 @@ from ..callbacks import Args, Press
 from ..effects import Operation
 from ..money_effects import JoinWithReferral, Standing, UserStanding, WelcomeBonus
 from ..moves import Move
-from ..referral_code import payload_referrer
+from ..referral_code import old_link_referrer, payload_referrer
 from ..screens import home
 from ..state import MENU, JourneyState
 from ..turn import Turn
@@ -32,9 +32,13 @@ def start_with_bonuses(turn: Turn, state: JourneyState, argument: str) -> Move:
         return move
     terms = turn.context.settings
     effects: list[Operation] = []
-    referrer = payload_referrer(turn.context.secret, argument.strip())
+    payload = argument.strip()
+    referrer, old_link = payload_referrer(turn.context.secret, payload), False
+    if referrer is None:  # not one of our codes: perhaps a link of the old bot (`trt import`)
+        referrer, old_link = old_link_referrer(payload), True
     if referrer is not None and referrer != turn.user_id:
-        effects.append(JoinWithReferral(turn.user_id, referrer, terms.referral_bonus_free, True))
+        bonus = terms.referral_bonus_free
+        effects.append(JoinWithReferral(turn.user_id, referrer, bonus, True, old_link))
     if terms.welcome_bonus_kopecks > 0:
         effects.append(WelcomeBonus(turn.user_id, terms.welcome_bonus_kopecks, True))
     return Move(move.state, note=move.note, effects=(*move.effects, *effects))

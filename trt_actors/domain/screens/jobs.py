@@ -324,6 +324,13 @@ def detail(turn: Turn, job: JobView) -> Screen:
     return Screen("\n".join(lines), rows)
 
 
+def resend_failed(turn: Turn, job_id: int) -> Screen:
+    """Send again could not send the result: its file could not be fetched any more (a
+    result's files are kept only for a while; those of old generations are gone)."""
+    rows = ((Button(turn.t("job_btn_history"), encode("h", 0)), menu_button(turn)),)
+    return Screen(turn.t("job_resend_failed", job=job_id), rows)
+
+
 def not_found(turn: Turn, job_id: str) -> Screen:
     rows = ((Button(turn.t("job_btn_history"), encode("h", 0)), menu_button(turn)),)
     return Screen(turn.t("job_not_found", job=job_id[:32]), rows)

@@ -25,6 +25,7 @@ from . import (
     m0011_partitions,
     m0012_operation_results,
     m0013_free_holds,
+    m0014_imports,
 )
 
 __all__ = ["LATEST", "MIGRATIONS", "Migration"]
@@ -72,5 +73,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=11, name="partitions", shared=m0011_partitions.SHARED),
     Migration(version=12, name="operation_results", shared=m0012_operation_results.SHARED),
     Migration(version=13, name="free_holds", shared=m0013_free_holds.SHARED),
+    Migration(
+        version=14,
+        name="imports",
+        shared=m0014_imports.SHARED,
+        sqlite=m0014_imports.SQLITE,
+        postgresql=m0014_imports.POSTGRESQL,
+    ),
 )
 LATEST = MIGRATIONS[-1].version
