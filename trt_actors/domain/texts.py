@@ -13,6 +13,7 @@ import yaml
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
 _DIR = Path(__file__).with_name("texts")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when available
 
 
 @cache
@@ -20,7 +21,7 @@ def _table(language: str) -> dict[str, str]:
     table: dict[str, str] = {}
     origin: dict[str, str] = {}
     for path in sorted((_DIR / language).glob("*.yaml")):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
         for key, value in loaded.items():
             if str(key) in origin:
                 raise ValueError(
