@@ -48,7 +48,7 @@ HTML_ERRORS = [
 
 @pytest.mark.parametrize(("text", "message"), HTML_ERRORS)
 def test_html_errors(text: str, message: str) -> None:
-    with pytest.raises(EntityError, match="^can't parse entities: ") as error:
+    with pytest.raises(EntityError, match=r"^can't parse entities: ") as error:
         parse_formatted(text, "HTML")
     assert message in str(error.value)
 
