@@ -71,6 +71,80 @@ async def test_an_admin_broadcasts_text_with_a_button_to_every_user(
         assert [c for c in telegram_emulator.calls if c.status == 429] == []
 
 
+async def test_a_formatted_broadcast_reaches_users_in_html_and_the_history_shows_it(
+    telegram_emulator: TelegramEmulator, tmp_path: Path
+) -> None:
+    """Bad markup is refused at the preview and nothing goes out; good markup is previewed
+    and broadcast with parse_mode HTML (users see bold, italic, a link); the history lists
+    the broadcast with its figures and duration. The emulator refuses malformed HTML as
+    Telegram does, so a bad message could not have slipped through unnoticed."""
+    boss_user = telegram_emulator.ctl.user("Boss", language_code="en")
+    async with running_bot(tmp_path, emulator=telegram_emulator, admin_ids=(boss_user.id,)) as bot:
+        boss = Conversation(telegram_emulator, boss_user)
+        fans = [bot.user(f"Fan{i}", language_code="en") for i in range(4)]
+        for fan in fans:
+            await fan.send("/start")
+            await fan.next_message()
+        telegram_emulator.ctl.bot.private_chat(fans[0].user).blocked = True
+
+        await boss.send("/admin")
+        await boss.next_message()
+        await boss.press("📣 Broadcast")
+        compose = await boss.next_edit()
+        assert "Formatting is Telegram's HTML" in compose["text"]
+        sent_before = len(telegram_emulator.calls)
+        await boss.send("<b>Big news</b>: prices < 10 ₽ on <i>video</i>")
+        refused = await boss.next_message()
+        assert refused["text"].startswith("❌ The formatting has a mistake, so nothing was sent.")
+        assert 'A "<" that opens no tag' in refused["text"] and "Line 1:" in refused["text"]
+        later = list(telegram_emulator.calls)[sent_before:]
+        assert [c for c in later if c.params.get("parse_mode")] == []  # no preview went out
+
+        markup = (
+            '<b>Big news</b>: <i>video</i> models &amp; more — <a href="https://example.com/new">'
+            "try them</a>"
+        )
+        await boss.send(markup)
+        preview = await boss.next_message()
+        shown = "Big news: video models & more — try them"
+        assert preview["text"] == shown
+        assert [e["type"] for e in preview["entities"]] == ["bold", "italic", "text_link"]
+        await boss.next_message()  # "Send it to every user?"
+        await boss.press("📣 Send to everyone")
+        await boss.next_edit()
+
+        store = bot.tree.root.child("store")
+        [broadcast] = await store.read("default", lambda tx: tx.broadcasts.running()) or [None]
+        done = await _wait_state(store, broadcast.id, BroadcastState.DONE, timeout=30)
+        assert done.counts[DeliveryState.SENT] == 4  # three fans and the boss
+        assert done.counts[DeliveryState.SKIPPED] == 1
+        for fan in fans[1:]:
+            [news] = [m for m in fan.messages() if m.get("text") == shown]
+            assert news["entities"][2]["url"] == "https://example.com/new"
+        sends = [
+            c
+            for c in telegram_emulator.calls
+            if c.method == "sendMessage" and c.params.get("text") == markup
+        ]
+        assert len(sends) == 6  # the preview, then the boss and the four fans (one 403)
+        assert {c.params.get("parse_mode") for c in sends} == {"HTML"}
+
+        await boss.send("/admin")
+        while "Admin panel" not in (await boss.next_message())["text"]:
+            pass  # the broadcaster's progress message may come first
+        await boss.press("📣 Broadcast")
+        await boss.next_edit()
+        await boss.press("📜 Past broadcasts")
+        history = (await boss.next_edit())["text"]
+        assert history.startswith("📜 Broadcasts, newest first")
+        assert f"#{broadcast.id} · " in history and " · finished · " in history
+        assert "✅ 4 sent · ⛔ 1 blocked · ⚠️ 0 failed\n" + shown in history
+        await boss.press(f"#{broadcast.id}")
+        status = (await boss.next_edit())["text"]
+        assert f"Broadcast {broadcast.id}: finished" in status
+        assert "Sent: 4" in status and "Blocked the bot: 1" in status and "Time: " in status
+
+
 async def test_a_broadcast_to_1000_users_survives_sigkill_and_counts_the_blocked(
     tmp_path: Path,
 ) -> None:

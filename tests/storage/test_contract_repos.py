@@ -23,6 +23,7 @@ from trt_actors.storage import (
     Store,
     Tx,
     VersionConflict,
+    open_store,
 )
 
 from .support import OTHER_TENANT, TENANT, add_users
@@ -232,6 +233,62 @@ async def test_broadcasts_resume_from_pending_deliveries(store: Store) -> None:
         await store.run(
             TENANT, lambda tx: tx.broadcasts.set_state(created.id, BroadcastState.RUNNING)
         )
+
+
+async def test_broadcast_history_is_newest_first_with_figures_and_times(fresh_url: str) -> None:
+    """Each broadcast keeps its figures and times: started when created, finished when done
+    or cancelled — or with its last recorded send, when that came after the cancel."""
+    now = [1_000_000]
+    async with open_store(fresh_url, clock=lambda: now[0]) as store:
+        await add_users(store, 1, 2, 3)
+
+        def started(tx: Tx) -> int:
+            created = tx.broadcasts.create(9, {"method": "sendMessage", "text": "hi"})
+            tx.broadcasts.set_state(created.id, BroadcastState.RUNNING)
+            return created.id
+
+        async def at(ms: int, fn: Callable[[Tx], object]) -> None:
+            now[0] = ms
+            await store.run(TENANT, fn)
+
+        first = await store.run(TENANT, started)
+        await at(1_010_000, lambda tx: tx.broadcasts.record_delivery(first, 1, DeliveryState.SENT))
+        await at(
+            1_020_000, lambda tx: tx.broadcasts.record_delivery(first, 2, DeliveryState.SKIPPED)
+        )
+        await at(
+            1_030_000, lambda tx: tx.broadcasts.record_delivery(first, 3, DeliveryState.FAILED)
+        )
+        await at(1_031_000, lambda tx: tx.broadcasts.set_state(first, BroadcastState.DONE))
+        now[0] = 2_000_000
+        second = await store.run(TENANT, started)
+        await at(2_005_000, lambda tx: tx.broadcasts.set_state(second, BroadcastState.CANCELLED))
+        await at(2_007_000, lambda tx: tx.broadcasts.record_delivery(second, 1, DeliveryState.SENT))
+        now[0] = 3_000_000
+        third = await store.run(TENANT, started)
+        await store.run(OTHER_TENANT, started)  # another bot's: not in this history
+
+        history = await store.read(TENANT, lambda tx: tx.broadcasts.history())
+        assert [b.id for b in history] == [third, second, first]
+        newest, cancelled, done = history
+        assert (newest.state, newest.finished_at, newest.recipients) == (
+            BroadcastState.RUNNING,
+            None,
+            3,
+        )
+        assert newest.counts[DeliveryState.PENDING] == 3
+        assert (cancelled.created_at, cancelled.finished_at) == (2_000_000, 2_007_000)
+        assert cancelled.counts[DeliveryState.SENT] == 1
+        assert (done.created_at, done.finished_at) == (1_000_000, 1_031_000)
+        assert [done.counts[s] for s in DeliveryState] == [
+            0,
+            1,
+            1,
+            1,
+        ]  # pending sent failed skipped
+        page = await store.read(TENANT, lambda tx: tx.broadcasts.history(before_id=third, limit=1))
+        assert [b.id for b in page] == [second]
+        assert await store.read(TENANT, lambda tx: tx.broadcasts.history(before_id=first)) == []
 
 
 async def test_an_audit_entry_with_a_key_is_recorded_once_per_tenant(store: Store) -> None:

@@ -10,6 +10,10 @@ crash or a SIGKILL it continues with what is still pending; a message whose send
 recorded may go out twice, at most `SENDERS` of them. The admin who started it sees a
 progress message edited in place at a calm pace, and its final figures. Cancelling (from
 the panel) stops it before the next batch.
+
+Each copy is sent with the broadcast's own parameters: a broadcast composed in the panel
+carries `parse_mode: HTML` and markup the panel checked before it was created
+(`domain.telegram_html`); one without a parse mode goes out as plain text.
 """
 
 from __future__ import annotations

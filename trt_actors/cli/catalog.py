@@ -1,5 +1,8 @@
 """`trt catalog check` and `trt catalog list`: the model catalog, checked and listed.
 
+`trt catalog list` shows why a model is off: a line ``off: <reason>`` (``hidden: …`` for a
+model orderable by id only) under its row; ``--format json`` has it as ``reason``.
+
 `register(subparsers)` adds the ``catalog`` command. Handlers are ``func(args, settings) ->
 int`` and need no settings. The catalog folder is ``--path``, else ``$TRT_CATALOG_DIR``, else
 the repository's ``catalog/``. Prices are shown at the catalog's default rate and markup
@@ -105,8 +108,18 @@ def _rubles(kopecks: int | None) -> str:
     return "—" if kopecks is None else f"{kopecks // 100}.{kopecks % 100:02d}"
 
 
+def _price_range(row: dict[str, Any]) -> str:
+    if row["price_low_kopecks"] is None:
+        return "—"  # no price: off, or no SKU priced
+    return f"{_rubles(row['price_low_kopecks'])}-{_rubles(row['price_high_kopecks'])}"
+
+
+OFF_LABEL = {"disabled": "off", "hidden": "hidden"}  # the line under a model that is not shown
+
+
 def list_command(args: argparse.Namespace, settings: object) -> int:
-    """Print every model (JSON or a table) with route, prices at default terms, availability."""
+    """Print every model (JSON or a table) with route, prices at default terms, availability;
+    in the table, a model that is off (or hidden) has a line under it saying why."""
     catalog = _load(args, "list")
     if catalog is None:
         return 1
@@ -126,17 +139,21 @@ def list_command(args: argparse.Namespace, settings: object) -> int:
             row["kind"],
             row["provider"],
             f"{row['api']} {row['kie_model'] or ''}".strip(),
-            f"{_rubles(row['price_low_kopecks'])}-{_rubles(row['price_high_kopecks'])}",
+            _price_range(row),
             row["unit"],
             row["visibility"],
         )
         for row in rows
     ]
     widths = [max(len(str(line[column])) for line in table) for column in range(len(header))]
-    for line in table:
-        print(
-            "  ".join(
-                str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)
-            ).rstrip()
-        )
+
+    def show(line: tuple[Any, ...]) -> None:
+        cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+    show(header)
+    for line, row in zip(table[1:], rows, strict=True):
+        show(line)
+        if "reason" in row:
+            print(f"    {OFF_LABEL.get(row['visibility'], row['visibility'])}: {row['reason']}")
     return 0

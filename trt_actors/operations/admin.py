@@ -21,6 +21,7 @@ from trt_actors.domain.admin.facts import (
     AuditLine,
     AuditTail,
     BroadcastFacts,
+    BroadcastHistory,
     BroadcastStatus,
     CancelBroadcast,
     ChangeTerm,
@@ -51,6 +52,7 @@ from trt_actors.domain.admin.facts import (
 from trt_actors.domain.tenant_terms import TermError
 from trt_actors.storage import (
     EXPORT_COLUMNS,
+    Broadcast,
     BroadcastState,
     CreditKind,
     Currency,
@@ -134,13 +136,8 @@ def _audit(tx: Tx, lookup: AuditTail, site: Site) -> list[AuditLine]:
     ]
 
 
-@PERFORMERS.reads(BroadcastStatus)
-def _broadcast(tx: Tx, lookup: BroadcastStatus, site: Site) -> BroadcastFacts | None:
-    try:
-        found = tx.broadcasts.get(lookup.broadcast_id)
-    except NotFound:
-        return None
-    counts = found.counts
+def _broadcast_facts(found: Broadcast) -> BroadcastFacts:
+    counts, message = found.counts, found.message
     return BroadcastFacts(
         broadcast_id=found.id,
         state=found.state.value,
@@ -148,7 +145,26 @@ def _broadcast(tx: Tx, lookup: BroadcastStatus, site: Site) -> BroadcastFacts | 
         failed=counts.get(DeliveryState.FAILED, 0),
         skipped=counts.get(DeliveryState.SKIPPED, 0),
         pending=counts.get(DeliveryState.PENDING, 0),
+        started=_at(found.created_at),
+        finished=_at(found.finished_at) if found.finished_at is not None else None,
+        text=str(message.get("text") or message.get("caption") or ""),
+        html=str(message.get("parse_mode", "")).upper() == "HTML",
+        photo=message.get("method") == "sendPhoto",
     )
+
+
+@PERFORMERS.reads(BroadcastStatus)
+def _broadcast(tx: Tx, lookup: BroadcastStatus, site: Site) -> BroadcastFacts | None:
+    try:
+        return _broadcast_facts(tx.broadcasts.get(lookup.broadcast_id))
+    except NotFound:
+        return None
+
+
+@PERFORMERS.reads(BroadcastHistory)
+def _broadcast_history(tx: Tx, lookup: BroadcastHistory, site: Site) -> list[BroadcastFacts]:
+    found = tx.broadcasts.history(before_id=lookup.before or None, limit=lookup.size)
+    return [_broadcast_facts(broadcast) for broadcast in found]
 
 
 @PERFORMERS.reads(Export)

@@ -3,6 +3,11 @@
 Creating a broadcast snapshots its recipients (every reachable user) as ``pending``
 deliveries; the broadcaster takes pending recipients in user-id order, sends, and records
 each outcome. After a crash it continues with whatever is still pending.
+
+Every broadcast stays on record with its figures (deliveries per state) and its times: it
+started when it was created (the panel creates and starts it at once) and finished when it
+was done or cancelled — or with its last recorded send, if that came later (the sends in
+flight when it was cancelled).
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class Broadcast:
     created_at: int
     updated_at: int
     counts: dict[DeliveryState, int]
+    finished_at: int | None = None  # done or cancelled: when (ms); None while it runs
+
+    @property
+    def recipients(self) -> int:
+        return sum(self.counts.values())
 
 
 class Broadcasts(Repo):
@@ -101,6 +111,15 @@ class Broadcasts(Repo):
         )
         return [self._with_counts(row) for row in rows]
 
+    def history(self, *, before_id: int | None = None, limit: int = 10) -> list[Broadcast]:
+        """The tenant's broadcasts with their figures, newest first, paged by `before_id`."""
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM broadcasts WHERE tenant_id = :t AND id < :before
+                ORDER BY id DESC LIMIT :lim""",
+            self._params(before=2**62 if before_id is None else before_id, lim=limit),
+        )
+        return [self._with_counts(row) for row in rows]
+
     def pending_recipients(self, broadcast_id: int, *, limit: int = 100) -> list[int]:
         """The next user ids still to send to, ascending."""
         rows = self._db.execute(
@@ -125,18 +144,23 @@ class Broadcasts(Repo):
 
     def _with_counts(self, row: Row) -> Broadcast:
         counts = {state: 0 for state in DeliveryState}
+        last_send = 0
         for r in self._db.execute(
-            """SELECT state, count(*) AS n FROM broadcast_deliveries
+            """SELECT state, count(*) AS n, max(updated_at) AS last FROM broadcast_deliveries
                WHERE tenant_id = :t AND broadcast_id = :b GROUP BY state""",
             self._params(b=row["id"]),
         ):
             counts[DeliveryState(r["state"])] = int(r["n"])
+            if r["state"] != DeliveryState.PENDING:
+                last_send = max(last_send, int(r["last"]))
+        state = BroadcastState(row["state"])
         return Broadcast(
             id=row["id"],
             created_by=row["created_by"],
             message=load_json(row["message"]),
-            state=BroadcastState(row["state"]),
+            state=state,
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             counts=counts,
+            finished_at=max(row["updated_at"], last_send) if state in _FINAL else None,
         )

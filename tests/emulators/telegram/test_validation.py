@@ -162,11 +162,29 @@ async def test_entity_parse_errors(emu: TelegramEmulator, api: Api, chat_id: int
         api, "sendMessage", json={"chat_id": chat_id, "text": "a<br>b", "parse_mode": "HTML"}
     )
     assert 'Unsupported start tag "br"' in html
+    bare = await _rejected(  # a "<" that is not a tag: Telegram refuses it too
+        api, "sendMessage", json={"chat_id": chat_id, "text": "1 < 2", "parse_mode": "HTML"}
+    )
+    assert bare == ('Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 2')
+    caption = await _rejected(
+        api,
+        "sendPhoto",
+        json={
+            "chat_id": chat_id,
+            "photo": "https://x.y/p.jpg",
+            "caption": "<b>bold <i>both</b></i>",
+            "parse_mode": "HTML",
+        },
+    )
+    assert caption.startswith("Bad Request: can't parse entities: Unmatched end tag")
     mode = await _rejected(
         api, "sendMessage", json={"chat_id": chat_id, "text": "a", "parse_mode": "RTF"}
     )
     assert mode == "Bad Request: unsupported parse_mode"
-    assert [v.kind for v in emu.violations] == ["bad_entities", "bad_entities", "invalid_value"]
+    assert [v.kind for v in emu.violations] == [
+        *("bad_entities", "bad_entities", "bad_entities", "bad_entities"),
+        "invalid_value",
+    ]
 
 
 async def test_inline_button_rules(emu: TelegramEmulator, api: Api, chat_id: int) -> None:

@@ -18,6 +18,7 @@ from ..job_lookups import JobArgs
 from ..local_time import local
 from ..moves import Move
 from ..state import MENU, JourneyState
+from ..telegram_html import HtmlProblem, check_html
 from ..turn import Turn
 from ..updates import Incoming, Kind
 from .facts import (
@@ -44,6 +45,8 @@ USERNAME = re.compile(r"@?([A-Za-z0-9_]{4,32})")
 AMOUNT = re.compile(r"([+-]?\d+(?:[.,]\d{1,2})?)\s+(\S.{0,199})", re.DOTALL)
 TRACE_ID = re.compile(r"[uj]\d{1,18}")
 BUTTON_LINE = re.compile(r"^(.{1,60}?)\s*\|\s*(https://\S+)$")
+TEXT_LIMIT = 4096  # Telegram's length of a text, after entity parsing
+CAPTION_LIMIT = 1024  # … and of a caption
 
 
 def is_admin(turn: Turn, state: JourneyState) -> bool:
@@ -215,8 +218,13 @@ def start_broadcast(turn: Turn, state: JourneyState, press: Press) -> Move | Non
     draft = state.admin_draft
     if not draft or not isinstance(draft.get("message"), dict):
         return None
+    message = dict(draft["message"])
+    problem = markup_problem(message)
+    if problem is not None:  # a draft from before its markup was checked: never sent as is
+        after = replace(state.at("ab"), awaiting="ab", admin_draft=None)
+        return Move(after, note=html_note(turn, problem))
     key = f"broadcast:{turn.user_id}:{draft.get('n')}"
-    operation = StartBroadcast(turn.user_id, dict(draft["message"]), key)
+    operation = StartBroadcast(turn.user_id, message, key)
     return Move(replace(state, admin_draft=None), effects=(operation,))
 
 
@@ -228,6 +236,10 @@ def cancel_broadcast(turn: Turn, state: JourneyState, args: BroadcastArgs) -> Mo
 
 def refresh_broadcast(turn: Turn, state: JourneyState, args: BroadcastArgs) -> Move:
     return Move(state.at(f"ar|{args.broadcast_id}"))
+
+
+def to_broadcast_history(turn: Turn, state: JourneyState, args: Page) -> Move:
+    return Move(state.at(f"abh|{args.page}"))
 
 
 def redeliver(turn: Turn, state: JourneyState, args: JobArgs) -> Move:
@@ -275,7 +287,10 @@ def typed_adjustment(turn: Turn, state: JourneyState, incoming: Incoming) -> Mov
 
 
 def typed_broadcast(turn: Turn, state: JourneyState, incoming: Incoming) -> Move | None:
-    """Text, or a photo with a caption; a last line `Label | https://…` adds a URL button."""
+    """Text, or a photo with a caption, in Telegram's HTML; a last line `Label | https://…`
+    adds a URL button. The markup is checked first: a mistake is shown (what and where) and
+    nothing is sent; else the admin gets the message exactly as users will (the preview,
+    sent with `parse_mode: HTML`) and the Send button."""
     message: dict[str, Any]
     raw = (incoming.raw or {}).get("message") or {}
     photos = raw.get("photo") if isinstance(raw, dict) else None
@@ -290,12 +305,35 @@ def typed_broadcast(turn: Turn, state: JourneyState, incoming: Incoming) -> Move
         message = {"method": "sendMessage", "text": body}
     else:
         return Move(state, note=turn.t("adm_broadcast_hint"))
+    if body:
+        message["parse_mode"] = "HTML"
+    problem = markup_problem(message)
+    if problem is not None:
+        return Move(state, note=html_note(turn, problem))  # still waiting for the message
     if button:
         message["reply_markup"] = {"inline_keyboard": [[{"text": button[0], "url": button[1]}]]}
     draft = {"n": turn.update_id, "message": message}
     preview = {**{k: v for k, v in message.items() if k != "method"}, "chat_id": turn.chat_id}
     after = replace(state.at("ap"), awaiting=None, admin_draft=draft)
     return Move(after, calls=(BotCall(str(message["method"]), preview),))
+
+
+def markup_problem(message: dict[str, Any]) -> HtmlProblem | None:
+    """What is wrong with a broadcast's HTML (None: nothing, or it is not HTML)."""
+    if str(message.get("parse_mode", "")).upper() != "HTML":
+        return None
+    if message.get("method") == "sendPhoto":
+        caption = str(message.get("caption") or "")
+        checked = check_html(caption, limit=CAPTION_LIMIT, allow_empty=True)
+    else:
+        checked = check_html(str(message.get("text") or ""), limit=TEXT_LIMIT)
+    return checked if isinstance(checked, HtmlProblem) else None
+
+
+def html_note(turn: Turn, problem: HtmlProblem) -> str:
+    """The admin's note for a markup mistake: what, on which line, near which text."""
+    what = turn.t(f"adm_html_{problem.code}", **problem.values)
+    return turn.t("adm_html_error", problem=what, line=problem.line, near=problem.near)
 
 
 # -- settling operations --------------------------------------------------------------------

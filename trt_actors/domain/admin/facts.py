@@ -50,6 +50,15 @@ class BroadcastStatus(AdminLookup["BroadcastFacts | None"]):
 
 
 @dataclass(frozen=True, slots=True)
+class BroadcastHistory(AdminLookup[list["BroadcastFacts"]]):
+    """The tenant's broadcasts with their figures, newest first, `size` per page, before
+    broadcast `before` (0: the newest)."""
+
+    before: int = 0
+    size: int = 8
+
+
+@dataclass(frozen=True, slots=True)
 class Export(AdminLookup["FileFacts | None"]):
     """A CSV file of every row of `table`: users, payments or jobs."""
 
@@ -114,12 +123,19 @@ class AuditLine:
 
 @dataclass(frozen=True, slots=True)
 class BroadcastFacts:
+    """A broadcast's figures: `skipped` are the recipients who blocked the bot (403)."""
+
     broadcast_id: int
     state: str  # running | done | cancelled | …
     sent: int
     failed: int
     skipped: int
     pending: int
+    started: datetime.datetime | None = None
+    finished: datetime.datetime | None = None  # None while it runs
+    text: str = ""  # the text or caption as written (HTML when `html`)
+    html: bool = False
+    photo: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +188,9 @@ class GrantAdmin(Operation):
 
 @dataclass(frozen=True, slots=True)
 class StartBroadcast(Operation):
-    """Send `message` (sendMessage or sendPhoto parameters, no chat id) to every reachable
-    user; the broadcaster actor picks it up."""
+    """Send `message` (sendMessage or sendPhoto parameters, no chat id; `parse_mode: HTML`
+    with markup already checked) to every reachable user; the broadcaster actor picks it
+    up."""
 
     admin_id: int
     message: dict[str, Any]

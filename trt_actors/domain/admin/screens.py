@@ -11,11 +11,13 @@ from trt_actors.model import JobState
 from ..callbacks import encode, fits
 from ..local_time import local, stamp, zone_label
 from ..state import JourneyState
+from ..telegram_html import plain_text
 from ..turn import Turn
 from ..view import Button, Screen, grid
 from .facts import (
     AuditTail,
     BroadcastFacts,
+    BroadcastHistory,
     BroadcastStatus,
     Check,
     ConfigCheck,
@@ -174,7 +176,11 @@ def export_menu(turn: Turn, state: JourneyState) -> Screen:
 
 
 def compose(turn: Turn, state: JourneyState) -> Screen:
-    return Screen(turn.t("adm_broadcast_compose"), ((back(turn),),))
+    rows = (
+        (Button(turn.t("adm_btn_broadcast_history"), encode("abh")),),
+        (back(turn),),
+    )
+    return Screen(turn.t("adm_broadcast_compose"), rows)
 
 
 def preview(turn: Turn, state: JourneyState) -> Screen | None:
@@ -203,14 +209,79 @@ def broadcast(turn: Turn, state: JourneyState, broadcast_id: int) -> Screen:
         failed=facts.failed,
         skipped=facts.skipped,
         pending=facts.pending,
+        duration=_broadcast_duration(turn, facts),
     )
     rows: list[tuple[Button, ...]] = [
         (Button(turn.t("adm_btn_refresh"), encode("ar", broadcast_id)),)
     ]
     if facts.state == "running":
         rows[0] += (Button(turn.t("adm_btn_broadcast_cancel"), encode("aq", broadcast_id)),)
+    rows.append((Button(turn.t("adm_btn_broadcast_history"), encode("abh")),))
     rows.append((back(turn),))
     return Screen(text, tuple(rows))
+
+
+def broadcast_history(turn: Turn, state: JourneyState, before: int) -> Screen:
+    """Past broadcasts, newest first, a page at a time: when, state, how long it took, the
+    figures (sent, blocked the bot, failed, still waiting) and how the message begins."""
+    wanted = BroadcastHistory(before)
+    found = turn.context.lookup(wanted)
+    new = Button(turn.t("adm_btn_broadcast_new"), encode("ab"))
+    if not isinstance(found, list):
+        return Screen(turn.t("adm_unavailable"), ((new, back(turn)),))
+    lines = "\n\n".join(_history_line(turn, facts) for facts in found)
+    buttons = [Button(f"#{f.broadcast_id}", encode("ar", f.broadcast_id)) for f in found]
+    rows = list(grid(buttons, 4))
+    if len(found) == wanted.size:
+        rows.append((Button(turn.t("adm_btn_older"), encode("abh", found[-1].broadcast_id)),))
+    rows.append((new, back(turn)))
+    body = lines or turn.t("adm_broadcast_history_none")
+    return Screen(turn.t("adm_broadcast_history", lines=body), tuple(rows))
+
+
+PREVIEW_CHARS = 60  # how much of a past broadcast's text its line shows
+
+
+def _history_line(turn: Turn, facts: BroadcastFacts) -> str:
+    shown = plain_text(facts.text) if facts.html else facts.text
+    shown = " ".join(shown.split())
+    if len(shown) > PREVIEW_CHARS:
+        shown = shown[: PREVIEW_CHARS - 1].rstrip() + "…"
+    if facts.photo:
+        shown = f"🖼 {shown}".rstrip()
+    waiting = turn.t("adm_broadcast_waiting", pending=facts.pending) if facts.pending else ""
+    return turn.t(
+        "adm_broadcast_line",
+        id=facts.broadcast_id,
+        when=_at(turn, facts.started, "%Y-%m-%d %H:%M") if facts.started else "—",
+        state=turn.t(f"adm_broadcast_state_{facts.state}"),
+        duration=_broadcast_duration(turn, facts),
+        sent=facts.sent,
+        blocked=facts.skipped,
+        failed=facts.failed,
+        waiting=waiting,
+        text=shown or "—",
+    )
+
+
+def _broadcast_duration(turn: Turn, facts: BroadcastFacts) -> str:
+    """How long it took (finished), or has taken so far (still sending)."""
+    if facts.started is None:
+        return "—"
+    end = facts.finished or turn.context.now
+    return duration(turn, (end - facts.started).total_seconds())
+
+
+def duration(turn: Turn, seconds: float) -> str:
+    """45 s, 2 min 05 s, 1 h 03 min."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return turn.t("adm_duration_hours", h=hours, m=f"{minutes:02d}")
+    if minutes:
+        return turn.t("adm_duration_minutes", m=minutes, s=f"{secs:02d}")
+    return turn.t("adm_duration_seconds", s=secs)
 
 
 def _checks(turn: Turn, checks: list[Check]) -> str:

@@ -22,6 +22,7 @@ from ..admin.facts import (
     AdjustBalance,
     AdminRedeliver,
     AuditTail,
+    BroadcastHistory,
     BroadcastStatus,
     CancelBroadcast,
     ChangeTerm,
@@ -114,6 +115,9 @@ _SCREENS: dict[str, ScreenFunction] = {
             lambda turn, state, args: screens.broadcast(turn, state, args.broadcast_id),
         )
     ),
+    "abh": _admin_only(
+        shows(Page, lambda turn, state, args: screens.broadcast_history(turn, state, args.page))
+    ),
 }
 
 _ACTIONS: dict[str, actions.PressAction] = {
@@ -148,6 +152,7 @@ _ACTIONS: dict[str, actions.PressAction] = {
         "ao": actions.start_broadcast,
         "aq": acts(BroadcastArgs, actions.cancel_broadcast),
         "ar": acts(BroadcastArgs, actions.refresh_broadcast),
+        "abh": acts(Page, actions.to_broadcast_history),
         "ay": actions.as_user,
     }.items()
 }
@@ -182,6 +187,7 @@ _SCREEN_NEEDS: dict[str, PressNeeds] = {
     "av": reads(TargetArgs, lambda args: [UserCard(args.target)]),
     "al": lambda press: [AuditTail()],
     "ar": reads(BroadcastArgs, lambda args: [BroadcastStatus(args.broadcast_id)]),
+    "abh": reads(Page, lambda args: [BroadcastHistory(args.page)]),
     "ad": lambda press: [Diagnostics()],
     "apy": lambda press: [PaymentsPage()],
     "apc": lambda press: [PromoList()],
@@ -225,6 +231,7 @@ AREA = Area(
         UserCard,
         AuditTail,
         BroadcastStatus,
+        BroadcastHistory,
         Export,
         StatsChart,
         Diagnostics,

@@ -8,123 +8,19 @@ checks "1-4096 characters after entities parsing".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import Any
+from trt_actors.emulators.telegram._entities import (
+    Builder,
+    EntityError,
+    FormattedText,
+    byte_offset,
+    utf16_len,
+)
+from trt_actors.emulators.telegram._html import parse_html
+
+__all__ = ["EntityError", "FormattedText", "parse_formatted", "utf16_len"]
 
 MARKDOWN_V2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-
-_HTML_TAGS = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-    "tg-time": "date_time",
-}
 _MD2_KINDS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough", "||": "spoiler"}
-
-
-class EntityError(ValueError):
-    """The text does not parse under its parse_mode; str() is Telegram's description tail."""
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-@dataclass(slots=True)
-class FormattedText:
-    """The plain text and its entities (JSON-ready MessageEntity dicts)."""
-
-    text: str
-    entities: list[dict[str, Any]] = field(default_factory=list)
-
-
-class _Builder:
-    """Accumulates plain text and entities while a parser walks the markup."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.offset = 0
-        self.entities: list[dict[str, Any]] = []
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-        self.offset += utf16_len(text)
-
-    def entity(self, kind: str, start: int, **extra: Any) -> None:
-        if self.offset > start:
-            self.entities.append({"type": kind, "offset": start, "length": self.offset - start})
-            self.entities[-1].update(extra)
-
-    def result(self) -> FormattedText:
-        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
-        return FormattedText("".join(self.parts), self.entities)
-
-
-class _Html(HTMLParser):
-    def __init__(self, source: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.source = source
-        self.out = _Builder()
-        self.stack: list[tuple[str, int, dict[str, str]]] = []
-
-    def _where(self) -> int:
-        line, column = self.getpos()
-        lines = self.source.split("\n")
-        return len("\n".join(lines[: line - 1]).encode()) + (line > 1) + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _HTML_TAGS:
-            raise EntityError(f'Unsupported start tag "{tag}" at byte offset {self._where()}')
-        self.stack.append((tag, self.out.offset, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack:
-            raise EntityError(f"Unexpected end tag at byte offset {self._where()}")
-        open_tag, start, attrs = self.stack.pop()
-        if open_tag != tag:
-            raise EntityError(
-                f'Unmatched end tag at byte offset {self._where()}, expected "</{open_tag}>", '
-                f'found "</{tag}>"'
-            )
-        kind = _HTML_TAGS[tag]
-        if tag == "a":
-            self.out.entity(kind, start, url=attrs.get("href", ""))
-        elif tag == "blockquote" and "expandable" in attrs:
-            self.out.entity("expandable_blockquote", start)
-        else:
-            self.out.entity(kind, start)
-
-    def handle_data(self, data: str) -> None:
-        self.out.add(data)
-
-
-def _parse_html(text: str) -> FormattedText:
-    parser = _Html(text)
-    parser.feed(text)
-    parser.close()
-    if parser.stack:
-        tag = parser.stack[-1][0]
-        raise EntityError(f'Can\'t find end tag corresponding to start tag "{tag}"')
-    return parser.out.result()
-
-
-def _byte_offset(text: str, index: int) -> int:
-    return len(text[:index].encode())
 
 
 class _MarkdownV2:
@@ -132,7 +28,7 @@ class _MarkdownV2:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.out = _Builder()
+        self.out = Builder()
         self.stack: list[tuple[str, int, int]] = []  # marker, entity start, source index
 
     def parse(self) -> FormattedText:
@@ -143,7 +39,7 @@ class _MarkdownV2:
             marker, _, index = self.stack[-1]
             raise EntityError(
                 f"Can't find end of {_MD2_KINDS.get(marker, 'the')} entity at byte offset "
-                f"{_byte_offset(text, index)}"
+                f"{byte_offset(text, index)}"
             )
         return self.out.result()
 
@@ -192,7 +88,7 @@ class _MarkdownV2:
         elif any(m == marker for m, _, _ in self.stack):
             raise EntityError(
                 f"Can't find end of {_MD2_KINDS[marker]} entity at byte offset "
-                f"{_byte_offset(self.text, i)}"
+                f"{byte_offset(self.text, i)}"
             )
         else:
             self.stack.append((marker, self.out.offset, i))
@@ -225,7 +121,7 @@ class _MarkdownV2:
             j += 1
         if j >= len(self.text):
             raise EntityError(
-                f"Can't find end of a url at byte offset {_byte_offset(self.text, i + 1)}"
+                f"Can't find end of a url at byte offset {byte_offset(self.text, i + 1)}"
             )
         self.out.entity("text_link", start, url="".join(url))
         return j + 1
@@ -233,7 +129,7 @@ class _MarkdownV2:
 
 def _parse_markdown(text: str) -> FormattedText:
     """Legacy Markdown: *bold*, _italic_, `code`, ```pre```, [text](url); no nesting."""
-    out = _Builder()
+    out = Builder()
     i = 0
     kinds = {"*": "bold", "_": "italic", "`": "code", "```": "pre"}
     while i < len(text):
@@ -247,7 +143,7 @@ def _parse_markdown(text: str) -> FormattedText:
             end = text.find(marker, i + len(marker))
             if end < 0:
                 raise EntityError(
-                    f"Can't find end of the entity starting at byte offset {_byte_offset(text, i)}"
+                    f"Can't find end of the entity starting at byte offset {byte_offset(text, i)}"
                 )
             start = out.offset
             out.add(text[i + len(marker) : end])
@@ -278,7 +174,7 @@ def parse_formatted(text: str, parse_mode: str | None) -> FormattedText:
     mode = parse_mode.lower()
     try:
         if mode == "html":
-            return _parse_html(text)
+            return parse_html(text)
         if mode == "markdownv2":
             return _MarkdownV2(text).parse()
         if mode == "markdown":
