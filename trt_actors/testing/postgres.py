@@ -22,7 +22,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -32,6 +31,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+
+from trt_actors.testing.trt_process import free_port
 
 __all__ = [
     "ENV_URL",
@@ -254,13 +255,6 @@ def _initdb(bin_dir: Path, root: Path, run_as: pwd.struct_passwd | None) -> None
         raise PostgresUnavailable(f"initdb exited {done.returncode}: {done.stderr.strip()}")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _start(
     bin_dir: Path,
     root: Path,
@@ -272,7 +266,7 @@ def _start(
     """Start the server (on `port`, or a free one, retrying if it was taken meanwhile)."""
     failure = ""
     for _attempt in range(START_ATTEMPTS):
-        chosen = port or _free_port()
+        chosen = port or free_port()
         log_path = root / f"server-{chosen}.log"
         cmd = [str(bin_dir / "postgres"), "-D", str(root / "data"), "-h", "127.0.0.1"]
         cmd += ["-p", str(chosen), "-k", str(root)]

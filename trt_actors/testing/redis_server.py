@@ -22,7 +22,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -32,6 +31,8 @@ from types import TracebackType
 
 import redis
 import redis.exceptions
+
+from trt_actors.testing.trt_process import free_port
 
 __all__ = [
     "ENV_URL",
@@ -68,13 +69,6 @@ def find_redis_server() -> str:
             f"no redis-server at {REDIS_BIN} or on PATH; run scripts/install-services.sh"
         )
     return found
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def ping(url: str, timeout: float = PING_TIMEOUT) -> bool:
@@ -132,7 +126,7 @@ class RedisServer:
             return
         port = 0
         for _attempt in range(START_ATTEMPTS):
-            port = _free_port()
+            port = free_port()
             if self._launch(port):
                 self._port = port
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -68,10 +69,27 @@ def instance_env(
     )
 
 
+# Ports handed to processes that bind them later: below Linux's ephemeral range (32768 and
+# up), so no socket bound to port 0 meanwhile (an emulator, a client's connection) can be
+# given the same one by the kernel — which made `trt run` fail with "Address already in use".
+# Each pytest-xdist worker draws from its own residue, so two workers never pick alike.
+FREE_PORTS = range(20_000, 32_000)
+_WORKERS = 16
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free now, for a process to bind (see `FREE_PORTS`)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    residue = int(worker) % _WORKERS if worker.isdigit() else 0
+    for _ in range(200):
+        port = random.randrange(FREE_PORTS.start + residue, FREE_PORTS.stop, _WORKERS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port found in {FREE_PORTS}")
 
 
 class Service:
