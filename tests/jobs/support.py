@@ -156,6 +156,19 @@ class JobWorld:
         [job] = await self.run_jobs(job_id, until=until)
         return job
 
+    async def run_cancelled(self, job_id: int, *, after: float = 30) -> Job:
+        """Run the job's actor; `after` seconds in, the owner presses Cancel (the request
+        stored, the actor woken, as the session does)."""
+
+        async def press_cancel() -> None:
+            await trio.sleep(after)
+            assert await self.store.run(TENANT, lambda tx: tx.jobs.request_cancel(job_id, USER))
+            self.refs[-1].send_nowait("callback")
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(press_cancel)
+            return await self.run_job(job_id)
+
     async def run_jobs(self, *job_ids: int, until: float = 3600) -> list[Job]:
         """Run the jobs' actors at once until every job is final (or `until` seconds)."""
         sup = Supervisor("jobs", [self.actor(job_id) for job_id in job_ids])

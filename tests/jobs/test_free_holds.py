@@ -11,7 +11,7 @@ from trt_actors.domain.screens.jobs import CANCELLED, FREE_GONE
 from trt_actors.emulators.kie import FaultKind, Schedule
 from trt_actors.storage import JobState
 
-from .support import TENANT, USER, JobWorld, job_world
+from .support import TENANT, JobWorld, job_world
 
 
 async def hold_status(w: JobWorld, job_id: int) -> str | None:
@@ -59,15 +59,7 @@ async def test_a_cancelled_free_generation_gives_its_use_back(
 ) -> None:
     async with job_world(Schedule(waiting=5.0, generating=300.0)) as w:
         job_id = await w.free_job()
-
-        async def press_cancel() -> None:
-            await trio.sleep(30)
-            assert await w.store.run(TENANT, lambda tx: tx.jobs.request_cancel(job_id, USER))
-            w.refs[-1].send_nowait("callback")
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(press_cancel)
-            job = await w.run_job(job_id)
+        job = await w.run_cancelled(job_id)
         assert job.state is JobState.REFUNDED and job.error == CANCELLED
         assert await w.free_used_today() == 0
         assert await hold_status(w, job_id) == "released"

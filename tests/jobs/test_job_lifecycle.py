@@ -162,15 +162,7 @@ async def test_cancel_abandons_the_task_and_releases_the_hold(
 ) -> None:
     async with job_world(Schedule(waiting=5.0, generating=300.0)) as w:
         job_id = await w.paid_job()
-
-        async def press_cancel() -> None:
-            await trio.sleep(30)
-            assert await w.store.run(TENANT, lambda tx: tx.jobs.request_cancel(job_id, USER))
-            w.refs[-1].send_nowait("callback")
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(press_cancel)
-            job = await w.run_job(job_id)
+        job = await w.run_cancelled(job_id)
         assert job.state is JobState.REFUNDED and job.error == CANCELLED
         assert trio.current_time() < 60  # at once, not at the next poll or the deadline
         account = await w.account()
