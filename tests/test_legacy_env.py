@@ -198,7 +198,11 @@ def test_config_check_names_each_old_variable_and_what_to_set(
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("old variable: ")]
     assert [line.split()[2] for line in lines] == [
-        "ADMIN_ID", "SUPPORT_TELEGRAM", "KIE_TIMEOUT_SECONDS", "PAYMENT_PHONE", "STORAGE_MODE",
+        "ADMIN_ID",
+        "SUPPORT_TELEGRAM",
+        "KIE_TIMEOUT_SECONDS",
+        "PAYMENT_PHONE",
+        "STORAGE_MODE",
     ]  # fmt: skip  (the ones read first, then the ones not read)
     assert "read into ADMIN_IDS=111" in lines[0] and "set ADMIN_IDS instead" in lines[0]
     assert "read as SUPPORT_CONTACT" in lines[1]  # an alias: the same setting as ours

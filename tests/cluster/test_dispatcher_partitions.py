@@ -10,6 +10,7 @@ from trio.testing import MockClock
 
 from trt_actors.actors.dispatcher import SWEEP_EVERY, Release, Take
 from trt_actors.cluster import PARTITIONS, partition_of
+from trt_actors.domain import texts
 from trt_actors.storage import InboxState
 
 from ..actors.test_flow_control import TENANT, Tenant, message, tenant
@@ -99,3 +100,34 @@ async def test_a_release_drops_what_waits_and_lets_sessions_finish(
         assert len(pending) == len(users) - in_hand
         assert len(world.sessions) == 0  # their sessions stopped
     assert world.crashes == []
+
+
+async def test_an_earlier_update_another_instance_took_is_handled_first(
+    autojump_clock: MockClock,
+) -> None:
+    """Telegram sends a chat's next update only after the previous one was acknowledged —
+    here by another instance, whose notice has not arrived: the owner's own intake gets the
+    next one, and still the user's updates are handled in their order."""
+    async with tenant() as world:
+        [user] = users_in(11, 1)
+        await world.dispatcher.ask(Take({11: 4}), 5)  # shared: owned under a fencing token
+        await commit_elsewhere(world, 1, user, "/start")
+        await world.receive(message(2, user, "hello"))
+        await trio.sleep(1)  # well before the next periodic sweep
+        texts_sent = [text for _, _, text in world.bot.sent]
+        assert texts_sent == [texts.text("en", "welcome", name="U"), texts.text("en", "hint")]
+    assert world.crashes == []
+
+
+async def test_an_own_update_of_a_shared_partition_is_not_handled_twice(
+    autojump_clock: MockClock,
+) -> None:
+    async with tenant() as world:
+        [user] = users_in(12, 1)
+        await world.dispatcher.ask(Take({12: 1}), 5)
+        await world.receive(message(1, user, "/start"))
+        world.backlog.notified([12])  # a notice and the sweeps find the row: already queued
+        await trio.sleep(SWEEP_EVERY * 3)
+        assert world.bot.chats == [user]
+        row = await world.store.read(TENANT, lambda tx: tx.inbox.get(1))
+        assert row.state is InboxState.DONE

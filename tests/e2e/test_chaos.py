@@ -14,11 +14,14 @@ pytestmark = pytest.mark.subprocess
 
 
 def assert_held(report: ChaosReport, kills: int) -> None:
-    assert report.violations == []
+    assert report.violations == [], "\n".join(report.transcripts)
     assert report.kills == kills
     assert len(report.recovery_s) == kills  # a user writing after each kill was answered
-    assert sum(report.journeys.values()) >= 4
-    assert report.jobs >= 2 and report.updates_acknowledged >= 40
+    assert sum(report.journeys.values()) >= 3
+    # a kill fails at most the submissions it cut short (KIE may hold their tasks: refunded);
+    # a graceful hand-over fails none
+    assert report.failed_results <= kills
+    assert report.jobs >= 2 and report.updates_acknowledged >= 25  # it did real work
 
 
 @pytest.mark.timeout(300)

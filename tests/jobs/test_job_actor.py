@@ -23,6 +23,7 @@ from trt_actors.emulators.kie import FaultKind, KieEmulatorConfig, Schedule, ope
 from trt_actors.emulators.kie._media import png
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
 from trt_actors.kie import KieClient
+from trt_actors.nodes.jobs import JOB_GRACE
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.storage import CreditKind, Currency, JobState, Store, open_store
 from trt_actors.supervisors import Restart, Supervisor
@@ -178,6 +179,54 @@ async def test_an_interrupted_submission_is_never_sent_twice(tmp_path: Path) -> 
         assert w.kie_emu.ctl.tasks() == []  # no second (or first) task was created
         account = await w.store.read(TENANT, lambda tx: tx.ledger.account(w.user.id, Currency.RUB))
         assert account.held == 0
+
+
+class SlowSubmissions(KieClient):
+    """KIE answering a createTask after `delay` seconds; `begun` is set when one is sent."""
+
+    def __init__(self, *args: Any, delay: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.delay = delay
+        self.begun = trio.Event()
+
+    async def submit(self, request: Any, *, timeout: float = 60.0) -> str:
+        self.begun.set()
+        await trio.sleep(self.delay)
+        return await super().submit(request, timeout=timeout)
+
+
+async def test_a_job_stopped_gracefully_mid_submission_keeps_its_task(tmp_path: Path) -> None:
+    """A partition given back or a deploy stops job actors: a submission in flight is let
+    finish and its task id stored, so the next owner resumes the job instead of failing it
+    as interrupted (which a kill still does: KIE may hold a task for it)."""
+    async with world(tmp_path) as w:
+        model = next(
+            m for m in w.runtime.catalog.models("text_to_image") if m.route.api.id == "market"
+        )
+        prompt = next(i for i in model.inputs if i.required)
+        job_id = await paid_job(w, model.id, {prompt.name: "a cat"}, 900)
+        emu = w.kie_emu
+        async with SlowSubmissions(
+            emu.api_key, base_url=emu.base_url, upload_base_url=emu.upload_base_url, delay=0.5
+        ) as slow:
+            runtime = replace(w.runtime, kie=slow)
+            spec, _ = actor_child(
+                f"job:{job_id}",
+                lambda: JobActor(runtime, job_id),
+                restart=Restart.TRANSIENT,
+                shutdown=JOB_GRACE,
+            )
+            with trio.fail_after(20):
+                async with trio.open_nursery() as nursery:
+                    sup = Supervisor("jobs", [spec])
+                    await nursery.start(sup.run)
+                    await slow.begun.wait()
+                    sup.request_stop()  # graceful: the supervisor asks, then waits the grace
+        job = await w.store.read(TENANT, lambda tx: tx.jobs.get(job_id))
+        assert job.state is JobState.SUBMITTED and job.kie_task_id is not None
+        job = await run_job(w, job_id)  # the next owner resumes it
+        assert job.state is JobState.DELIVERED
+        assert len(w.kie_emu.ctl.tasks()) == 1
 
 
 async def test_a_job_interrupted_while_waiting_is_resumed_and_delivered_once(

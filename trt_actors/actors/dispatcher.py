@@ -14,6 +14,16 @@ get that way — committed by another instance, or stranded by a crash between c
 hand-off — are found by a sweep of its partitions' pending rows: at once when the inbox
 notifies a batch of other instances (`notified`), and every `SWEEP_EVERY` seconds.
 
+Order across instances: Telegram sends a chat's next update only once the previous one was
+acknowledged, so when two instances receive a user's updates one after the other, the
+earlier one is committed before the later one reaches this intake — but its notice may not
+have been heard yet. So in a partition shared with other instances (owned under a fencing
+token), an update from this instance's own intake is staged, not queued: the next sweep of
+its partition, which reads after the update's commit, queues it together with any earlier
+row of the partition another instance committed, in `update_id` order. It costs one read per
+sweep (the staged updates of many users share it); a partition this instance alone writes
+to (no token: one instance) queues at once.
+
 Handing out is paced (flow control; docs/telegram-io.md, "Bursts"):
 
 - one update of a user in a session's hands at a time, so a user's updates are handled in
@@ -251,6 +261,7 @@ class DispatcherActor(Actor[DispatcherMessage]):
         self._known: set[int] = set()  # update ids waiting here or in a session's hands
         self._finished: dict[int, float] = {}  # update id → when its session finished it
         self._dirty: set[int] = set()  # partitions with rows to look for (notified)
+        self._staged: list[InboxUpdate] = []  # own updates of shared partitions (see above)
         self._sweep = trio.Event()
         self._freed = trio.Event()  # a session let go of an update (for releases waiting)
         self._turns: deque[_Turn] = deque()
@@ -273,9 +284,15 @@ class DispatcherActor(Actor[DispatcherMessage]):
 
     async def handle(self, message: DispatcherMessage) -> int | None:
         if isinstance(message, InboxUpdate):
-            if message.partition in self._owned:
-                self._queue(message)
-            return None  # another instance's partition: its owner reads it from the inbox
+            if message.partition not in self._owned:
+                return None  # another instance's partition: its owner reads it from the inbox
+            if self._owned[message.partition] is None:
+                self._queue(message)  # only this instance writes to the partition
+            else:  # queued by the sweep it asks for, behind what others committed before it
+                self._staged.append(message)
+                self._dirty.add(message.partition)
+                self._sweep.set()
+            return None
         if isinstance(message, Take):
             return await self._take_partitions(message.tokens)
         self._release(message)
@@ -293,22 +310,37 @@ class DispatcherActor(Actor[DispatcherMessage]):
         return found
 
     async def _catch_up(self, partitions: Iterable[int]) -> int:
-        """Queue the pending rows of `partitions` not seen yet; how many."""
+        """Queue the pending rows of `partitions` not seen yet, and this instance's staged
+        updates of them, in `update_id` order; how many rows were read back."""
         wanted = sorted(p for p in partitions if p in self._owned)
         if not wanted:
             return 0
         read_at = trio.current_time()
-        pending = await self.store.inbox.pending_ids(self.tenant, wanted)
-        unseen = [u for u, p in pending if u not in self._known and u not in self._finished]
+        chosen = set(wanted)
+        staged = [u for u in self._staged if u.partition in chosen]  # committed before the read
+        if staged:
+            self._staged = [u for u in self._staged if u.partition not in chosen]
+        try:
+            pending = await self.store.inbox.pending_ids(self.tenant, wanted)
+            own = {u.update_id for u in staged}
+            unseen = [
+                u
+                for u, _ in pending
+                if u not in self._known and u not in self._finished and u not in own
+            ]
+            read: list[InboxUpdate] = []
+            for start in range(0, len(unseen), READ_PAGE):
+                page = unseen[start : start + READ_PAGE]
+                for entry in await self.store.inbox.entries(self.tenant, page):
+                    if entry.state is InboxState.PENDING:  # not handled since the ids were read
+                        read.append(InboxUpdate.from_row(entry.update_id, entry.payload))
+        except BaseException:
+            self._staged[:0] = staged  # for the next sweep
+            raise
         found = 0
-        for start in range(0, len(unseen), READ_PAGE):
-            entries = await self.store.inbox.entries(self.tenant, unseen[start : start + READ_PAGE])
-            for entry in entries:
-                if entry.state is not InboxState.PENDING:  # handled since the ids were read
-                    continue
-                update = InboxUpdate.from_row(entry.update_id, entry.payload)
-                if update.partition in self._owned and self._queue(update):
-                    found += 1
+        for update in sorted([*read, *staged], key=lambda u: u.update_id):
+            if update.partition in self._owned and self._queue(update):
+                found += update.update_id not in own
         pending_ids = {u for u, _ in pending}
         for update_id, finished_at in list(self._finished.items()):  # seen done: forget them
             if finished_at < read_at and update_id not in pending_ids:
@@ -341,6 +373,7 @@ class DispatcherActor(Actor[DispatcherMessage]):
         for partition in partitions:
             self._owned.pop(partition, None)
         self.backlog.partitions = len(self._owned)
+        self._staged = [u for u in self._staged if u.partition not in partitions]
         dropped = 0
         for user in [u for u in self._queues if partition_of(u) in partitions]:
             queue = self._queues.pop(user)

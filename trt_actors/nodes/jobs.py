@@ -26,7 +26,9 @@ log = structlog.get_logger(__name__)
 Jobs = DynamicSupervisor[int, ActorRef[str]]  # one job actor per job id
 
 MAX_JOBS = 5_000
-JOB_GRACE = 1.0  # a stopping job keeps its state in storage; it is resumed at the next start
+# A stopping job keeps its state in storage and is resumed at the next start; only a KIE
+# submission in flight is waited for, up to this long, so its task id is not lost.
+JOB_GRACE = 5.0
 FILE_DOWNLOAD_TIMEOUT = httpx.Timeout(10.0, read=60.0)
 RESUME_PAGE = 100
 

@@ -18,7 +18,9 @@ the service settles, and the invariants are read:
   refunded was not; a delivered job's result reached the user;
 - no KIE task was created twice for one job (tasks at KIE = jobs with a task + resubmits);
 - every Stars charge Telegram made was credited once, and nothing else was;
-- every user was answered: no walker step and no recovery probe waited in vain.
+- every user was answered: no walker step and no recovery probe waited in vain (a
+  generation is answered by its result or, when a kill cut its KIE submission short, by the
+  failure notice of a refunded job; those are counted).
 
 scripts/chaos.py runs it long and prints the figures; tests/e2e/test_chaos.py runs a short
 version of the same code in the suite.
@@ -27,6 +29,7 @@ version of the same code in the suite.
 from __future__ import annotations
 
 import contextlib
+import json
 import statistics
 import time
 import uuid
@@ -89,6 +92,7 @@ class ChaosReport:
     violations: list[str] = field(default_factory=list)
     transcripts: list[str] = field(default_factory=list)  # the chats of unanswered users
     crashes: int = 0  # actor crashes the service logged (not a violation by themselves)
+    failed_results: int = 0  # generations answered with a failure notice instead (refunded)
     seconds: float = 0.0
 
     def recovery_p99(self) -> float:
@@ -115,6 +119,7 @@ class ChaosReport:
             f"recovery after a kill: p50 {_median(self.recovery_s):.1f} s, "
             f"p99 {self.recovery_p99():.1f} s, max {max(self.recovery_s, default=0):.1f} s",
             f"actor crashes logged: {self.crashes}",
+            f"generations failed instead of delivered (refunded): {self.failed_results}",
             f"violations: {len(self.violations)}",
             *(f"  - {v}" for v in self.violations[:50]),
         ]
@@ -172,6 +177,7 @@ class World:
     admin: User
     users: list[User] = field(default_factory=list)
     admin_lock: trio.Lock = field(default_factory=trio.Lock)
+    instances: list[Instance] = field(default_factory=list)
 
     # -- what the users see ---------------------------------------------------------------
 
@@ -230,8 +236,14 @@ class World:
         if _with_code(screen, "ok") is None:
             self.press(user, screen, str(_with_code(screen, "nx")))
             screen, _ = await self.button(user, "ok", count)
+        count = len(self.messages(user))
         self.press(user, screen, str(_with_code(screen, "ok")))
-        await self.shown(user, lambda m: "photo" in m, "the result")
+        # the result, or (a kill cut its submission short) the failure notice with Try again
+        result = await self.shown(
+            user, lambda m: "photo" in m or _with_code(m, "ja") is not None, "the result", count
+        )
+        if "photo" not in result:
+            self.report.failed_results += 1
 
     async def free(self, user: User) -> None:
         welcome = await self.start(user)
@@ -268,7 +280,14 @@ class World:
         self.emulator.ctl.send_command(user, "topup")
         menu, transfer = await self.button(user, "pb", count)
         self.press(user, menu, transfer)
-        await self.shown(user, lambda m: _with_code(m, "pb") is not None, "the amount step", count)
+        # the menu turns into the amount step (Back to the top-up, no Bank transfer button):
+        # the user types the amount once they see it asked, not before
+        await self.shown(
+            user,
+            lambda m: _with_code(m, "u") is not None and _with_code(m, "pb") is None,
+            "the amount step",
+            count,
+        )
         count = len(self.messages(user))
         self.emulator.ctl.send_text(user, "700")
         await self.shown(user, lambda m: REQUISITES in str(m.get("text", "")), "the requisites")
@@ -322,7 +341,8 @@ class World:
             self.report.journeys[kind] = self.report.journeys.get(kind, 0) + 1
 
     def transcript(self, user: User) -> str:
-        """The user's chat, both sides, one line a message (for a violation's report)."""
+        """The user's chat, both sides, one line a message, then what the instances logged
+        about the user (for a violation's report)."""
         lines = [f"chat of user {user.id}:"]
         for message in self.emulator.ctl.messages(user):
             who = "bot" if message.from_bot else "user"
@@ -334,6 +354,12 @@ class World:
                 for b in row
             ]
             lines.append(f"  {who} #{message.message_id}: {str(content)[:70]!r} {buttons}")
+        lines.append(f"logged about user {user.id}:")
+        for i, instance in enumerate(self.instances):
+            for n, service in enumerate(instance.incarnations):
+                for event in service.events:
+                    if str(user.id) in json.dumps(event, default=str):
+                        lines.append(f"  instance {i}.{n}: {json.dumps(event, default=str)}")
         return "\n".join(lines)
 
     async def probe(self, killed_at: float) -> None:
@@ -424,7 +450,7 @@ async def run_chaos(
     began = time.monotonic()
     async with _cluster(plan, workdir, postgres, redis) as (emulator, kie, instances, db, tenant):
         admin = emulator.ctl.user("Boss", language_code="en", user_id=ADMIN_ID)
-        world = World(plan, emulator, kie, db, tenant, report, admin)
+        world = World(plan, emulator, kie, db, tenant, report, admin, instances=instances)
         async with trio.open_nursery() as nursery:
             for instance in instances:
                 nursery.start_soon(instance.keep_running)

@@ -75,19 +75,27 @@ def instance_env(
 # Each pytest-xdist worker draws from its own residue, so two workers never pick alike.
 FREE_PORTS = range(20_000, 32_000)
 _WORKERS = 16
+_HANDED: set[int] = set()  # ports this process handed out (750 per residue: enough for a run)
 
 
 def free_port() -> int:
     """A loopback port free now, for a process to bind (see `FREE_PORTS`)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    residue = int(worker) % _WORKERS if worker.isdigit() else 0
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+    # outside xdist (a script, a lone pytest run): the process id picks, so two such runs
+    # at once rarely share a residue
+    residue = (int(worker) if worker.isdigit() else os.getpid()) % _WORKERS
+    if len(_HANDED) > len(FREE_PORTS) // _WORKERS // 2:  # the oldest are long bound or gone
+        _HANDED.clear()
     for _ in range(200):
         port = random.randrange(FREE_PORTS.start + residue, FREE_PORTS.stop, _WORKERS)
+        if port in _HANDED:  # handed before, maybe not bound yet by its process
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED.add(port)
             return port
     raise RuntimeError(f"no free port found in {FREE_PORTS}")
 

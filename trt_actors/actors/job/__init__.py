@@ -135,6 +135,7 @@ class JobActor(Actor[str]):
         self._wake = trio.Event()
         self._rng = rng or random.Random()
         self._messages: JobMessages | None = None
+        self._submitting: trio.Event | None = None  # set once a submission begun is recorded
 
     @property
     def kie(self) -> KieClient:
@@ -149,6 +150,14 @@ class JobActor(Actor[str]):
 
     async def on_start(self) -> None:
         self.tasks.start_soon(self._run)
+
+    async def on_stop(self) -> None:
+        """A graceful stop (a partition given back, a deploy) lets a submission in flight
+        finish and its task id be stored, within the child's grace (`JOB_GRACE`): cut
+        short, the job could only fail as interrupted, since KIE may hold a task for it.
+        Anything else the job was doing stops at once and resumes from storage."""
+        if self._submitting is not None:
+            await self._submitting.wait()
 
     async def handle(self, message: str) -> None:
         if message == "callback":
@@ -204,6 +213,14 @@ class JobActor(Actor[str]):
         except MediaTooBig as exc:
             log.warning("job.media_too_big", job=job.id, limit=exc.limit)
             return await self._fail(job, FILE_TOO_BIG)
+        self._submitting = trio.Event()
+        try:
+            return await self._submit_marked(job, request)
+        finally:
+            self._submitting.set()
+
+    async def _submit_marked(self, job: Job, request: KieRequest) -> Job:
+        """Mark the submission begun, send it, store its task id (see `on_stop`)."""
         if not await self._tx(lambda tx: tx.jobs.begin_submission(job.id)):
             return await self._fail(job, INTERRUPTED)
         try:
