@@ -1,5 +1,5 @@
 """The aiogram 3 peer: a `Dispatcher` with one `CommandStart` handler answering /start with one
-sendMessage carrying our main menu's inline keyboard (`bench.peer`), in webhook mode (aiohttp
+sendMessage carrying the reply a new user gets from us (`bench.peer`), in webhook mode (aiohttp
 server, `SimpleRequestHandler`) or polling mode (`start_polling`). Defaults everywhere, as its
 documentation's examples have them: the webhook answers 200 once the update is handed to a
 background task (in memory), and polling runs each update as its own task.

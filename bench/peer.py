@@ -1,5 +1,5 @@
 """What the peer bots share: their settings from the environment (the driver sets them) and the
-reply to /start (`start_reply.json`: our main menu, so every bot sends the same message).
+reply to /start (`start_reply.json`: what we send a new user, so every bot sends the same message).
 
     BENCH_TOKEN      the bot token the sink answers to
     BENCH_API_URL    the sink's base URL (it plays https://api.telegram.org)

@@ -1,5 +1,5 @@
 """The python-telegram-bot 22 peer: an `Application` with one `CommandHandler` answering
-/start with one sendMessage carrying our main menu's inline keyboard (`bench.peer`), in
+/start with one sendMessage carrying the reply a new user gets from us (`bench.peer`), in
 webhook mode (`run_webhook`, PTB's tornado server) or polling mode (`run_polling`). Defaults
 everywhere, as its documentation's examples have them: updates are handled one at a time
 (`concurrent_updates` off) and acknowledged once in PTB's in-memory update queue.
