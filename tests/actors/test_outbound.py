@@ -269,3 +269,31 @@ async def test_a_pre_checkout_answer_never_waits_behind_a_burst_of_messages(
         waited = trio.current_time() - began
         assert waited < 0.5  # Telegram wants it within 10 s; the messages take ten
     assert bot.throttled == 0
+
+
+async def test_chat_buckets_stay_bounded_and_cheap_with_many_new_chats(
+    autojump_clock: MockClock, bot: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of new users: each chat's pacing bucket is forgotten once the chat is idle,
+    and looking for idle ones is amortised — not a scan of every bucket at each new chat."""
+    from trt_actors.actors import outbound as module
+
+    monkeypatch.setattr(module, "CHAT_BUCKETS_KEPT", 100)
+    looks: list[int] = []
+    forget = module.OutboundActor._forget_idle_buckets
+
+    def counted(self: Any, now: float) -> None:
+        looks.append(len(self._chat_buckets))
+        forget(self, now)
+
+    monkeypatch.setattr(module.OutboundActor, "_forget_idle_buckets", counted)
+    async with running(bot) as outbound:
+        for wave in range(3):  # 3 waves of 400 new chats, an idle spell between them
+            await send_all(outbound, [(10_000 * wave + n, "hi") for n in range(400)])
+            await trio.sleep(module.IDLE_BUCKETS_AFTER + 1)
+    assert len(bot.sent) == 1200
+    assert bot.throttled == 0
+    # bounded: after each idle spell the old chats' buckets are gone
+    assert max(looks) <= 2 * 400
+    # amortised: a handful of looks for 1,200 new chats, each over at most twice the live ones
+    assert len(looks) <= 12

@@ -76,6 +76,7 @@ RETRY_JITTER = 0.5
 THROTTLE_WINDOW = 1.0  # 429s for this many chats within this window pause everything
 THROTTLED_CHATS_FOR_GLOBAL = 3
 IDLE_BUCKETS_AFTER = 120.0  # forget a chat's bucket after this long without traffic
+CHAT_BUCKETS_KEPT = 10_000  # chat buckets kept before idle ones are looked for
 
 
 class Priority(enum.IntEnum):
@@ -216,6 +217,7 @@ class OutboundActor(Actor[Call]):
         # pre-checkout answer (due within 10 s) or a button's answer
         self._unmetered = Lanes(self._lane_wait, self._expired, int(Priority.BULK))
         self._chat_buckets: dict[Hashable, TokenBucket] = {}
+        self._prune_at = CHAT_BUCKETS_KEPT  # how many buckets make the next look for idle ones
         self._paused: dict[Hashable, float] = {}
         self._global_paused = 0.0
         self._throttled_at: dict[Hashable, float] = {}
@@ -303,16 +305,22 @@ class OutboundActor(Actor[Call]):
     def _chat_bucket(self, lane: Hashable, now: float) -> TokenBucket:
         bucket = self._chat_buckets.get(lane)
         if bucket is None:
-            if len(self._chat_buckets) > 10_000:
+            if len(self._chat_buckets) >= self._prune_at:
                 self._forget_idle_buckets(now)
             bucket = self.limits.chat_bucket(lane[1], now)  # type: ignore[index]
             self._chat_buckets[lane] = bucket
         return bucket
 
     def _forget_idle_buckets(self, now: float) -> None:
+        """Forget the buckets of chats idle for `IDLE_BUCKETS_AFTER` (full again: a new one
+        is the same). The next look comes once the buckets kept have doubled, so a burst of
+        new chats pays for each look with as many new buckets as it examined: constant
+        cost per chat, however many there are (a look at every new chat past the bound made
+        each new user's first reply cost a scan of all of them)."""
         for lane, bucket in list(self._chat_buckets.items()):
             if now - bucket.updated > IDLE_BUCKETS_AFTER and lane not in self._lanes:
                 del self._chat_buckets[lane]
+        self._prune_at = max(CHAT_BUCKETS_KEPT, 2 * len(self._chat_buckets))
 
     def _take_tokens(self, call: Call, now: float) -> None:
         self._global.take(now)
