@@ -15,6 +15,7 @@ import trio
 from trio.testing import MockClock
 
 from trt_actors.actors import actor_child
+from trt_actors.actors import outbound as outbound_module
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad, Priority
 from trt_actors.supervisors import Supervisor
 from trt_actors.telegram.errors import (
@@ -276,21 +277,19 @@ async def test_chat_buckets_stay_bounded_and_cheap_with_many_new_chats(
 ) -> None:
     """Thousands of new users: each chat's pacing bucket is forgotten once the chat is idle,
     and looking for idle ones is amortised — not a scan of every bucket at each new chat."""
-    from trt_actors.actors import outbound as module
-
-    monkeypatch.setattr(module, "CHAT_BUCKETS_KEPT", 100)
+    monkeypatch.setattr(outbound_module, "CHAT_BUCKETS_KEPT", 100)
     looks: list[int] = []
-    forget = module.OutboundActor._forget_idle_buckets
+    forget = outbound_module.OutboundActor._forget_idle_buckets
 
     def counted(self: Any, now: float) -> None:
         looks.append(len(self._chat_buckets))
         forget(self, now)
 
-    monkeypatch.setattr(module.OutboundActor, "_forget_idle_buckets", counted)
+    monkeypatch.setattr(outbound_module.OutboundActor, "_forget_idle_buckets", counted)
     async with running(bot) as outbound:
         for wave in range(3):  # 3 waves of 400 new chats, an idle spell between them
             await send_all(outbound, [(10_000 * wave + n, "hi") for n in range(400)])
-            await trio.sleep(module.IDLE_BUCKETS_AFTER + 1)
+            await trio.sleep(outbound_module.IDLE_BUCKETS_AFTER + 1)
     assert len(bot.sent) == 1200
     assert bot.throttled == 0
     # bounded: after each idle spell the old chats' buckets are gone
