@@ -26,7 +26,6 @@ import contextlib
 import json
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from typing import Any
 import httpx
 import trio
 
+from trt_actors.testing.trt_process import free_port
 from trt_actors.testing.webhook_load import post_updates, start_update
 
 SECRET = "bench-secret"
@@ -70,12 +70,6 @@ class Result:
         if len(self.ack_ms) < 2:
             return math.nan
         return statistics.quantiles(self.ack_ms, n=100)[q - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def first_line(process: trio.Process) -> dict[str, Any]:

@@ -33,7 +33,6 @@ import functools
 import math
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,7 @@ from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_teleg
 from trt_actors.testing.balancer import open_balancer
 from trt_actors.testing.postgres import create_database, throwaway_postgres
 from trt_actors.testing.redis_server import RedisServer
+from trt_actors.testing.trt_process import free_port
 from trt_actors.testing.webhook_load import post_updates, start_update
 
 SECRET = "bench-secret"
@@ -75,12 +75,6 @@ class Figures:
         if len(self.reply_ms) < 2:
             return math.nan
         return statistics.quantiles(self.reply_ms, n=100)[q - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_ready(port: int) -> None:

@@ -26,7 +26,6 @@ import collections
 import gc
 import os
 import pstats
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import httpx
 import trio
 
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
+from trt_actors.testing.trt_process import free_port
 
 STARTUP_DEADLINE = 30.0
 DRAIN = 10.0  # after the last /start, wait this long for replies
@@ -133,12 +133,6 @@ def process_cpu(pid: int) -> float:
     """User + system CPU seconds of a process (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import httpx
 import trio
 
 from trt_actors.testing.postgres import create_database, throwaway_postgres
+from trt_actors.testing.trt_process import free_port
 
 SECRET = "bench-secret"
 REQUEST_TIMEOUT = 30.0
@@ -180,12 +180,6 @@ async def run(database_url: str, rate: float, seconds: float, data_dir: Path) ->
                 with trio.move_on_after(10):
                     await process.wait()
                 process.kill()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

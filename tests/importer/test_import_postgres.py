@@ -3,19 +3,13 @@ table, its own diagnostics rows — read-only, into our SQLite and into our Post
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from trt_actors.importer import DatabaseSource, ImportFailed, run_import
-from trt_actors.testing.postgres import (
-    create_database,
-    create_schema,
-    drop_database,
-    drop_schema,
-)
+from trt_actors.testing.postgres import scratch_schema
 
 from .old_bot import ANN, BOB, KEPT_KOPECKS, UNREADABLE, create_old_database
 from .support import dump, plan, rows, sqlite_url
@@ -32,37 +26,19 @@ EXPECTED = {  # partner-01, kind: (imported, skipped, nothing to bring)
 }
 
 
-@pytest.fixture(scope="module")
-def databases(postgres_server: str) -> Iterator[str]:
-    name = f"trt_import_{uuid.uuid4().hex[:12]}"
-    url = create_database(postgres_server, name)
-    try:
-        yield url
-    finally:
-        drop_database(postgres_server, name)
-
-
-def _schema(databases: str, prefix: str) -> Iterator[str]:
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    url = create_schema(databases, schema)
-    try:
-        yield url
-    finally:
-        drop_schema(databases, schema)
-
-
 @pytest.fixture
-def old(databases: str) -> Iterator[str]:
+def old(postgres_database: str) -> Iterator[str]:
     """The old bot's database (a schema of its own), holding both partners."""
-    for url in _schema(databases, "old"):
+    with scratch_schema(postgres_database, "old") as url:
         create_old_database(url)
         yield url
 
 
 @pytest.fixture
-def ours_pg(databases: str) -> Iterator[str]:
+def ours_pg(postgres_database: str) -> Iterator[str]:
     """An empty PostgreSQL schema for our tables."""
-    yield from _schema(databases, "ours")
+    with scratch_schema(postgres_database, "ours") as url:
+        yield url
 
 
 def old_rows(url: str) -> list[tuple[object, ...]]:

@@ -4,6 +4,5 @@ from tests.storage.conftest import (  # noqa: F401  (fixtures)
     backend,
     fresh_pg_url,
     fresh_url,
-    postgres_database,
     store,
 )

@@ -10,43 +10,22 @@ Each test gets its own empty database: a fresh SQLite file, or a fresh PostgreSQ
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import trio
 
 from trt_actors.storage import Store, open_store
-from trt_actors.testing.postgres import (
-    create_database,
-    create_schema,
-    drop_database,
-    drop_schema,
-)
+from trt_actors.testing.postgres import scratch_schema
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(scope="session")
-def postgres_database(postgres_server: str) -> Iterator[str]:
-    """A database for this session's tests; each test works in a schema of its own."""
-    name = f"trt_tests_{uuid.uuid4().hex[:12]}"
-    url = create_database(postgres_server, name)
-    try:
-        yield url
-    finally:
-        drop_database(postgres_server, name)
 
 
 @pytest.fixture
 def fresh_pg_url(postgres_database: str) -> Iterator[str]:
     """An empty PostgreSQL schema private to this test."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    url = create_schema(postgres_database, schema)
-    try:
+    with scratch_schema(postgres_database, "t") as url:
         yield url
-    finally:
-        drop_schema(postgres_database, schema)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,6 +192,18 @@ def drop_schema(url: str, schema: str) -> None:
     """Drop `schema` and everything in it."""
     with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@contextlib.contextmanager
+def scratch_schema(database_url: str, prefix: str) -> Iterator[str]:
+    """A new empty schema named `prefix_<random>` in `database_url`'s database, for one test:
+    its URL (which selects it) while the context is open, dropped at exit."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    url = create_schema(database_url, schema)
+    try:
+        yield url
+    finally:
+        drop_schema(database_url, schema)
 
 
 def drop_database(url: str, dbname: str) -> None:
