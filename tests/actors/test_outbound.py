@@ -281,7 +281,7 @@ async def test_chat_buckets_stay_bounded_and_cheap_with_many_new_chats(
     looks: list[int] = []
     forget = outbound_module.OutboundActor._forget_idle_buckets
 
-    def counted(self: Any, now: float) -> None:
+    def counted(self: OutboundActor, now: float) -> None:
         looks.append(len(self._chat_buckets))
         forget(self, now)
 

@@ -16,13 +16,13 @@ import trio
 from trt_actors.actors import actor_child
 from trt_actors.actors.job import INTERRUPTED, JobActor, JobRuntime
 from trt_actors.actors.outbound import Outbound, OutboundActor
-from trt_actors.catalog import Catalog, MediaInput, load_catalog
+from trt_actors.catalog import Catalog, KieRequest, MediaInput, load_catalog
 from trt_actors.domain.quota import quota_day
 from trt_actors.domain.tenant_settings import TenantSettings
 from trt_actors.emulators.kie import FaultKind, KieEmulatorConfig, Schedule, open_kie_emulator
 from trt_actors.emulators.kie._media import png
 from trt_actors.emulators.telegram import EmulatorConfig, RateLimits, open_telegram_emulator
-from trt_actors.kie import KieClient
+from trt_actors.kie import SUBMIT_TIMEOUT, KieClient
 from trt_actors.nodes.jobs import JOB_GRACE
 from trt_actors.nodes.media import telegram_media_fetcher
 from trt_actors.storage import CreditKind, Currency, JobState, Store, open_store
@@ -184,12 +184,12 @@ async def test_an_interrupted_submission_is_never_sent_twice(tmp_path: Path) -> 
 class SlowSubmissions(KieClient):
     """KIE answering a createTask after `delay` seconds; `begun` is set when one is sent."""
 
-    def __init__(self, *args: Any, delay: float, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, api_key: str, *, base_url: str, upload_base_url: str, delay: float) -> None:
+        super().__init__(api_key, base_url=base_url, upload_base_url=upload_base_url)
         self.delay = delay
         self.begun = trio.Event()
 
-    async def submit(self, request: Any, *, timeout: float = 60.0) -> str:
+    async def submit(self, request: KieRequest, *, timeout: float = SUBMIT_TIMEOUT) -> str:
         self.begun.set()
         await trio.sleep(self.delay)
         return await super().submit(request, timeout=timeout)
