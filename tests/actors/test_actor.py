@@ -175,6 +175,34 @@ async def test_an_idle_actor_passivates_and_closes_its_mailbox(autojump_clock: M
         await ref.send(2)
 
 
+class Resting(Counter):
+    """A counter that notes whether it ended idle (`on_passivated`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passivated = False
+
+    def on_passivated(self) -> None:
+        self.passivated = True
+
+
+async def test_only_an_idle_end_is_a_passivation(autojump_clock: MockClock) -> None:
+    idle, stopped = new_ref(), new_ref()
+    async with trio.open_nursery() as nursery:
+        for ref in (idle, stopped):
+            await nursery.start(
+                lambda task_status, ref=ref: run_actor(
+                    Resting, ref, idle_after=30, task_status=task_status
+                )
+            )
+        await trio.sleep(10)
+        stopped.request_stop()  # asked to stop: no state is left for a next incarnation
+    first, second = Counter.instances
+    assert isinstance(first, Resting) and isinstance(second, Resting)
+    assert first.passivated and first.stopped
+    assert not second.passivated and second.stopped
+
+
 async def test_a_message_that_comes_just_before_idleness_is_handled_whole(
     autojump_clock: MockClock,
 ) -> None:

@@ -31,6 +31,7 @@ from trt_actors.actors.dispatcher import (
 )
 from trt_actors.actors.inbox_update import InboxUpdate
 from trt_actors.actors.outbound import Outbound, OutboundActor, OutboundLoad, Priority
+from trt_actors.actors.resident_states import ResidentStates
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.catalog import load_catalog
 from trt_actors.cluster import PARTITIONS
@@ -67,7 +68,13 @@ class Tenant:
 
 
 @asynccontextmanager
-async def tenant(*, limit: int = 100_000, handler: BasicBot | None = None) -> AsyncIterator[Tenant]:
+async def tenant(
+    *,
+    limit: int = 100_000,
+    handler: BasicBot | None = None,
+    idle_after: float = 300.0,
+    resident: ResidentStates | None = None,
+) -> AsyncIterator[Tenant]:
     async with open_inline_store(clock=lambda: int(trio.current_time() * 1000)) as store:
         bot = FakeBotApi(latency=0.05)
         load = OutboundLoad()
@@ -91,10 +98,11 @@ async def tenant(*, limit: int = 100_000, handler: BasicBot | None = None) -> As
                     slot=slot,
                     on_finished=backlog.finished,
                     tariff=tariff,
+                    resident=resident,
                 ),
                 capacity=1000,
                 restart=Restart.TRANSIENT,
-                idle_after=300.0,
+                idle_after=idle_after,
             )
             return spec
 

@@ -72,17 +72,22 @@ async def test_menus_and_first_replies_leave_no_cycles(
     assert found == Counter(), found.most_common(20)
 
 
-async def test_sessions_passivating_leave_no_cycles(
+async def test_sessions_passivating_and_taken_up_again_leave_no_cycles(
     telegram_emulator: TelegramEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tree, "SESSION_IDLE", 0.5)  # sessions stop half a second after use
+    monkeypatch.setattr(tree, "SESSION_REST", 0.5)  # session actors end half a second after use
     async with running_bot(tmp_path, emulator=telegram_emulator) as bot:
         users = [bot.user(f"U{n}", language_code="en") for n in range(10)]
         for user in users:
             await user.send("/start")
             await user.next_message()
         sessions = bot.tree.tenant_subtree("default").child("sessions")
-        with cycles_made() as found, trio.fail_after(10):
+        with cycles_made() as found, trio.fail_after(20):
             while sessions.describe():  # every session actor has passivated
+                await trio.sleep(0.1)
+            for user in users:  # a new actor takes each resting state up
+                await user.send("/menu")
+                await user.next_message()
+            while sessions.describe():
                 await trio.sleep(0.1)
     assert found == Counter(), found.most_common(20)

@@ -38,6 +38,8 @@ class FloodLimit:
 class FloodGate:
     """One user's bucket and when they were last told to slow down."""
 
+    __slots__ = ("bucket", "limit", "noticed_at")
+
     def __init__(self, limit: FloodLimit) -> None:
         self.limit = limit
         self.bucket = TokenBucket(rate=limit.rate, burst=limit.burst, updated=0.0)

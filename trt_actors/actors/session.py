@@ -87,6 +87,7 @@ from .flood_limit import FloodGate, FloodLimit
 from .inbox_update import InboxUpdate
 from .job.opening import Refused, open_jobs
 from .outbound import Outbound
+from .resident_states import ResidentStates
 
 log = structlog.get_logger(__name__)
 
@@ -110,11 +111,40 @@ LAST_UPDATE = "last_update_id"  # the newest one handled, in states saved before
 class SessionSlot:
     """What outlives one incarnation of a user's session actor."""
 
+    __slots__ = ("retry",)
+
     def __init__(self) -> None:
         self.retry: InboxUpdate | None = None  # the update that crashed the last incarnation
 
 
 class SessionActor(Actor[InboxUpdate]):
+    # one per live user: slots keep each a few hundred bytes smaller (docs/benchmarks.md)
+    __slots__ = (
+        "_results_kept",
+        "catalog",
+        "gate",
+        "handler",
+        "identity",
+        "kie_pause",
+        "on_finished",
+        "outbound",
+        "performers",
+        "resident",
+        "secret",
+        "services",
+        "slot",
+        "start_job",
+        "state",
+        "store",
+        "taken_up",
+        "tenant",
+        "terms",
+        "token",
+        "user_id",
+        "version",
+        "wake_job",
+    )
+
     def __init__(
         self,
         tenant: str,
@@ -137,6 +167,7 @@ class SessionActor(Actor[InboxUpdate]):
         flood: FloodLimit | None = None,
         kie_pause: CreditPause | None = None,
         catalog: Catalog | None = None,
+        resident: ResidentStates | None = None,
     ) -> None:
         self.tenant = tenant
         self.user_id = user_id
@@ -156,16 +187,34 @@ class SessionActor(Actor[InboxUpdate]):
         self.secret = secret  # signs invoices and referral codes (domain.invoice)
         self.kie_pause = kie_pause  # paused: KIE is out of credits, confirmations refused
         self.catalog = catalog  # names the model of a refused confirmation
+        self.resident = resident  # where the state rests between runs (None: storage only)
         self.state: dict[str, Any] = {}
         self.version = 0
+        # the fencing token the state was last saved under; None: none, or nothing fenced
+        self.token: int | None = None
+        self.taken_up = False  # the state came from `resident`, not from storage
         # updates whose operations' results are kept (`operation_results`) until they are done
-        self._results_kept: set[int] = set()
+        self._results_kept: set[int] | None = None  # made by the first update that keeps any
 
     async def on_start(self) -> None:
-        await self._load()
+        rested = None
+        if self.resident is not None and self.slot.retry is None:
+            rested = self.resident.take(self.user_id, trio.current_time())
+        if rested is None:
+            await self._load()
+        else:  # the state this user's last actor left: no storage read
+            self.state, self.version, self.token = rested.state(), rested.version, rested.token
+            self.taken_up = True
         retry, self.slot.retry = self.slot.retry, None
         if retry is not None:
             await self.handle(retry)
+
+    def on_passivated(self) -> None:
+        """Idle: leave the state for this user's next actor (see `resident_states`)."""
+        if self.resident is not None and self.user_id != SYSTEM_USER:
+            self.resident.leave(
+                self.user_id, self.state, self.version, self.token, trio.current_time()
+            )
 
     async def handle(self, message: InboxUpdate) -> None:
         """Handle one update whole; then tell the dispatcher (`on_finished`) — unless it
@@ -185,6 +234,10 @@ class SessionActor(Actor[InboxUpdate]):
         return update_id == self.state.get(LAST_UPDATE)
 
     async def _handle(self, message: InboxUpdate) -> None:
+        if self.taken_up and message.token != self.token:
+            # left under another fencing token: the partition was elsewhere meanwhile
+            await self._patiently(message, self._load)
+        self.taken_up = False
         if self._handled_before(message.update_id):
             return  # a replay of something this session saved
         incoming = read(message.payload())
@@ -383,8 +436,9 @@ class SessionActor(Actor[InboxUpdate]):
                 self.tenant, lambda tx: self._commit(tx, message, incoming, outcome, state, now=now)
             ),
         )
-        self.state = state
-        self._results_kept.discard(message.update_id)
+        self.state, self.token = state, message.token
+        if self._results_kept is not None:
+            self._results_kept.discard(message.update_id)
         await self._after_commit(message, job_ids, woken, refused, now)
 
     async def _after_commit(
@@ -537,7 +591,7 @@ class SessionActor(Actor[InboxUpdate]):
             ):
                 woken.append(effect.job_id)
         tx.inbox.mark_done(message.update_id)
-        if message.update_id in self._results_kept:  # most updates keep none: no DELETE
+        if self._results_kept and message.update_id in self._results_kept:  # most keep none
             tx.operation_results.forget(message.update_id)
         if opening is None:
             return version, [], woken, []
@@ -574,6 +628,8 @@ class SessionActor(Actor[InboxUpdate]):
         _fence(tx, message)
         self._profile(tx, incoming, outcome.state)
         earlier = _results_of(tx.operation_results.find(message.update_id), operations)
+        if self._results_kept is None:
+            self._results_kept = set()
         self._results_kept.add(message.update_id)
         if earlier is not None:
             log.info("session.operations_answered_before", update_id=message.update_id)

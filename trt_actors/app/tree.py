@@ -61,6 +61,7 @@ from trt_actors.actors.outbound import (
     Priority,
 )
 from trt_actors.actors.partition_owner import PartitionOwnerActor
+from trt_actors.actors.resident_states import ResidentStates
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
 from trt_actors.catalog import load_catalog
@@ -130,7 +131,12 @@ TENANTS = ChildKey[Supervisor]("tenants")
 ROOT_INTENSITY = Intensity(max_restarts=5, within=30.0)
 TENANT_INTENSITY = Intensity(max_restarts=10, within=60.0)
 TENANTS_INTENSITY = Intensity(max_restarts=10, within=60.0)  # nodes crashing, all bots
-SESSION_IDLE = 300.0  # a session with no update for this long stops; its state is saved
+# A session actor with no update for SESSION_REST seconds ends (passivates) and leaves the
+# user's state in memory (`actors/resident_states.py`) for SESSION_IDLE seconds after it was
+# left: their next update within that time starts a new actor without a storage read.
+SESSION_REST = 10.0
+SESSION_IDLE = 300.0
+RESIDENT_STATES = 200_000  # states kept at most, per tenant (the oldest dropped first)
 SESSION_MAILBOX = 1000
 MAX_SESSIONS = 50_000
 OUTBOUND_MAILBOX = 10_000
@@ -484,6 +490,7 @@ class Tree:
             return await jobs.get_or_start(job_id)
 
         backlog = self.backlogs[tid]
+        resident = ResidentStates(SESSION_IDLE, RESIDENT_STATES)
 
         def session(user_id: int) -> ChildSpec:
             slot = SessionSlot()
@@ -507,10 +514,11 @@ class Tree:
                     flood=flood,
                     kie_pause=self.kie_pauses[tid],
                     catalog=self.catalog,
+                    resident=resident,
                 ),
                 capacity=SESSION_MAILBOX,
                 restart=Restart.TRANSIENT,
-                idle_after=SESSION_IDLE,
+                idle_after=SESSION_REST,
                 shutdown=SESSION_GRACE,
                 tenant=tid,
                 key=str(user_id),

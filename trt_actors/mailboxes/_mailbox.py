@@ -51,6 +51,19 @@ class Mailbox(Generic[T]):
       and then sees the end (`receive` raises `MailboxClosed`; `async for` simply ends).
     """
 
+    __slots__ = (
+        "_closed",
+        "_dropped",
+        "_high_water",
+        "_received",
+        "_recv",
+        "_send",
+        "_sent",
+        "capacity",
+        "name",
+        "overflow",
+    )
+
     def __init__(self, name: str, capacity: int, overflow: Overflow = Overflow.WAIT) -> None:
         if capacity < 1:
             raise ValueError("a mailbox needs a capacity of at least 1")

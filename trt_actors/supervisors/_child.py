@@ -46,6 +46,18 @@ class Exit:
 class Child:
     """The runtime record of one incarnation of a child."""
 
+    __slots__ = (
+        "exit",
+        "exited",
+        "handle",
+        "key",
+        "scope",
+        "spec",
+        "started_at",
+        "state",
+        "stopping",
+    )
+
     def __init__(self, spec: ChildSpec, key: Any = None) -> None:
         self.spec = spec
         self.key = key
@@ -63,16 +75,24 @@ class Child:
 
 
 class _StartedRelay:
-    """Forwards `started(handle)` to the supervisor and records the handle on the child."""
+    """Forwards `started(handle)` to the supervisor and records the handle on the child.
+
+    It lets go of trio's task status once used: a child's frames keep the relay as long as
+    the child runs, and the status holds the nursery its start began in."""
+
+    __slots__ = ("_child", "_task_status")
 
     def __init__(self, child: Child, task_status: trio.TaskStatus[Any]) -> None:
         self._child = child
-        self._task_status = task_status
+        self._task_status: trio.TaskStatus[Any] | None = task_status
 
     def started(self, value: Any = None) -> None:
+        task_status, self._task_status = self._task_status, None
+        if task_status is None:
+            raise RuntimeError("started() called twice")
         self._child.handle = value
         self._child.state = ChildState.RUNNING
-        self._task_status.started(value)
+        task_status.started(value)
 
 
 async def run_child(
@@ -93,10 +113,12 @@ async def run_child(
     current_path.set(path)
     current_bus.set(bus)
     outcome = Exit(EventKind.EXITED)
+    relay = _StartedRelay(child, task_status)
+    del task_status  # the relay lets go of it once the child started (see `_StartedRelay`)
     try:
         with child.scope:
             try:
-                await child.spec.start(task_status=_StartedRelay(child, task_status))
+                await child.spec.start(task_status=relay)
             except* Exception as group:
                 if child.state is ChildState.STARTING:
                     raise

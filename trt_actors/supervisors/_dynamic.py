@@ -35,6 +35,8 @@ DESCRIBE_LIMIT = 100  # children listed one by one in `describe`
 class _Entry:
     """One key's slot: its spec (kept across restarts) and its current incarnation."""
 
+    __slots__ = ("child", "key", "ready", "restarts", "spec", "start_error", "window")
+
     def __init__(self, key: Any, spec: ChildSpec, intensity: Intensity) -> None:
         self.key = key
         self.spec = spec

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import random
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -78,12 +77,12 @@ class RestartWindow:
     """The restart times inside the intensity window, on trio's clock."""
 
     intensity: Intensity
-    times: deque[float] = field(default_factory=deque)
+    times: list[float] = field(default_factory=list)  # at most max_restarts: no deque needed
 
     def record(self, now: float) -> int | None:
         """Count a restart at `now`; the attempt number, or None when over the limit."""
         while self.times and now - self.times[0] > self.intensity.within:
-            self.times.popleft()
+            del self.times[0]
         if len(self.times) >= self.intensity.max_restarts:
             return None
         self.times.append(now)
