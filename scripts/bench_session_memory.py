@@ -1,95 +1,192 @@
-"""What a live session costs in memory: Python's own allocations, measured with tracemalloc.
+"""What a user costs in memory while their session runs, and once it rests: a census of the
+objects the service holds for them.
 
-    .venv/bin/python scripts/bench_session_memory.py              # 2,000 new users
-    .venv/bin/python scripts/bench_session_memory.py --users 5000 --top 40
+    .venv/bin/python scripts/bench_session_memory.py              # 1,000 new users
+    .venv/bin/python scripts/bench_session_memory.py --users 3000 --top 30
 
 The whole service runs in this process (the test kit, `trt_actors/testing/kit.py`: the real
-tree on a fresh SQLite file, the Telegram emulator as its Bot API). After a warm-up, N new
-users send /start; once every one was answered their sessions are still live (they passivate
-after `SESSION_IDLE`), and the allocations made meanwhile that are still held are the
-sessions' cost, with the per-chat pacing buckets and whatever else a user leaves in memory.
-The emulator's own allocations are left out (any traceback through `emulators/`), and the
-kit's record of lifecycle events is emptied first (the service keeps a bounded history).
+tree on a fresh SQLite file, the Telegram emulator as its Bot API), twice:
 
-It prints the total per session and the source lines holding the most. It measures Python's
-heap, not the process's RSS: RSS also keeps what a burst's peak needed (pymalloc does not
-give freed arenas back), which the side-by-side benchmark shows (docs/benchmarks.md).
+1. **running**: N new users send /start and are answered while their session actors still
+   run (the rest is set far beyond the measurement);
+2. **resting**: the same, then every session actor rests (`SESSION_REST` set to half a
+   second) and leaves the user's state in memory (`actors/resident_states.py`).
+
+Each time the objects the garbage collector tracks are counted before and after (collected
+and unfrozen first: the service freezes what survives, `service.py`), and each new object is
+sized with `sys.getsizeof` (an instance's `__dict__` included). What the emulator keeps for
+its chats (anything new reachable from it) is left out. Objects the collector does not track
+(strings, numbers, bytes) are not counted, so the figures are a floor; the side-by-side
+benchmark's RSS is the ceiling (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import gc
+import sys
 import tempfile
-import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import trio
 
-from trt_actors.testing.kit import clean_environment, running_bot
+from trt_actors.app import tree
+from trt_actors.testing.kit import BotService, clean_environment, running_bot
 
 ANSWER_DEADLINE = 300.0
+LONG_REST = 3600.0  # phase 1: no session actor ends while it is measured
+SHORT_REST = 0.5  # phase 2: every session actor rests at once
+SHARED = 8192  # bytes: an object this big is a container shared by many users
 
 
-def _short(filename: str) -> str:
-    return filename.rsplit("site-packages/", maxsplit=1)[-1].split("/trt_actors/", 1)[-1]
+def _tracked() -> dict[int, Any]:
+    """Every object the collector tracks now, by id (the frozen ones included)."""
+    gc.unfreeze()
+    gc.collect()
+    return {id(o): o for o in gc.get_objects()}
 
 
-async def measure(users: int, top: int, data_dir: Path) -> None:
+CONTAINERS = (dict, list, set, frozenset, tuple, collections.deque, collections.OrderedDict)
+
+
+def _emulators(root: object, among: dict[int, Any]) -> set[int]:
+    """The ids of the objects in `among` that the emulator `root` keeps: reachable from it
+    through containers, events and the emulators' own objects (not through functions, modules
+    or the service's objects)."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in gc.get_referents(todo.pop()):
+            key = id(child)
+            if key in seen:
+                continue
+            ours = type(child).__module__.startswith("trt_actors.emulators")
+            if isinstance(child, (*CONTAINERS, trio.Event)) or ours:
+                seen.add(key)
+                todo.append(child)
+    return seen & among.keys()
+
+
+def _size(obj: object) -> int:
+    size = sys.getsizeof(obj)
+    if not isinstance(obj, type):
+        try:
+            own = object.__getattribute__(obj, "__dict__")
+        except AttributeError:
+            return size
+        if isinstance(own, dict):
+            size += sys.getsizeof(own)
+    return size
+
+
+@contextmanager
+def _no_freezing() -> Iterator[None]:
+    """The service freezes survivors after each collection: off while objects are counted."""
+    kept = list(gc.callbacks)
+    gc.callbacks.clear()
+    try:
+        yield
+    finally:
+        gc.callbacks.extend(kept)
+
+
+async def _answered(bot: BotService, users: list[Any]) -> None:
+    ctl = bot.emulator.ctl
+    with trio.fail_after(ANSWER_DEADLINE):
+        while not all(ctl.bot_messages(user) for user in users):  # noqa: ASYNC110 — polls the emulator
+            await trio.sleep(0.05)
+
+
+async def census(
+    users: int, rest: float, data_dir: Path
+) -> tuple[int, collections.Counter[str], collections.Counter[str], int]:
+    """New users answered (their sessions running or resting, by `rest`): the bytes held,
+    by type, and the objects, by type, per the whole run; and the sessions running at the end."""
     clean_environment()
+    tree.SESSION_REST = rest
     async with running_bot(
         data_dir, telegram_rate_scale=100.0, user_updates_per_second=0, log_level="warning"
     ) as bot:
         ctl = bot.emulator.ctl
-        warm = [ctl.user(f"Warm{i}", language_code="en") for i in range(50)]
+        warm = [ctl.user(f"Warm{i}", language_code="en") for i in range(20)]
         for user in warm:
             ctl.send_command(user, "start")
-        with trio.fail_after(ANSWER_DEADLINE):
-            while not all(ctl.bot_messages(user) for user in warm):  # noqa: ASYNC110 — polls the emulator
-                await trio.sleep(0.05)
-        bot.events.clear()
-        gc.collect()
-        tracemalloc.start(25)
-        before = tracemalloc.take_snapshot()
-        people = [ctl.user(f"User{i}", language_code="en") for i in range(users)]
-        for n, user in enumerate(people):
-            ctl.send_command(user, "start")
-            if n % 50 == 0:
-                await trio.sleep(0.01)
-        with trio.fail_after(ANSWER_DEADLINE):
-            while not all(ctl.bot_messages(user) for user in people):  # noqa: ASYNC110 — polls the emulator
+        await _answered(bot, warm)
+        tenant = bot.tree.tenant_subtree("default")
+        assert tenant is not None
+        sessions = tenant.child("sessions")
+        if rest < LONG_REST:
+            while sessions.describe():  # noqa: ASYNC110 — polls the supervisor
                 await trio.sleep(0.1)
-        await trio.sleep(1.0)  # replies' leftovers settle
-        bot.events.clear()
-        gc.collect()
-        after = tracemalloc.take_snapshot()
-        tracemalloc.stop()
-    leave_out = [
-        tracemalloc.Filter(False, "*/emulators/*", all_frames=True),
-        tracemalloc.Filter(False, tracemalloc.__file__),
-    ]
-    diff = after.filter_traces(leave_out).compare_to(before.filter_traces(leave_out), "lineno")
-    total = sum(stat.size_diff for stat in diff)
-    print(f"{users:,} new users answered; their sessions live (passivation after minutes idle)")
-    print(f"held since: {total / 1e6:.1f} MB, {total / users:,.0f} B per session")
+        with _no_freezing():
+            bot.events.clear()
+            before = set(_tracked())
+            people = [ctl.user(f"User{i}", language_code="en") for i in range(users)]
+            for n, user in enumerate(people):
+                ctl.send_command(user, "start")
+                if n % 50 == 0:
+                    await trio.sleep(0.01)
+            await _answered(bot, people)
+            if rest < LONG_REST:
+                with trio.fail_after(ANSWER_DEADLINE):
+                    while sessions.describe():  # noqa: ASYNC110 — polls the supervisor
+                        await trio.sleep(0.1)
+            await trio.sleep(1.0)  # replies' leftovers settle
+            bot.events.clear()
+            running = len(sessions.keys())
+            after = _tracked()
+            new = {key: obj for key, obj in after.items() if key not in before}
+            emulator = _emulators(bot.emulator, new)
+            sizes: collections.Counter[str] = collections.Counter()
+            counts: collections.Counter[str] = collections.Counter()
+            for key, obj in new.items():
+                if key in emulator:
+                    continue
+                name, size = type(obj).__qualname__, _size(obj)
+                if size > SHARED:  # one container all users filled, not a user's own
+                    name = f"{name} (shared, > {SHARED // 1024} KB each)"
+                sizes[name] += size
+                counts[name] += 1
+            total = sum(sizes.values())
+            del new, after
+    return total, sizes, counts, running
+
+
+def _report(
+    title: str,
+    users: int,
+    measured: tuple[int, collections.Counter[str], collections.Counter[str], int],
+    top: int,
+) -> None:
+    total, sizes, counts, running = measured
+    shared = sum(size for name, size in sizes.items() if "(shared" in name)
+    own = total - shared
+    print(f"## {title}: {users:,} new users answered, {running:,} session actors running")
+    print(
+        f"held: {total / 1e6:.1f} MB; without the shared containers grown by the burst "
+        f"({shared / 1e6:.1f} MB): **{own / users:,.0f} B per user**"
+    )
     print()
-    print("| B per session | objects per session | where |")
+    print("| B per user | objects per user | type |")
     print("|---|---|---|")
-    for stat in diff[:top]:
-        frame = stat.traceback[0]
-        print(
-            f"| {stat.size_diff / users:,.0f} | {stat.count_diff / users:.1f} "
-            f"| {_short(frame.filename)}:{frame.lineno} |"
-        )
+    for name, size in sizes.most_common(top):
+        print(f"| {size / users:,.0f} | {counts[name] / users:.2f} | {name} |")
+    print()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=2000)
-    parser.add_argument("--top", type=int, default=25, help="source lines to show")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--top", type=int, default=20, help="types to show")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trt-session-memory-") as data_dir:
-        trio.run(measure, args.users, args.top, Path(data_dir))
+    for title, rest in (("running", LONG_REST), ("resting", SHORT_REST)):
+        with tempfile.TemporaryDirectory(prefix="trt-session-memory-") as data_dir:
+            measured = trio.run(census, args.users, rest, Path(data_dir))
+        _report(title, args.users, measured, args.top)
 
 
 if __name__ == "__main__":

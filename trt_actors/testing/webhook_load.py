@@ -51,14 +51,18 @@ class Posted:
 
 
 class _Answer:
-    """httptools callbacks: the status, Retry-After and the end of one answer."""
+    """httptools callbacks: the status, Retry-After, whether the server closes the connection
+    after it, and the end of one answer."""
 
     def __init__(self) -> None:
         self.complete = False
         self.retry_after: float | None = None
+        self.closing = False  # `Connection: close` (HTTP/1.1 keeps the connection otherwise)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if name.lower() == b"retry-after":
+        if name.lower() == b"connection" and b"close" in value.lower():
+            self.closing = True
+        elif name.lower() == b"retry-after":
             try:
                 self.retry_after = float(value)
             except ValueError:
@@ -102,7 +106,9 @@ class _Connection:
         except BaseException:
             await self.close()
             raise
-        if not parser.should_keep_alive():
+        # (httptools' should_keep_alive() is meaningful only while the headers are parsed:
+        # asked once the answer is complete, it said "close" to every answer)
+        if answer.closing or parser.get_http_version() != "1.1":
             await self.close()
         return parser.get_status_code(), answer.retry_after
 
