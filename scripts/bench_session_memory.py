@@ -29,6 +29,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +102,19 @@ async def _answered(bot: BotService, users: list[Any]) -> None:
             await trio.sleep(0.05)
 
 
-async def census(
-    users: int, rest: float, data_dir: Path
-) -> tuple[int, collections.Counter[str], collections.Counter[str], int]:
-    """New users answered (their sessions running or resting, by `rest`): the bytes held,
-    by type, and the objects, by type, per the whole run; and the sessions running at the end."""
+@dataclass
+class Census:
+    """What the new users left held: bytes and objects by type (containers shared by all
+    users apart), and how many session actors still ran."""
+
+    sizes: collections.Counter[str] = field(default_factory=collections.Counter)
+    counts: collections.Counter[str] = field(default_factory=collections.Counter)
+    shared: int = 0  # bytes in objects above SHARED: containers every user filled a little
+    running: int = 0
+
+
+async def census(users: int, rest: float, data_dir: Path) -> Census:
+    """New users answered, their sessions running or resting (by `rest`): what they hold."""
     clean_environment()
     tree.SESSION_REST = rest
     async with running_bot(
@@ -124,7 +133,7 @@ async def census(
                 await trio.sleep(0.1)
         with _no_freezing():
             bot.events.clear()
-            before = set(_tracked())
+            before = _tracked()  # kept alive: no id of theirs is taken by a new object
             people = [ctl.user(f"User{i}", language_code="en") for i in range(users)]
             for n, user in enumerate(people):
                 ctl.send_command(user, "start")
@@ -137,38 +146,31 @@ async def census(
                         await trio.sleep(0.1)
             await trio.sleep(1.0)  # replies' leftovers settle
             bot.events.clear()
-            running = len(sessions.keys())
+            found = Census(running=len(sessions.keys()))
             after = _tracked()
             new = {key: obj for key, obj in after.items() if key not in before}
             emulator = _emulators(bot.emulator, new)
-            sizes: collections.Counter[str] = collections.Counter()
-            counts: collections.Counter[str] = collections.Counter()
             for key, obj in new.items():
                 if key in emulator:
                     continue
-                name, size = type(obj).__qualname__, _size(obj)
+                size = _size(obj)
                 if size > SHARED:  # one container all users filled, not a user's own
-                    name = f"{name} (shared, > {SHARED // 1024} KB each)"
-                sizes[name] += size
-                counts[name] += 1
-            total = sum(sizes.values())
+                    found.shared += size
+                    continue
+                found.sizes[type(obj).__qualname__] += size
+                found.counts[type(obj).__qualname__] += 1
             del new, after
-    return total, sizes, counts, running
+    return found
 
 
-def _report(
-    title: str,
-    users: int,
-    measured: tuple[int, collections.Counter[str], collections.Counter[str], int],
-    top: int,
-) -> None:
-    total, sizes, counts, running = measured
-    shared = sum(size for name, size in sizes.items() if "(shared" in name)
-    own = total - shared
-    print(f"## {title}: {users:,} new users answered, {running:,} session actors running")
+def _report(title: str, users: int, found: Census, top: int) -> None:
+    own = sum(found.sizes.values())
+    sizes, counts = found.sizes, found.counts
+    print(f"## {title}: {users:,} new users answered, {found.running:,} session actors running")
     print(
-        f"held: {total / 1e6:.1f} MB; without the shared containers grown by the burst "
-        f"({shared / 1e6:.1f} MB): **{own / users:,.0f} B per user**"
+        f"held: {(own + found.shared) / 1e6:.1f} MB; without the containers shared by all "
+        f"users, grown by the burst ({found.shared / 1e6:.1f} MB): "
+        f"**{own / users:,.0f} B per user**"
     )
     print()
     print("| B per user | objects per user | type |")

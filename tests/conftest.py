@@ -10,7 +10,6 @@ not touch real I/O (threads, sockets), because the clock jumps while a task wait
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 from trt_actors.emulators.kie import KieEmulatorConfig
 from trt_actors.emulators.telegram import EmulatorConfig
-from trt_actors.testing.postgres import create_database, drop_database, postgres_for_tests
+from trt_actors.testing.postgres import postgres_for_tests, scratch_database
 from trt_actors.testing.redis_server import redis_for_tests
 from trt_actors.testing.secret_watch import SecretWatch, capturing_logs
 
@@ -66,12 +65,8 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_database(postgres_server: str) -> Iterator[str]:
     """A database for this session's tests; each test works in a schema of its own."""
-    name = f"trt_tests_{uuid.uuid4().hex[:12]}"
-    url = create_database(postgres_server, name)
-    try:
+    with scratch_database(postgres_server, "trt_tests") as url:
         yield url
-    finally:
-        drop_database(postgres_server, name)
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ class Tenant:
     load: OutboundLoad
     backlog: Backlog
     dispatcher: ActorRef[DispatcherMessage]
-    sessions: DynamicSupervisor[int]
+    sessions: DynamicSupervisor[int, ActorRef[InboxUpdate]]
     crashes: list[Any] = field(default_factory=list)
 
     async def receive(self, update: dict[str, Any]) -> None:
@@ -106,7 +106,7 @@ async def tenant(
             )
             return spec
 
-        sessions = DynamicSupervisor[int]("sessions", session)
+        sessions = DynamicSupervisor[int, ActorRef[InboxUpdate]]("sessions", session)
         dispatcher_spec, dispatcher = actor_child(
             "dispatcher",
             lambda: DispatcherActor(TENANT, store, sessions, backlog=backlog, outbound=load),

@@ -18,8 +18,7 @@ from trt_actors.cluster import PARTITIONS, partition_of
 from trt_actors.domain.context import Context
 from trt_actors.domain.effects import Outcome
 from trt_actors.domain.updates import Incoming
-from trt_actors.storage import InboxState
-from trt_actors.storage._sessions import Sessions
+from trt_actors.storage import InboxState, Session, Sessions, Tx
 from trt_actors.testing.basic_bot import BasicBot
 
 from .test_flow_control import Tenant, message, tenant
@@ -46,7 +45,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     read: list[int] = []
     load = Sessions.load
 
-    def counted(self: Sessions, user_id: int) -> Any:
+    def counted(self: Sessions, user_id: int) -> Session:
         read.append(user_id)
         return load(self, user_id)
 
@@ -119,7 +118,7 @@ async def test_a_state_left_under_another_fencing_token_is_not_used(
         await answered(world, 1)
         await rested(world)
 
-        def elsewhere(tx: Any) -> None:  # another instance, under token 2
+        def elsewhere(tx: Tx) -> None:  # another instance, under token 2
             tx.fences.hold(partition, 2)
             state = {"language": "en", "screen": "elsewhere", "recent_updates": [1, 2]}
             tx.sessions.save(USER, state, expected_version=1)

@@ -1,11 +1,11 @@
 """Users' session states kept in memory between two runs of their session actor.
 
 A session actor runs while its user is active and ends after `SESSION_REST` seconds without an
-update (`app/tree.py`): a running actor costs about 19 KB (its trio task, mailbox, scopes and
-supervision record, docs/benchmarks.md), a resting user only their state. So when the actor
-passivates it leaves the state here, as the JSON text storage holds (compact, and exactly what
-a read from storage would give back), with its version and the fencing token of the last
-update it handled; the user's next update starts a new actor, which takes it up instead of
+update (`app/tree.py`): a running actor costs about 13 KB (its trio task, mailbox, scopes and
+supervision record; `scripts/bench_session_memory.py`), a resting user only their state. So
+when the actor passivates it leaves the state here, as the JSON text storage holds (compact,
+and exactly what a read from storage would give back), with its version and the fencing token
+it was saved under; the user's next update starts a new actor, which takes it up instead of
 reading storage. A state stays `keep_for` seconds after it was left (then the next update
 reads storage, as before), and at most `limit` states are kept (the oldest dropped first).
 
@@ -62,12 +62,11 @@ class ResidentStates:
     ) -> bool:
         """Keep `user_id`'s state until `now + keep_for`; False if JSON cannot hold it (the
         next update then reads storage)."""
+        self._states.pop(user_id, None)  # an older one goes either way
         try:
             text = orjson.dumps(state)
         except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: storage has it anyway
-            self._states.pop(user_id, None)
             return False
-        self._states.pop(user_id, None)
         self._states[user_id] = ResidentState(text, version, token, now + self.keep_for)
         self._expire(now)
         while len(self._states) > self.limit:

@@ -291,6 +291,7 @@ class SessionActor(Actor[InboxUpdate]):
             return
         session = await self.store.read(self.tenant, lambda tx: tx.sessions.load(self.user_id))
         self.state, self.version = session.state, session.version
+        self.token = None  # read, not saved: the token it was saved under is not known here
 
     async def _context(
         self, update_id: int, lookups: Sequence[Lookup[object]] = (), *, account: bool = True

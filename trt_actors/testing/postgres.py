@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -198,12 +198,28 @@ def drop_schema(url: str, schema: str) -> None:
 def scratch_schema(database_url: str, prefix: str) -> Iterator[str]:
     """A new empty schema named `prefix_<random>` in `database_url`'s database, for one test:
     its URL (which selects it) while the context is open, dropped at exit."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    url = create_schema(database_url, schema)
+    yield from _scratch(database_url, prefix, create_schema, drop_schema)
+
+
+@contextlib.contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new empty database named `prefix_<random>` on `server_url`'s server: its URL while
+    the context is open, dropped at exit."""
+    yield from _scratch(server_url, prefix, create_database, drop_database)
+
+
+def _scratch(
+    url: str,
+    prefix: str,
+    create: Callable[[str, str], str],
+    drop: Callable[[str, str], None],
+) -> Iterator[str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    made = create(url, name)
     try:
-        yield url
+        yield made
     finally:
-        drop_schema(database_url, schema)
+        drop(url, name)
 
 
 def drop_database(url: str, dbname: str) -> None:
