@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench_peers.py --quick         # seconds each: proves the harness
     .venv/bin/python scripts/bench_peers.py --plots docs/img --json /tmp/peers.json
     .venv/bin/python scripts/bench_peers.py --targets trt ptb --modes webhook --users 2000
+    .venv/bin/python scripts/bench_peers.py --targets trt trt-pg --postgres postgresql://...
 
 The peers come from the package index (`pip install -e .[bench]`); the driver says which one
 is missing. Every target runs in this one invocation, against the same Bot API stand-in
@@ -28,8 +29,10 @@ one core (`taskset`); the sink and this driver share the other cores. Per target
    p50/p99 from the same start.
 
 What an ACK means differs, and the table says so: TRT actors answers 200 (or moves the
-offset) only after the update's inbox row is committed (SQLite WAL, group commit); PTB and
-aiogram once the update is in an in-memory queue or task. TRT actors runs with
+offset) only after the update's inbox row is committed (SQLite WAL, group commit; `trt-pg`:
+PostgreSQL with its durable defaults, a fresh database per run, on `--postgres`'s server or a
+private one this driver starts on the load side's cores); PTB and aiogram once the update is
+in an in-memory queue or task. TRT actors runs with
 `TELEGRAM_RATE_SCALE=100` (its message budget 100 times Telegram's, so capacity and not
 Telegram's pace is compared) and `INBOX_MAX_BACKLOG` at its maximum (the peers' queues are
 unbounded); its per-address limit applies only to requests without the secret, so it does not
@@ -66,24 +69,42 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT))  # `bench` and this checkout's `trt_actors`
 
 from bench import proc  # noqa: E402
+from trt_actors.testing.postgres import (  # noqa: E402
+    PostgresServer,
+    PostgresUnavailable,
+    find_bin_dir,
+    scratch_database,
+)
 from trt_actors.testing.trt_process import free_port, service_env  # noqa: E402
 from trt_actors.testing.webhook_load import Posted, post_updates, start_update  # noqa: E402
 
-Target = Literal["trt", "ptb", "aiogram"]
+Target = Literal["trt", "trt-pg", "ptb", "aiogram"]
 Mode = Literal["webhook", "polling"]
-TARGETS: tuple[Target, ...] = ("trt", "ptb", "aiogram")
+TARGETS: tuple[Target, ...] = ("trt", "trt-pg", "ptb", "aiogram")
 MODES: tuple[Mode, ...] = ("webhook", "polling")
-NAMES = {"trt": "TRT actors", "ptb": "python-telegram-bot", "aiogram": "aiogram"}
-DISTRIBUTIONS = {"trt": "trt-actors", "ptb": "python-telegram-bot", "aiogram": "aiogram"}
+NAMES = {
+    "trt": "TRT actors",
+    "trt-pg": "TRT actors on PostgreSQL",
+    "ptb": "python-telegram-bot",
+    "aiogram": "aiogram",
+}
+DISTRIBUTIONS = {
+    "trt": "trt-actors",
+    "trt-pg": "trt-actors",
+    "ptb": "python-telegram-bot",
+    "aiogram": "aiogram",
+}
 # what each peer needs importable, by mode, and what to install when it is not
 NEEDS: dict[Target, dict[Mode, tuple[str, ...]]] = {
     "trt": {"webhook": (), "polling": ()},
+    "trt-pg": {"webhook": (), "polling": ()},
     "ptb": {"webhook": ("telegram.ext", "tornado"), "polling": ("telegram.ext",)},
     "aiogram": {"webhook": ("aiogram", "aiohttp"), "polling": ("aiogram",)},
 }
 INSTALL = {"ptb": '"python-telegram-bot[webhooks]>=22,<23"', "aiogram": '"aiogram>=3.13,<4"'}
 ACK_MEANS = {
     "trt": "inbox row committed (SQLite WAL, group commit)",
+    "trt-pg": "inbox row committed (PostgreSQL, fsync on, group commit)",
     "ptb": "in PTB's in-memory update queue",
     "aiogram": "in an in-memory asyncio task",
 }
@@ -138,6 +159,7 @@ class Run:
     ack_request_ms: list[float] = field(default_factory=list, repr=False)  # webhook, closed loop
     replies_per_s: float = math.nan
     cpu_ms_per_update: float = math.nan
+    db_cpu_ms_per_update: float = math.nan  # trt-pg on the driver's own server: PostgreSQL's
     rss_mb: float = math.nan
     rss_samples: list[tuple[int, float]] = field(default_factory=list, repr=False)
     load_busy: float = math.nan  # the load side's CPU (driver + sink) / its cores, saturation
@@ -156,9 +178,16 @@ def percentile(values: Sequence[float], q: float) -> float:
 # -- the targets -------------------------------------------------------------------------------
 
 
-def missing(targets: Sequence[Target], modes: Sequence[Mode]) -> list[str]:
+def missing(
+    targets: Sequence[Target], modes: Sequence[Mode], postgres: str | None = None
+) -> list[str]:
     """What is not installed, as sentences naming the peer and the command that installs it."""
     problems = []
+    if "trt-pg" in targets and postgres is None:
+        try:
+            find_bin_dir()
+        except PostgresUnavailable as exc:
+            problems.append(f"{NAMES['trt-pg']} cannot run here: {exc}; or give --postgres URL")
     for target in targets:
         absent = sorted({m for mode in modes for m in NEEDS[target][mode] if not _importable(m)})
         if absent:
@@ -185,15 +214,22 @@ def version(target: Target) -> str:
 
 
 def command(
-    target: Target, mode: Mode, *, port: int, sink_url: str, token: str, data: Path
+    target: Target,
+    mode: Mode,
+    *,
+    port: int,
+    sink_url: str,
+    token: str,
+    data: Path,
+    database: str | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    """The bot's command line and environment."""
+    """The bot's command line and environment (ours: on `database`, else SQLite in `data`)."""
     base = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(CHECKOUT),
         "PYTHONUNBUFFERED": "1",
     }
-    if target == "trt":
+    if target in ("trt", "trt-pg"):
         env = service_env(
             sink_url,
             token,
@@ -208,6 +244,8 @@ def command(
             LOG_FORMAT="json",
             LOG_LEVEL="info",
         )
+        if database is not None:
+            env["DATABASE_URL"] = database
         return [sys.executable, "-m", "trt_actors", "run"], {**base, **env}
     env = {
         "BENCH_TOKEN": token,
@@ -301,10 +339,19 @@ async def stop(process: trio.Process) -> None:
 class Bench:
     """One invocation: the sink, the plan, and fresh ids for every update and user."""
 
-    def __init__(self, sink: Sink, plan: Plan, logs: Path | None = None) -> None:
+    def __init__(
+        self,
+        sink: Sink,
+        plan: Plan,
+        logs: Path | None = None,
+        postgres: str | None = None,
+        postgres_pid: int | None = None,
+    ) -> None:
         self.sink = sink
         self.plan = plan
         self.logs = logs  # keep each bot's log there
+        self.postgres = postgres  # the server `trt-pg` runs on (a fresh database each run)
+        self.postgres_pid = postgres_pid  # its main process, when this driver started it
         self.update_ids = itertools.count(1)
         self.user_ids = itertools.count(FIRST_USER)
 
@@ -320,8 +367,12 @@ class Bench:
         run = Run(target, mode, round_)
         port = free_port()
         await self.sink.reset()
-        with tempfile.TemporaryDirectory(prefix=f"bench-{target}-") as tmp:
-            data = Path(tmp)
+        with contextlib.ExitStack() as scratch:
+            data = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+            database = None
+            if target == "trt-pg":
+                assert self.postgres is not None, "trt-pg needs a PostgreSQL server"
+                database = scratch.enter_context(scratch_database(self.postgres, "bench"))
             argv, env = command(
                 target,
                 mode,
@@ -329,6 +380,7 @@ class Bench:
                 sink_url=self.sink.base_url,
                 token=self.sink.token,
                 data=data,
+                database=database,
             )
             log_path = data / "bot.log"
             with log_path.open("wb") as log:
@@ -388,6 +440,8 @@ class Bench:
         starts = self.starts(self.plan.users)
         run.users = len(starts)
         cpu_before = proc.cpu_seconds(bot.pid)
+        database = self.postgres_pid if run.target == "trt-pg" else None
+        db_before = proc.cpu_seconds(database) if database is not None else 0.0
         load_before = self.load_cpu()
         began = acks_done = time.monotonic()
         async with trio.open_nursery() as nursery:
@@ -403,6 +457,7 @@ class Bench:
             await self.wait_answered(bot, run.users, self.drain_deadline(run.users))
             nursery.cancel_scope.cancel()
         cpu = proc.cpu_seconds(bot.pid) - cpu_before
+        db_cpu = math.nan if database is None else proc.cpu_seconds(database) - db_before
         load_cpu = self.load_cpu() - load_before
         run.load_busy = load_cpu / (time.monotonic() - began) / self.plan.load_cores
         run.rss_mb = proc.rss_bytes(bot.pid) / 2**20
@@ -416,6 +471,7 @@ class Bench:
         if stats["last_reply"] is not None:
             run.replies_per_s = run.answered / (float(stats["last_reply"]) - began)
         run.cpu_ms_per_update = cpu * 1000 / max(run.answered, 1)
+        run.db_cpu_ms_per_update = db_cpu * 1000 / max(run.answered, 1)
         run.calls = {k: int(v) for k, v in stats["calls"].items()}
         run.reply = stats["sample"]
         run.rss_samples.append((run.answered, run.rss_mb))
@@ -599,6 +655,12 @@ def table(runs: Sequence[Run], plan: Plan) -> str:
             " ms",
         ),
         ("CPU per update (process tree)", lambda r: r.cpu_ms_per_update, ".2f", " ms"),
+        (
+            "CPU per update of the database server (trt-pg, on the load side's cores)",
+            lambda r: r.db_cpu_ms_per_update,
+            ".2f",
+            " ms",
+        ),
         (f"RSS after {plan.users:,} users", lambda r: r.rss_mb, ".0f", " MB"),
         ("start to ready", lambda r: r.ready_s, ".2f", " s"),
         (
@@ -768,6 +830,11 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     parser.add_argument("--plots", type=Path, metavar="DIR", help="write the PNG plots there")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every figure there")
     parser.add_argument("--logs", type=Path, metavar="DIR", help="keep each bot's log there")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="trt-pg's server (a fresh database each run); default: a private one, durable",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     rates = tuple(
@@ -790,10 +857,16 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     return args, plan
 
 
-async def bench(args: argparse.Namespace, plan: Plan, others: set[int]) -> list[Run]:
+async def bench(
+    args: argparse.Namespace,
+    plan: Plan,
+    others: set[int],
+    postgres: str | None,
+    postgres_pid: int | None,
+) -> list[Run]:
     runs: list[Run] = []
     async with open_sink(others) as sink:
-        session = Bench(sink, plan, args.logs)
+        session = Bench(sink, plan, args.logs, postgres, postgres_pid)
         for round_ in range(plan.repeat):  # rounds outermost: a noisy minute hits all alike
             for mode in args.modes:
                 for target in args.targets:
@@ -806,7 +879,7 @@ async def bench(args: argparse.Namespace, plan: Plan, others: set[int]) -> list[
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, plan = parse(argv)
-    problems = missing(args.targets, args.modes)
+    problems = missing(args.targets, args.modes, args.postgres)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
@@ -835,7 +908,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{plan.repeat} round(s)",
         flush=True,
     )
-    runs = trio.run(bench, args, plan, others)
+    with contextlib.ExitStack() as scratch:
+        postgres, postgres_pid = args.postgres, None
+        if "trt-pg" in args.targets and postgres is None:  # on the load side's cores, as we are
+            server = scratch.enter_context(PostgresServer(durable=True))
+            postgres, postgres_pid = server.url, server.pid
+        runs = trio.run(bench, args, plan, others, postgres, postgres_pid)
     print()
     print(table(runs, plan))
     for run in runs:

@@ -45,6 +45,8 @@ __all__ = [
     "drop_schema",
     "find_bin_dir",
     "postgres_for_tests",
+    "scratch_database",
+    "scratch_schema",
     "throwaway_postgres",
     "with_database",
 ]
@@ -120,6 +122,11 @@ class PostgresServer:
             self._bin_dir, self._root, self._run_as, self._settings, port=self._port
         )
         self._port = urllib.parse.urlsplit(self.url).port
+
+    @property
+    def pid(self) -> int | None:
+        """The server's main process (its backends are its children), while it runs."""
+        return None if self._proc is None else self._proc.pid
 
     def stop(self) -> None:
         if self._proc is not None:
