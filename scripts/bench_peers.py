@@ -30,9 +30,9 @@ one core (`taskset`); the sink and this driver share the other cores. Per target
 
 What an ACK means differs, and the table says so: TRT actors answers 200 (or moves the
 offset) only after the update's inbox row is committed (SQLite WAL, group commit; `trt-pg`:
-PostgreSQL with its durable defaults, a fresh database per run, on `--postgres`'s server or a
-private one this driver starts on the load side's cores); PTB and aiogram once the update is
-in an in-memory queue or task. TRT actors runs with
+PostgreSQL with its durable defaults, a fresh database per run, on `--postgres`'s server or
+a private one this driver starts for each run on the load side's cores); PTB and aiogram once
+the update is in an in-memory queue or task. TRT actors runs with
 `TELEGRAM_RATE_SCALE=100` (its message budget 100 times Telegram's, so capacity and not
 Telegram's pace is compared) and `INBOX_MAX_BACKLOG` at its maximum (the peers' queues are
 unbounded); its per-address limit applies only to requests without the secret, so it does not
@@ -340,18 +340,13 @@ class Bench:
     """One invocation: the sink, the plan, and fresh ids for every update and user."""
 
     def __init__(
-        self,
-        sink: Sink,
-        plan: Plan,
-        logs: Path | None = None,
-        postgres: str | None = None,
-        postgres_pid: int | None = None,
+        self, sink: Sink, plan: Plan, logs: Path | None = None, postgres: str | None = None
     ) -> None:
         self.sink = sink
         self.plan = plan
         self.logs = logs  # keep each bot's log there
-        self.postgres = postgres  # the server `trt-pg` runs on (a fresh database each run)
-        self.postgres_pid = postgres_pid  # its main process, when this driver started it
+        # the server `trt-pg` runs on (a fresh database each run); None: a private one per run
+        self.postgres = postgres
         self.update_ids = itertools.count(1)
         self.user_ids = itertools.count(FIRST_USER)
 
@@ -369,9 +364,13 @@ class Bench:
         await self.sink.reset()
         with contextlib.ExitStack() as scratch:
             data = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-            database = None
-            if target == "trt-pg":
-                assert self.postgres is not None, "trt-pg needs a PostgreSQL server"
+            database, database_pid = None, None
+            if target == "trt-pg" and self.postgres is None:
+                # a private server for this run alone: none runs beside the other targets
+                # (one left running slowed them: its checkpoints share the disk)
+                server = scratch.enter_context(PostgresServer(durable=True))
+                database, database_pid = server.url, server.pid
+            elif target == "trt-pg":
                 database = scratch.enter_context(scratch_database(self.postgres, "bench"))
             argv, env = command(
                 target,
@@ -393,7 +392,7 @@ class Bench:
                     stdout=log,
                     stderr=log,
                 )
-            bot = Bot(target, mode, port, process, log_path)
+            bot = Bot(target, mode, port, process, log_path, database_pid=database_pid)
             try:
                 run.ready_s = await self.ready(bot) - began
                 await self.saturate(bot, run)
@@ -440,7 +439,7 @@ class Bench:
         starts = self.starts(self.plan.users)
         run.users = len(starts)
         cpu_before = proc.cpu_seconds(bot.pid)
-        database = self.postgres_pid if run.target == "trt-pg" else None
+        database = bot.database_pid
         db_before = proc.cpu_seconds(database) if database is not None else 0.0
         load_before = self.load_cpu()
         began = acks_done = time.monotonic()
@@ -535,13 +534,21 @@ class Bot:
     """A target's running process."""
 
     def __init__(
-        self, target: Target, mode: Mode, port: int, process: trio.Process, log: Path
+        self,
+        target: Target,
+        mode: Mode,
+        port: int,
+        process: trio.Process,
+        log: Path,
+        *,
+        database_pid: int | None = None,
     ) -> None:
         self.target = target
         self.mode = mode
         self.port = port
         self.process = process
         self.log = log
+        self.database_pid = database_pid  # its own PostgreSQL server's main process (trt-pg)
 
     @property
     def pid(self) -> int:
@@ -833,7 +840,8 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     parser.add_argument(
         "--postgres",
         metavar="URL",
-        help="trt-pg's server (a fresh database each run); default: a private one, durable",
+        help="trt-pg's server (a fresh database each run); default: a private durable server "
+        "started for each run, on the load side's cores",
     )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
@@ -857,16 +865,10 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     return args, plan
 
 
-async def bench(
-    args: argparse.Namespace,
-    plan: Plan,
-    others: set[int],
-    postgres: str | None,
-    postgres_pid: int | None,
-) -> list[Run]:
+async def bench(args: argparse.Namespace, plan: Plan, others: set[int]) -> list[Run]:
     runs: list[Run] = []
     async with open_sink(others) as sink:
-        session = Bench(sink, plan, args.logs, postgres, postgres_pid)
+        session = Bench(sink, plan, args.logs, args.postgres)
         for round_ in range(plan.repeat):  # rounds outermost: a noisy minute hits all alike
             for mode in args.modes:
                 for target in args.targets:
@@ -908,12 +910,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{plan.repeat} round(s)",
         flush=True,
     )
-    with contextlib.ExitStack() as scratch:
-        postgres, postgres_pid = args.postgres, None
-        if "trt-pg" in args.targets and postgres is None:  # on the load side's cores, as we are
-            server = scratch.enter_context(PostgresServer(durable=True))
-            postgres, postgres_pid = server.url, server.pid
-        runs = trio.run(bench, args, plan, others, postgres, postgres_pid)
+    runs = trio.run(bench, args, plan, others)
     print()
     print(table(runs, plan))
     for run in runs:
