@@ -9,7 +9,9 @@ not touch real I/O (threads, sockets), because the clock jumps while a task wait
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +30,11 @@ BROWSER_FIXTURES = frozenset({"browser"})  # headless Chromium
 SUBPROCESS_FIXTURES = frozenset({"sandbox"})  # `trt sandbox` as a process
 SERVER_PARAMETERS = ("postgresql", "redis", "fallback")  # a backend parametrised in
 SERVICE_DIRECTORIES = frozenset({"e2e", "admin", "tenants", "faults", "sandbox", "cli", "jobs"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Built catalogs are kept in a folder of this run (each worker its own), not the home's."""
+    os.environ.setdefault("TRT_CACHE_DIR", tempfile.mkdtemp(prefix="trt-test-cache-"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -42,9 +42,36 @@ def trt(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
 def test_help_and_version(env: dict[str, str], tmp_path: Path) -> None:
     shown = trt(["--help"], env, tmp_path)
     assert shown.returncode == 0
-    for command in ("run", "config", "version"):
+    for command in ("run", "config", "version", "doctor", "import", "sandbox", "catalog", "top"):
         assert command in shown.stdout
     assert trt(["version"], env, tmp_path).stdout.startswith("trt-actors ")
+    assert "--once" in trt(["top", "--help"], env, tmp_path).stdout
+    wrong = trt(["serve"], env, tmp_path)
+    assert wrong.returncode == 2 and "invalid choice: 'serve'" in wrong.stderr
+
+
+def test_run_loads_no_other_commands_code(env: dict[str, str], tmp_path: Path) -> None:
+    """`trt run` starts without the importer, the sandbox's emulators or the doctor's checks
+    (a third of its start-up went to importing them)."""
+    probe = (
+        "import sys; from trt_actors.cli import build_parser; "
+        "args = build_parser(only='run').parse_args(['run']); "
+        "print(args.func.__module__); "
+        "print(*sorted({m.split('.')[1] for m in sys.modules if m.startswith('trt_actors.')}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    handler, loaded = done.stdout.splitlines()
+    assert handler == "trt_actors.cli.run_cmd"
+    assert {"app", "catalog", "storage"} <= set(loaded.split())
+    assert not {"importer", "sandbox", "emulators"} & set(loaded.split())
 
 
 def test_config_check_prints_settings_with_secrets_masked(

@@ -64,7 +64,7 @@ from trt_actors.actors.partition_owner import PartitionOwnerActor
 from trt_actors.actors.resident_states import ResidentStates
 from trt_actors.actors.session import SessionActor, SessionSlot
 from trt_actors.actors.warmup import WarmupActor
-from trt_actors.catalog import load_catalog
+from trt_actors.catalog import load_catalog_cached
 from trt_actors.coordination import Coordination
 from trt_actors.domain.effects import Handler
 from trt_actors.domain.invoice import tenant_secret
@@ -167,7 +167,7 @@ class Tree:
         performers: Performers = PERFORMERS,
     ) -> None:
         self.settings = settings
-        self.catalog = load_catalog()
+        self.catalog = load_catalog_cached()
         self.handler = handler or Journey(self.catalog)
         self.performers = performers
         if isinstance(self.handler, Journey):  # its areas' lookups and operations, all answered

@@ -1,7 +1,8 @@
 """The model catalog: what the bot sells, what each model asks, where it goes, what it costs.
 
 Load once at start with `load_catalog()` (raises `CatalogError` listing every problem, each
-naming the file, model id and field). Everything else is pure and immutable:
+naming the file, model id and field), or `load_catalog_cached()`, which keeps the built catalog
+between starts (`cache.py`). Everything else is pure and immutable:
 
 - `Catalog.kinds()`, `Catalog.models(kind, visible_only=True)`, `Catalog.model(id)`;
 - `Model.inputs` (wizard order), `Model.validate(params)` → `list[InputProblem]`;
@@ -12,6 +13,7 @@ naming the file, model id and field). Everything else is pure and immutable:
 docs/catalog.md describes the files and the pricing formula.
 """
 
+from .cache import CACHE_DIR_ENV, load_catalog_cached
 from .inputs import (
     BooleanInput,
     EnumInput,
@@ -49,6 +51,7 @@ from .pricing import (
 from .values import LANGUAGES, Exact, Language, LocalText, ceil_fraction, exact, format_exact
 
 __all__ = [
+    "CACHE_DIR_ENV",
     "CATALOG_DIR_ENV",
     "LANGUAGES",
     "Api",
@@ -92,5 +95,6 @@ __all__ = [
     "exact",
     "format_exact",
     "load_catalog",
+    "load_catalog_cached",
     "price",
 ]

@@ -1,5 +1,9 @@
 """The `trt` command: one sub-command per module, each adding itself with `register`.
 
+Only the chosen sub-command's module is imported (`COMMANDS`): `trt run` does not load the
+importer, the sandbox's emulators or the doctor's checks, which made a third of its start.
+Without a known command (`trt --help`, a typo) every module registers, so the help lists all.
+
 Handlers are `func(args, settings) -> exit code`. Settings are loaded once, before the
 handler runs, for every command that needs them; a bad setting prints one line per problem
 and exits 2 (a bot of `TRT_TENANTS` too). A command whose reader goes away (`trt catalog
@@ -9,6 +13,7 @@ list | head`) stops printing and exits 0, without a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -18,13 +23,30 @@ from trt_actors.observability.logging import configure_logging
 from trt_actors.settings import ConfigError, load_settings
 from trt_actors.tenants.config import load_tenants
 
-from . import catalog, config_cmd, db, doctor, import_cmd, run_cmd, sandbox, top
-
 EXIT_OK = 0
 EXIT_USAGE = 2
 
+# sub-command -> the module of this package that registers it (in the order `--help` lists)
+COMMANDS = {
+    "config": "config_cmd",
+    "doctor": "doctor",
+    "run": "run_cmd",
+    "db": "db",
+    "import": "import_cmd",
+    "catalog": "catalog",
+    "top": "top",
+    "sandbox": "sandbox",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command `argv` names, if it names one (its first word that is not an option)."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or of `only` (then only its module is imported)."""
     parser = argparse.ArgumentParser(
         prog="trt",
         description="TRT actors: a Telegram bot service that sells AI generations.",
@@ -33,20 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     version = commands.add_parser("version", help="print the version")
     version.set_defaults(func=lambda args, settings: print(f"trt-actors {__version__}") or 0)
     version.set_defaults(needs_settings=False)
-    config_cmd.register(commands)
-    doctor.register(commands)
-    run_cmd.register(commands)
-    db.register(commands)
-    import_cmd.register(commands)
-    catalog.register(commands)
-    top.register(commands)
-    sandbox.register(commands)
+    for name, module in COMMANDS.items():
+        if only is None or only == name:
+            importlib.import_module(f"{__name__}.{module}").register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=chosen_command(words))
+    args = parser.parse_args(words)
     settings = None
     if getattr(args, "needs_settings", True):
         try:
