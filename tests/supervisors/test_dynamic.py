@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import structlog
 import trio
 from trio.testing import MockClock
 
@@ -199,3 +200,35 @@ async def test_a_failed_start_is_reported_to_every_waiting_caller(
         assert len(sup) == 0
         assert await sup.get_or_start(1) is not None  # the next try starts it
         sup.request_stop()
+
+
+@pytest.mark.parametrize("frequent", [False, True])
+async def test_frequent_children_live_at_debug_and_crash_at_error(
+    autojump_clock: MockClock, frequent: bool
+) -> None:
+    """Users' sessions come and go by the thousand: their starts, rests and stops are not
+    info lines (three per visit filled the log); a crash is logged at error all the same,
+    and every event still reaches the bus's subscribers (`trt top`)."""
+    sup = sessions(frequent_children=frequent)
+    with structlog.testing.capture_logs() as logs, current_bus.get().subscribe() as feed:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(sup.run)
+            ref = await sup.get_or_start(7)
+            await trio.sleep(IDLE + 1)  # rests: exits normally, removed
+            ref = await sup.get_or_start(7)
+            await ref.send("crash")
+            await trio.sleep(1)
+            sup.request_stop()
+    levels = {
+        (entry["event"], entry["log_level"]) for entry in logs if entry.get("child") == "user:7"
+    }
+    ordinary = "debug" if frequent else "info"
+    assert levels == {
+        ("supervisor.child_started", ordinary),
+        ("supervisor.child_exited", ordinary),
+        ("supervisor.child_stopped", ordinary),
+        ("supervisor.child_crashed", "error"),
+        ("supervisor.child_restarting", "warning"),
+    }
+    kinds = [event.kind for event in feed.drain()]
+    assert kinds.count(EventKind.STARTED) == 3 and EventKind.CRASHED in kinds

@@ -532,7 +532,9 @@ class Tree:
 
             return dataclasses.replace(spec, on_terminated=gone)
 
-        return DynamicSupervisor("sessions", session, max_children=MAX_SESSIONS)
+        return DynamicSupervisor(
+            "sessions", session, max_children=MAX_SESSIONS, frequent_children=True
+        )
 
     def _named(self, tenant_id: str, username: str) -> None:
         self.identities[tenant_id].username = username

@@ -2,7 +2,11 @@
 
 Every start, exit, crash, restart, give-up and stop of every supervised child is one
 `LifecycleEvent`: it is written to the log as one structured line and handed to every
-subscriber (the ops feed, `trt top`, tests). Publishing never blocks and never raises: a
+subscriber (the ops feed, `trt top`, tests). The ordinary life of a child that comes and goes
+by the thousand — a user's session starting, resting, being removed (`frequent`) — is logged at
+debug: at info it was three lines per visit, the most of a busy service's log and of its
+logging's CPU. Crashes, kills, restarts and give-ups are logged at their level whatever the
+child; subscribers get every event. Publishing never blocks and never raises: a
 subscriber that does not keep up loses the oldest events it has not read, and the bus counts
 them.
 """
@@ -15,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import structlog
@@ -63,15 +67,25 @@ class LifecycleEvent:
     attempt: int | None = None  # restarts: which attempt this is within the intensity window
     delay: float | None = None  # restarts: seconds waited before starting again
     reason: str | None = None
+    frequent: bool = False  # a child of which there are thousands: its ordinary life at debug
 
     @property
     def path(self) -> str:
         return f"{self.supervisor}/{self.child}"
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The fields that are set, `kind` as its text (not `frequent`: how it is logged)."""
+        data = {name: value for name in _EVENT_FIELDS if (value := getattr(self, name)) is not None}
         data["kind"] = self.kind.value
-        return {k: v for k, v in data.items() if v is not None}
+        return data
+
+    @property
+    def level(self) -> str:
+        """The log level of this event: an alarm's own, else debug for a frequent child."""
+        return _LEVELS.get(self.kind) or ("debug" if self.frequent else "info")
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(LifecycleEvent) if f.name != "frequent")
 
 
 class EventBus:
@@ -88,7 +102,7 @@ class EventBus:
         self._history.append(event)
         fields = event.as_dict()
         kind = fields.pop("kind")
-        getattr(log, _LEVELS.get(event.kind, "info"))(f"supervisor.child_{kind}", **fields)
+        getattr(log, event.level)(f"supervisor.child_{kind}", **fields)
         for subscriber in self._subscribers:
             subscriber.offer(event)
 

@@ -140,7 +140,13 @@ def unwrap(error: BaseException) -> BaseException:
 
 
 async def stop_child(
-    child: Child, path: str, bus: EventBus, *, reason: str, terminate: bool = True
+    child: Child,
+    path: str,
+    bus: EventBus,
+    *,
+    reason: str,
+    terminate: bool = True,
+    frequent: bool = False,
 ) -> None:
     """Stop one child: ask it (if it can be asked), wait its grace, then cancel it.
 
@@ -149,6 +155,7 @@ async def stop_child(
     is cancelled as its normal stop), and always STOPPED at the end. With `terminate`, the
     child is gone for good: its `on_terminated` runs. A child stopped only to be restarted
     (one_for_all, rest_for_one) keeps what outlives an incarnation, such as its mailbox.
+    `frequent`: the child is one of thousands alike (its STOPPED is logged at debug).
     """
     child.stopping = True
     if child.state is not ChildState.EXITED:
@@ -164,9 +171,15 @@ async def stop_child(
             if ask is not None and child.spec.shutdown > 0:  # asked, and its grace ran out
                 grace = f"{child.spec.shutdown:g}s grace"
                 bus.publish(
-                    new_event(EventKind.KILLED, path, child.id, reason=f"{reason} ({grace})")
+                    new_event(
+                        EventKind.KILLED,
+                        path,
+                        child.id,
+                        reason=f"{reason} ({grace})",
+                        frequent=frequent,
+                    )
                 )
-    bus.publish(new_event(EventKind.STOPPED, path, child.id, reason=reason))
+    bus.publish(new_event(EventKind.STOPPED, path, child.id, reason=reason, frequent=frequent))
     if terminate and child.spec.on_terminated is not None:
         child.spec.on_terminated()
 

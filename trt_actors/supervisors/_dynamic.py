@@ -59,6 +59,9 @@ class DynamicSupervisor(Generic[K, H]):
       restarts of one key give up on that key alone (its slot is freed), while more than
       `intensity` restarts across all keys make the supervisor stop and fail to its parent;
     - `request_stop()` stops all children in parallel, each within its grace.
+
+    `frequent_children`: its children come and go by the thousand (users' sessions), so their
+    ordinary starts, exits and stops are logged at debug (`LifecycleEvent.frequent`).
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class DynamicSupervisor(Generic[K, H]):
         intensity: Intensity | None = None,
         child_intensity: Intensity | None = None,
         backoff: Backoff | None = None,
+        frequent_children: bool = False,
     ) -> None:
         if max_children < 1:
             raise ValueError("max_children must be at least 1")
@@ -79,6 +83,7 @@ class DynamicSupervisor(Generic[K, H]):
         self.intensity = intensity or Intensity(max_restarts=100, within=10.0)
         self.child_intensity = child_intensity or Intensity()
         self.backoff = backoff
+        self.frequent_children = frequent_children
         self._factory = factory
         self._bus: EventBus = current_bus.get()
         self._reset()
@@ -129,7 +134,13 @@ class DynamicSupervisor(Generic[K, H]):
         """Stop the child for `key` for good (asked, then cancelled after its grace)."""
         entry = self._entries.pop(key, None)
         if entry is not None and entry.child is not None:
-            await stop_child(entry.child, self.path, self._bus, reason="stopped by request")
+            await stop_child(
+                entry.child,
+                self.path,
+                self._bus,
+                reason="stopped by request",
+                frequent=self.frequent_children,
+            )
 
     def request_stop(self) -> None:
         """Stop every child in parallel, then return from `run`. Idempotent."""
@@ -232,7 +243,9 @@ class DynamicSupervisor(Generic[K, H]):
             else:
                 del self._entries[child.key]
                 reason = f"{exit.kind.value}, {child.spec.restart.value}: not restarted"
-                await stop_child(child, self.path, self._bus, reason=reason)
+                await stop_child(
+                    child, self.path, self._bus, reason=reason, frequent=self.frequent_children
+                )
 
     async def _schedule_restart(self, entry: _Entry, error: BaseException | None) -> None:
         """Count the restart (giving up on the key, or on everything, past the limits)."""
@@ -249,7 +262,13 @@ class DynamicSupervisor(Generic[K, H]):
                 **error_fields(error),
             )
             if entry.child is not None:
-                await stop_child(entry.child, self.path, self._bus, reason="gave up on this child")
+                await stop_child(
+                    entry.child,
+                    self.path,
+                    self._bus,
+                    reason="gave up on this child",
+                    frequent=self.frequent_children,
+                )
             return
         entry.restarts += 1
         entry.ready = trio.Event()
@@ -297,7 +316,11 @@ class DynamicSupervisor(Generic[K, H]):
                     entry.spec.on_terminated()
 
     async def _stop_entry(self, child: Child, reason: str) -> None:
-        await stop_child(child, self.path, self._bus, reason=reason)
+        await stop_child(
+            child, self.path, self._bus, reason=reason, frequent=self.frequent_children
+        )
 
     def _publish(self, kind: EventKind, child_id: str, **fields: Any) -> None:
-        self._bus.publish(new_event(kind, self.path, child_id, **fields))
+        self._bus.publish(
+            new_event(kind, self.path, child_id, frequent=self.frequent_children, **fields)
+        )
