@@ -10,6 +10,7 @@ import trio
 
 from trt_actors.storage import (
     BroadcastState,
+    CorrelationStep,
     CreditKind,
     Currency,
     DeliveryState,
@@ -338,3 +339,25 @@ async def test_an_updates_operation_results_are_kept_until_forgotten(store: Stor
     assert await store.read(TENANT, lambda tx: tx.operation_results.find(42)) is None
     await store.run(TENANT, lambda tx: tx.operation_results.forget(41))
     assert await store.read(TENANT, lambda tx: tx.operation_results.find(41)) is None
+
+
+async def test_correlation_steps_are_written_together_in_order_or_not_at_all(
+    store: Store,
+) -> None:
+    """The correlation flush writes hundreds of steps in one call (one round trip on
+    PostgreSQL); each id's trail reads back in the order recorded, each tenant its own, and
+    a batch with one bad step writes none."""
+    steps = [
+        CorrelationStep(f"u{n % 3}", f"step{n}", {"n": n, "text": "é"}, 1_000 + n)
+        for n in range(300)
+    ]
+    assert await store.run(TENANT, lambda tx: tx.correlations.record_many(steps)) == 300
+    assert await store.run(TENANT, lambda tx: tx.correlations.record_many([])) == 0
+    trail = await store.read(TENANT, lambda tx: tx.correlations.trail("u1", limit=1000))
+    assert [step.step for step in trail] == [f"step{n}" for n in range(1, 300, 3)]
+    assert trail[0].detail == {"n": 1, "text": "é"} and trail[0].at == 1_001
+    assert await store.read(OTHER_TENANT, lambda tx: tx.correlations.trail("u1")) == []
+    bad = [CorrelationStep("u9", "fine", {}, 1), CorrelationStep("u9", "x" * 65, {}, 2)]
+    with pytest.raises(ValueError, match="step must be"):
+        await store.run(TENANT, lambda tx: tx.correlations.record_many(bad))
+    assert await store.read(TENANT, lambda tx: tx.correlations.trail("u9")) == []

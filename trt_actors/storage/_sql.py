@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import structlog
@@ -75,6 +75,21 @@ class SqlConn:
         """Run one statement that returns no rows; return the number of rows it changed."""
         count: int = self._cursor(self.dialect.sql(query), dict(params or {})).rowcount
         return count
+
+    def run_many(self, query: str, params: Sequence[Params]) -> int:
+        """Run one statement once per set of `params`, in one driver call (psycopg sends them
+        pipelined: one round trip to the server, not one each); return how many sets ran."""
+        if not params:
+            return 0
+        self.check_cancel()
+        try:
+            self.raw.cursor().executemany(self.dialect.sql(query), [dict(p) for p in params])
+        except self.dialect.driver_error as exc:
+            typed = self.dialect.translate(exc)
+            if typed is None:
+                raise
+            raise typed from exc
+        return len(params)
 
     def script(self, script: str) -> None:
         """Run a schema script (no parameters), statement by statement where needed."""
