@@ -732,7 +732,7 @@ def sweep(runs: Sequence[Run]) -> str:
 
 
 def plot(runs: Sequence[Run], plan: Plan, folder: Path) -> list[Path]:
-    """ACK latency vs offered rate; CPU per update; RSS vs users answered (live sessions)."""
+    """ACK latency vs offered rate; CPU per update; RSS vs users answered."""
     import matplotlib  # noqa: PLC0415  (only with --plots: it costs a quarter second)
 
     matplotlib.use("Agg")
@@ -787,7 +787,10 @@ def plot(runs: Sequence[Run], plan: Plan, folder: Path) -> list[Path]:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.bar(
-        [f"{NAMES[t]}\n{m}" for t, m in columns],
+        [
+            f"{NAMES[t]}\n{m}".replace(" on ", "\non ").replace("python-", "python-\n")
+            for t, m in columns
+        ],
         [median([r.cpu_ms_per_update for r in runs_of(c)]) for c in columns],
         color=[colours[c] for c in columns],
     )
@@ -805,7 +808,9 @@ def plot(runs: Sequence[Run], plan: Plan, folder: Path) -> list[Path]:
             color=colours[column],
             label=f"{NAMES[column[0]]} {column[1]}",
         )
-    ax.set(xlabel="users answered (live sessions)", ylabel="RSS, MB", ylim=(0, None))
+    ax.set(
+        xlabel="users answered (each one's state kept in memory)", ylabel="RSS, MB", ylim=(0, None)
+    )
     titled(ax, "RSS vs users answered")
     ax.legend(fontsize=7)
     made.append(_save(fig, folder / "bench-rss-vs-sessions.png"))
