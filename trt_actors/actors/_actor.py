@@ -22,6 +22,8 @@ from trt_actors.mailboxes import (
 )
 from trt_actors.supervisors import ChildSpec, Restart
 
+log = structlog.get_logger(__name__)
+
 M = TypeVar("M")
 R = TypeVar("R")
 
@@ -227,7 +229,7 @@ async def _loop(
         if mailbox.depth == 0:  # idle: passivate. No checkpoint between check and close.
             mailbox.close()
             actor.on_passivated()
-            structlog.get_logger(__name__).debug("actor.passivated", idle_after=idle_after)
+            log.debug("actor.passivated", idle_after=idle_after)
             return True
     return True
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -31,8 +32,8 @@ class Response:
     def json(
         cls, value: Any, status: int = 200, *, headers: dict[str, str] | None = None
     ) -> Response:
-        """A JSON body (UTF-8, compact)."""
-        body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        """A JSON body (UTF-8, compact; keys that are not strings written as strings)."""
+        body = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
         return cls(status, body, JSON_TYPE, dict(headers or {}))
 
     @classmethod
