@@ -97,7 +97,8 @@ async def test_an_edit_telegram_calls_not_modified_is_taken_as_done(
         ann = bot.user("Ann", language_code="en")
         await ann.send("/start")
         await ann.next_message()
-        before = await scrape(bot)
+        await until_stored(bot, lambda tx: tx.inbox.pending(), lambda rows: rows == [])
+        before = await scrape(bot)  # /start's count in it: the growth below is the press's
         telegram_emulator.faults.inject(
             FaultKind.BAD_REQUEST,
             method="editMessageText",
@@ -124,6 +125,9 @@ async def test_an_edit_of_a_message_that_is_gone_is_sent_as_a_new_message(
             ann = bot.user("Ann", language_code="en")
             await ann.send("/start")
             welcome = await ann.next_message()
+            # the reply goes out before /start's commit: once that is done, its count is in
+            # `before`, so the growth awaited below is the press's own
+            await until_stored(bot, lambda tx: tx.inbox.pending(), lambda rows: rows == [])
             before = await scrape(bot)
             telegram_emulator.faults.inject(
                 FaultKind.BAD_REQUEST,
