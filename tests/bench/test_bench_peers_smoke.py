@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -60,8 +61,13 @@ def check_measured(figures: dict[str, Any], targets: tuple[str, ...]) -> None:
         assert run["cpu_ms_per_update"] > 0 and run["rss_mb"] > 10, where
         assert run["rss_samples"] and run["reply"]["buttons"] > 0, where
         assert run["calls"]["sendMessage"] >= 30, where
-        if run["target"] == "trt-pg":  # the driver's own PostgreSQL server did work for it
-            assert run["db_cpu_ms_per_update"] > 0, where
+        db_cpu = run["db_cpu_ms_per_update"]
+        if run["target"] == "trt-pg":  # the driver's own PostgreSQL server was measured:
+            # a figure, not "not measured" (NaN). It may be 0 on 30 updates: the kernel counts
+            # CPU in 10 ms ticks per process, and the server's work is split among backends
+            assert math.isfinite(db_cpu) and db_cpu >= 0, where
+        else:
+            assert math.isnan(db_cpu), where
         [phase] = run["rates"]
         assert phase["offered"] == phase["acked"] == phase["answered"] == 15, where
         assert len(phase["ack_ms"]) == 15 and len(phase["reply_ms"]) == 15, where
