@@ -56,6 +56,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -116,6 +117,7 @@ STARTUP_DEADLINE = 90.0  # a cold start slower than this is a failure, not a fig
 CONTROL_DEADLINE = 30.0  # one call to the sink
 STOP_DEADLINE = 15.0  # SIGTERM, then SIGKILL
 POLL_EVERY = 0.02  # seconds between looks while waiting for a bot
+LABEL_WIDTH = 11  # characters per line of a bar's name in the CPU plot
 SAMPLE_EVERY = 0.2  # RSS samples during the saturation phase
 QUEUE_CHUNK = 2000  # updates per POST to the sink's queue
 LOAD_BUSY_WARNING = 0.9  # the load side's cores this busy: the harness may be the limit
@@ -787,10 +789,7 @@ def plot(runs: Sequence[Run], plan: Plan, folder: Path) -> list[Path]:
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.bar(
-        [
-            f"{NAMES[t]}\n{m}".replace(" on ", "\non ").replace("python-", "python-\n")
-            for t, m in columns
-        ],
+        [textwrap.fill(f"{NAMES[t]} {m}", LABEL_WIDTH) for t, m in columns],
         [median([r.cpu_ms_per_update for r in runs_of(c)]) for c in columns],
         color=[colours[c] for c in columns],
     )

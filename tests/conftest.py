@@ -10,6 +10,7 @@ not touch real I/O (threads, sockets), because the clock jumps while a task wait
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -33,8 +34,12 @@ SERVICE_DIRECTORIES = frozenset({"e2e", "admin", "tenants", "faults", "sandbox",
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Built catalogs are kept in a folder of this run (each worker its own), not the home's."""
-    os.environ.setdefault("TRT_CACHE_DIR", tempfile.mkdtemp(prefix="trt-test-cache-"))
+    """Built catalogs are kept in a folder of this run (each worker its own), not the home's;
+    it is removed when the run ends."""
+    if "TRT_CACHE_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="trt-test-cache-")
+        os.environ["TRT_CACHE_DIR"] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

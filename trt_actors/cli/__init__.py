@@ -42,11 +42,12 @@ COMMANDS = {
 def chosen_command(argv: Sequence[str]) -> str | None:
     """The sub-command `argv` names, if it names one (its first word that is not an option)."""
     first = next((word for word in argv if not word.startswith("-")), None)
-    return first if first in COMMANDS else None
+    return first if first in COMMANDS or first == "version" else None
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every sub-command, or of `only` (then only its module is imported)."""
+    """The parser of every sub-command, or of `only` (then only its module is imported;
+    `version` is always there and has none)."""
     parser = argparse.ArgumentParser(
         prog="trt",
         description="TRT actors: a Telegram bot service that sells AI generations.",

@@ -82,13 +82,12 @@ class SqlConn:
         if not params:
             return 0
         self.check_cancel()
+        cursor = self.raw.cursor()
         try:
-            self.raw.cursor().executemany(self.dialect.sql(query), [dict(p) for p in params])
-        except self.dialect.driver_error as exc:
-            typed = self.dialect.translate(exc)
-            if typed is None:
-                raise
-            raise typed from exc
+            with self._driver_errors():
+                cursor.executemany(self.dialect.sql(query), [dict(p) for p in params])
+        finally:
+            cursor.close()
         return len(params)
 
     def script(self, script: str) -> None:
@@ -126,10 +125,16 @@ class SqlConn:
 
     def _cursor(self, query: str, params: dict[str, object] | None) -> Any:
         self.check_cancel()
-        try:
+        with self._driver_errors():
             if params is None:
                 return self.raw.execute(query)
             return self.raw.execute(query, params)
+
+    @contextlib.contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        """The driver's expected errors as typed `StorageError`s; others go on as they are."""
+        try:
+            yield
         except self.dialect.driver_error as exc:
             typed = self.dialect.translate(exc)
             if typed is None:

@@ -134,13 +134,7 @@ class DynamicSupervisor(Generic[K, H]):
         """Stop the child for `key` for good (asked, then cancelled after its grace)."""
         entry = self._entries.pop(key, None)
         if entry is not None and entry.child is not None:
-            await stop_child(
-                entry.child,
-                self.path,
-                self._bus,
-                reason="stopped by request",
-                frequent=self.frequent_children,
-            )
+            await self._stop_entry(entry.child, "stopped by request")
 
     def request_stop(self) -> None:
         """Stop every child in parallel, then return from `run`. Idempotent."""
@@ -243,9 +237,7 @@ class DynamicSupervisor(Generic[K, H]):
             else:
                 del self._entries[child.key]
                 reason = f"{exit.kind.value}, {child.spec.restart.value}: not restarted"
-                await stop_child(
-                    child, self.path, self._bus, reason=reason, frequent=self.frequent_children
-                )
+                await self._stop_entry(child, reason)
 
     async def _schedule_restart(self, entry: _Entry, error: BaseException | None) -> None:
         """Count the restart (giving up on the key, or on everything, past the limits)."""
@@ -262,13 +254,7 @@ class DynamicSupervisor(Generic[K, H]):
                 **error_fields(error),
             )
             if entry.child is not None:
-                await stop_child(
-                    entry.child,
-                    self.path,
-                    self._bus,
-                    reason="gave up on this child",
-                    frequent=self.frequent_children,
-                )
+                await self._stop_entry(entry.child, "gave up on this child")
             return
         entry.restarts += 1
         entry.ready = trio.Event()
@@ -316,6 +302,7 @@ class DynamicSupervisor(Generic[K, H]):
                     entry.spec.on_terminated()
 
     async def _stop_entry(self, child: Child, reason: str) -> None:
+        """Stop `child` for good, its events published as this supervisor's children's are."""
         await stop_child(
             child, self.path, self._bus, reason=reason, frequent=self.frequent_children
         )
