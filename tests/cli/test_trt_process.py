@@ -74,6 +74,44 @@ def test_run_loads_no_other_commands_code(env: dict[str, str], tmp_path: Path) -
     assert not {"importer", "sandbox", "emulators"} & set(loaded.split())
 
 
+def test_a_command_runs_with_the_collector_on_and_its_imports_frozen(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The modules are imported with the garbage collector off (it walked them again and
+    again while they were made); the command itself runs with it on, so the cycles it makes
+    are still freed, and what the imports made is out of its walk."""
+    probe = (
+        "import gc, sys, weakref; from trt_actors import cli\n"
+        "seen = {}\n"
+        "def command(args, settings):\n"
+        "    class Node: pass\n"
+        "    a, b = Node(), Node(); a.b, b.a = b, a\n"
+        "    gone = weakref.ref(a); del a, b; gc.collect()\n"
+        "    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count(),\n"
+        "                cycle_freed=gone() is None)\n"
+        "    return 0\n"
+        "parse = cli.argparse.ArgumentParser.parse_args\n"
+        "def parsed(self, *args, **kwargs):\n"
+        "    namespace = parse(self, *args, **kwargs)\n"
+        "    namespace.func = command  # `config check`'s parser, this handler\n"
+        "    return namespace\n"
+        "cli.argparse.ArgumentParser.parse_args = parsed\n"
+        "assert cli.main(['config', 'check']) == 0\n"
+        "print(seen['enabled'], seen['cycle_freed'], seen['frozen'] > 50_000, gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True", "True"]
+
+
 def test_config_check_prints_settings_with_secrets_masked(
     env: dict[str, str], tmp_path: Path
 ) -> None:
