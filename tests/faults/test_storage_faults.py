@@ -183,3 +183,4 @@ async def test_a_commit_past_its_deadline_is_not_acknowledged(
     assert dispatcher.mailbox.depth == 0 and store.inbox.appended == []
     [failed] = named(logs, "webhook.commit_failed")
     assert failed["update_id"] == 7 and failed["log_level"] == "error"
+    assert failed["error"] == f"no commit within {COMMIT_DEADLINE:g}s"
