@@ -78,7 +78,7 @@ async def world(tmp_path: Path, schedule: Schedule | None = None) -> AsyncIterat
                 outbound,
                 kie,
                 catalog,
-                telegram_media_fetcher(outbound, tg.base_url, tg.config.token, files),
+                telegram_media_fetcher(outbound, tg.base_url, tg.config.token, lambda: files),
                 callback_url=lambda job_id: None,
             )
             user = tg.ctl.user("Ann", language_code="en")

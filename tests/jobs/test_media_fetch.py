@@ -53,7 +53,7 @@ class Endless:
 async def fetch(outbound: FakeOutbound, server: Any, file_id: str = "f1") -> tuple[bytes, str]:
     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
         fetcher = telegram_media_fetcher(
-            cast(Outbound, outbound), "http://tg.invalid", "1:T", client, limit=LIMIT
+            cast(Outbound, outbound), "http://tg.invalid", "1:T", lambda: client, limit=LIMIT
         )
         return await fetcher(file_id)
 

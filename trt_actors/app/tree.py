@@ -447,7 +447,7 @@ class Tree:
             outbound,
             clients.kie,
             self.catalog,
-            telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files),
+            telegram_media_fetcher(outbound, tenant.api_base_url, tenant.token, clients.files.get),
             callback_url=functools.partial(self._kie_callback_url, tenant),
             pause=self.kie_pauses[tenant.tenant_id],
         )

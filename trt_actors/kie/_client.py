@@ -22,7 +22,7 @@ import trio
 from trt_actors.catalog import Api, KieRequest
 from trt_actors.coordination import Coordination, SharedBuckets
 from trt_actors.observability.redaction import redactor
-from trt_actors.outgoing_tls import outgoing_tls
+from trt_actors.outgoing_tls import ClientOnFirstUse
 from trt_actors.supervisors import Backoff
 
 from ._dedicated import normalise
@@ -97,15 +97,11 @@ class KieClient:
         self._timeouts = timeouts or KieTimeouts()
         self._backoff = backoff
         headers = {"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT}
-        self._http = httpx.AsyncClient(
-            headers=headers,
-            timeout=self._timeouts.for_httpx(),
-            transport=transport,
-            verify=outgoing_tls(),
+        self._api = ClientOnFirstUse(
+            headers=headers, timeout=self._timeouts.for_httpx(), transport=transport
         )
-        self._files = httpx.AsyncClient(
+        self._downloads = ClientOnFirstUse(
             headers={"User-Agent": USER_AGENT},
-            verify=outgoing_tls(),
             timeout=self._timeouts.for_httpx(),
             transport=download_transport or transport,
             follow_redirects=True,
@@ -123,8 +119,16 @@ class KieClient:
     async def aclose(self) -> None:
         """Close the connection pools (shielded, under `CLOSE_TIMEOUT`)."""
         with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
-            await self._http.aclose()
-            await self._files.aclose()
+            await self._api.aclose()
+            await self._downloads.aclose()
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._api.get()
+
+    @property
+    def _files(self) -> httpx.AsyncClient:
+        return self._downloads.get()
 
     # tasks
 

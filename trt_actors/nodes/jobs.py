@@ -16,7 +16,7 @@ from trt_actors.cluster import partition_of
 from trt_actors.coordination import Coordination
 from trt_actors.kie import KieClient, local_poll_bucket, submit_bucket
 from trt_actors.mailboxes import MailboxError
-from trt_actors.outgoing_tls import outgoing_tls
+from trt_actors.outgoing_tls import ClientOnFirstUse
 from trt_actors.settings import Settings
 from trt_actors.storage import Job, Store, Tx
 from trt_actors.supervisors import ChildSpec, DynamicSupervisor, Restart
@@ -52,10 +52,14 @@ async def open_kie(
 
 
 @asynccontextmanager
-async def open_file_client() -> AsyncIterator[httpx.AsyncClient]:
-    """The HTTP client that downloads users' files from Telegram for jobs."""
-    async with httpx.AsyncClient(timeout=FILE_DOWNLOAD_TIMEOUT, verify=outgoing_tls()) as client:
+async def open_file_client() -> AsyncIterator[ClientOnFirstUse]:
+    """The HTTP client that downloads users' files from Telegram for jobs (built on the
+    first download)."""
+    client = ClientOnFirstUse(timeout=FILE_DOWNLOAD_TIMEOUT)
+    try:
         yield client
+    finally:
+        await client.aclose()
 
 
 def jobs_supervisor(runtime: Callable[[], JobRuntime], tenant: str) -> Jobs:

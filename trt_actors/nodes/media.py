@@ -8,6 +8,8 @@ was wrong. Either way the fetch raises `MediaTooBig`, which fails the job with t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import trio
 
@@ -23,11 +25,12 @@ def telegram_media_fetcher(
     outbound: Outbound,
     base_url: str,
     token: str,
-    client: httpx.AsyncClient,
+    client: Callable[[], httpx.AsyncClient],
     *,
     limit: int = MAX_FILE_BYTES,
 ) -> MediaFetcher:
-    """A `MediaFetcher`: bytes and file name of a Telegram file id, at most `limit` bytes."""
+    """A `MediaFetcher`: bytes and file name of a Telegram file id, at most `limit` bytes,
+    downloaded with `client()` (`ClientOnFirstUse.get`: built at the first download)."""
     file_base = f"{base_url.rstrip('/')}/file/bot{token}"
 
     async def fetch(file_id: str) -> tuple[bytes, str]:
@@ -42,7 +45,7 @@ def telegram_media_fetcher(
         if isinstance(declared, int) and declared > limit:
             raise MediaTooBig(file_id, limit)
         with trio.fail_after(DOWNLOAD_DEADLINE):
-            content = await _download(client, f"{file_base}/{path}", file_id, limit)
+            content = await _download(client(), f"{file_base}/{path}", file_id, limit)
         return content, path.rsplit("/", 1)[-1]
 
     return fetch

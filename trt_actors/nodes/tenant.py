@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import structlog
 import trio
 
 from trt_actors.kie import KieClient
+from trt_actors.outgoing_tls import ClientOnFirstUse
 from trt_actors.routes.webhook import WebhookDoors, WebhookIntake
 from trt_actors.storage import NotFound, StorageError, Store
 from trt_actors.telegram.bot_api import BotApi
@@ -64,4 +64,4 @@ class TenantClients:
 
     api: BotApi
     kie: KieClient | None
-    files: httpx.AsyncClient
+    files: ClientOnFirstUse

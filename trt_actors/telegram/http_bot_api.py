@@ -102,7 +102,7 @@ class _Pool:
 
     def __init__(self, scheme: str, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.tls = outgoing_tls() if scheme == "https" else None
+        self.https = scheme == "https"  # the TLS context is built at the first connection
         self.idle: list[Connection] = []
         self.slots = trio.Semaphore(CONNECTIONS)
         self.closed = False
@@ -147,9 +147,9 @@ class _Pool:
     async def _connect(self) -> Connection:
         with trio.move_on_after(CONNECT_TIMEOUT):
             tcp = await trio.open_tcp_stream(self.host, self.port)
-            if self.tls is None:
+            if not self.https:
                 return Connection(tcp, tcp.socket)
-            stream = trio.SSLStream(tcp, self.tls, server_hostname=self.host)
+            stream = trio.SSLStream(tcp, outgoing_tls(), server_hostname=self.host)
             try:
                 await stream.do_handshake()
             except BaseException:
