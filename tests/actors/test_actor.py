@@ -203,6 +203,44 @@ async def test_only_an_idle_end_is_a_passivation(autojump_clock: MockClock) -> N
     assert not second.passivated and second.stopped
 
 
+class Taskless(Resting):
+    """A counter that starts no work of its own: it runs without a nursery."""
+
+    uses_tasks = False
+
+    async def handle(self, message: Any) -> Any:
+        if message == "nurseries":
+            return len(trio.lowlevel.current_task().child_nurseries)
+        return await super().handle(message)
+
+
+async def test_an_actor_that_starts_no_tasks_runs_without_a_nursery(
+    autojump_clock: MockClock,
+) -> None:
+    """Thousands of users' sessions run at once: one without a nursery is about 1 KB smaller,
+    and it is asked, handles, passivates and stops as any actor does."""
+    with_tasks, taskless, stopped = new_ref(), new_ref(), new_ref()
+    async with trio.open_nursery() as nursery:
+        for ref, kind in ((with_tasks, Resting), (taskless, Taskless), (stopped, Taskless)):
+            await nursery.start(
+                lambda task_status, ref=ref, kind=kind: run_actor(
+                    kind, ref, idle_after=30, task_status=task_status
+                )
+            )
+        assert await taskless.ask("nurseries", timeout=1) == 0
+        await taskless.send(5)
+        assert await taskless.ask("total", timeout=1) == 5
+        await stopped.stop(grace=1)
+        await trio.sleep(10)
+        assert taskless.running
+    resting, idle, asked = Counter.instances
+    assert isinstance(idle, Taskless) and not hasattr(idle, "tasks")
+    assert hasattr(resting, "tasks")  # the default: a nursery for the actor's own work
+    assert idle.passivated and idle.stopped  # ended idle after 30 s, on_stop ran
+    assert asked.stopped and not asked.passivated
+    assert trio.current_time() == pytest.approx(30)  # 30 s without a message after the last
+
+
 async def test_a_message_that_comes_just_before_idleness_is_handled_whole(
     autojump_clock: MockClock,
 ) -> None:

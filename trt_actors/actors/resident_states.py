@@ -1,7 +1,7 @@
 """Users' session states kept in memory between two runs of their session actor.
 
 A session actor runs while its user is active and ends after `SESSION_REST` seconds without an
-update (`app/tree.py`): a running actor costs about 13 KB (its trio task, mailbox, scopes and
+update (`app/tree.py`): a running actor costs about 11.5 KB (its trio task, mailbox, scopes and
 supervision record; `scripts/bench_session_memory.py`), a resting user only their state. So
 when the actor passivates it leaves the state here, as the JSON text storage holds (compact,
 and exactly what a read from storage would give back), with its version and the fencing token

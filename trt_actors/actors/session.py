@@ -118,6 +118,7 @@ class SessionSlot:
 
 
 class SessionActor(Actor[InboxUpdate]):
+    uses_tasks = False  # it starts no work of its own: no nursery for each live user
     # one per live user: slots keep each a few hundred bytes smaller (docs/benchmarks.md)
     __slots__ = (
         "_results_kept",
