@@ -9,13 +9,17 @@ a reply at most a second: the shared message budget falls back to the local one.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from pathlib import Path
 
+import pytest
 import trio
 from structlog.testing import capture_logs
 
+from trt_actors.coordination import _factory
+from trt_actors.coordination._settings import RedisSettings
 from trt_actors.emulators.telegram import TelegramEmulator
 from trt_actors.testing.kit import running_bot
 from trt_actors.testing.redis_server import RedisServer
@@ -76,11 +80,17 @@ async def test_redis_lost_mid_run_holds_answers_until_it_is_back(
 
 
 async def test_a_stalled_redis_delays_a_reply_by_a_second_at_most(
-    telegram_emulator: TelegramEmulator, tmp_path: Path
+    telegram_emulator: TelegramEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Redis stops answering for 2.5 s (paused: a long fork, a swapped host) — shorter than
     the partition leases, so nothing is handed over; each reply waits for the shared message
-    budget at most a second, then is paced locally."""
+    budget at most a second, then is paced locally.
+
+    The health probe runs every 0.2 s here (every 2 s by default): only a call that starts in
+    the stall's first second outlasts its 1.5 s deadline before Redis answers again, and with
+    the default interval whether one did depended on where the probe's cycle stood."""
+    fast_probe = functools.partial(RedisSettings, probe_interval_up=0.2)
+    monkeypatch.setattr(_factory, "RedisSettings", fast_probe)
     with RedisServer() as redis, capture_logs() as logs:
         async with running_bot(tmp_path, emulator=telegram_emulator, redis_url=redis.url) as bot:
             ann = bot.user("Ann", language_code="en")
