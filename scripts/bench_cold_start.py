@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import json
 import socket
 import statistics
 import subprocess
@@ -37,32 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_peers import SECRET, command
 
 from trt_actors.testing.trt_process import free_port
+from trt_actors.testing.webhook_load import start_update, webhook_request
 
 NOWHERE = "http://127.0.0.1:9/"  # Telegram: nothing listens there
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"  # shaped as a token; never sent anywhere
 READY_DEADLINE = 60.0
 POLL_EVERY = 0.002
-
-
-def start_request() -> bytes:
-    body = json.dumps(
-        {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": 5, "type": "private"},
-                "from": {"id": 5, "is_bot": False, "first_name": "Ann"},
-                "text": "/start",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }
-    ).encode()
-    head = (
-        "POST /webhook HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
 
 
 def answered(port: int, request: bytes) -> bool:
@@ -84,7 +63,7 @@ def one_start(checkout: Path, core: int, cache: Path) -> float:
             "trt", "webhook", port=port, sink_url=NOWHERE, token=TOKEN, data=Path(folder)
         )
         env = {**env, "PYTHONPATH": str(checkout), "TRT_CACHE_DIR": str(cache)}
-        request = start_request()
+        request = webhook_request("127.0.0.1", port, "/webhook", SECRET, start_update(1, 5, "Ann"))
         with open(Path(folder) / "log", "wb") as log:
             began = time.monotonic()
             process = subprocess.Popen(

@@ -12,8 +12,10 @@ async def test_a_client_is_built_at_its_first_use_and_closed_only_if_built() -> 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text=f"got {request.url.path}")
 
+    outgoing_tls.cache_clear()  # the context is built once per process: start without one
     unused = ClientOnFirstUse(transport=httpx.MockTransport(answer))
     await unused.aclose()  # never built: nothing to close, no error
+    assert outgoing_tls.cache_info().currsize == 0  # nor its TLS context
 
     used = ClientOnFirstUse(transport=httpx.MockTransport(answer), timeout=3.0)
     client = used.get()
@@ -21,7 +23,7 @@ async def test_a_client_is_built_at_its_first_use_and_closed_only_if_built() -> 
     assert client.timeout == httpx.Timeout(3.0)
     response = await client.get("https://files.example/a.png")
     assert response.text == "got /a.png"
-    assert outgoing_tls.cache_info().currsize == 1  # its TLS context, shared by every client
+    assert outgoing_tls.cache_info().currsize == 1  # built with it, shared by every client
     with trio.CancelScope() as scope:
         scope.cancel()  # closing is shielded: a shutdown that is already cancelling closes it
         await used.aclose()

@@ -133,7 +133,8 @@ class _Connection:
                 await stream.aclose()
 
 
-def _request(host: str, port: int, path: str, secret: str, body: bytes) -> bytes:
+def webhook_request(host: str, port: int, path: str, secret: str, body: bytes) -> bytes:
+    """One whole HTTP/1.1 POST of `body` to the webhook at `path`, with Telegram's secret."""
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
         f"{SECRET_HEADER}: {secret}\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -193,7 +194,7 @@ class _Poster:
         give_up_after: float,
     ) -> None:
         self.host, self.port = host, port
-        self.requests = [_request(host, port, path, secret, body) for _, body in bodies]
+        self.requests = [webhook_request(host, port, path, secret, body) for _, body in bodies]
         self.results = [Posted(update_id) for update_id, _ in bodies]
         self.retry = retry
         self.request_deadline = request_deadline
